@@ -1,0 +1,123 @@
+/*
+ * args — the option parser shared by every subcommand: short and long
+ * options, "--opt=value", "--" to end options, and one-line errors with a
+ * suggestion for typos.
+ */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/strutil.h"
+
+void
+cli_parser_init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	memset(p, 0, sizeof(*p));
+	p->cmd = cmd;
+	p->argc = argc;
+	p->argv = argv;
+	p->i = 1;
+}
+
+int
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("vigil: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_USAGE;
+}
+
+/* Prints the unknown-option line, with the closest long option if any. */
+static int
+cli_unknown(struct cli_parser *p, const char *arg)
+{
+	const char *names[64];
+	char spelled[64][40];
+	size_t n = 0;
+	for (const struct cli_opt *o = p->cmd->opts; o != NULL && o->long_name != NULL && n < 63; o++) {
+		snprintf(spelled[n], sizeof(spelled[n]), "--%s", o->long_name);
+		names[n] = spelled[n];
+		n++;
+	}
+	names[n] = NULL;
+	char word[64];
+	size_t len = strcspn(arg, "=");
+	snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), arg);
+	const char *hint = word[1] == '-' ? str_suggest(word, names) : NULL;
+	if (hint != NULL)
+		cli_usage_error("unknown option '%s' (did you mean '%s'?)", word, hint);
+	else
+		cli_usage_error("unknown option '%s' for '%s' (see 'vigil help %s')", word,
+		    p->cmd->name, p->cmd->name);
+	return CLI_ERROR;
+}
+
+static int
+cli_take_value(struct cli_parser *p, int idx, const char *spelled, const char *inline_value)
+{
+	const struct cli_opt *o = &p->cmd->opts[idx];
+	if (o->arg == NULL) {
+		if (inline_value != NULL) {
+			cli_usage_error("option '%s' takes no value", spelled);
+			return CLI_ERROR;
+		}
+		p->value = NULL;
+		return idx;
+	}
+	if (inline_value != NULL) {
+		p->value = inline_value;
+		return idx;
+	}
+	if (p->i >= p->argc) {
+		cli_usage_error("option '%s' needs a %s", spelled, o->arg);
+		return CLI_ERROR;
+	}
+	p->value = p->argv[p->i++];
+	return idx;
+}
+
+int
+cli_next(struct cli_parser *p)
+{
+	if (p->i >= p->argc)
+		return CLI_END;
+	const char *a = p->argv[p->i++];
+	if (p->only_args || a[0] != '-' || a[1] == '\0') {
+		p->value = a;
+		return CLI_ARG;
+	}
+	if (strcmp(a, "--") == 0) {
+		p->only_args = true;
+		return cli_next(p);
+	}
+	const struct cli_opt *opts = p->cmd->opts;
+	if (a[1] == '-') {
+		const char *name = a + 2;
+		const char *eq = strchr(name, '=');
+		size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		for (int i = 0; opts != NULL && opts[i].long_name != NULL; i++) {
+			if (strlen(opts[i].long_name) == len &&
+			    strncmp(opts[i].long_name, name, len) == 0) {
+				char spelled[64];
+				snprintf(spelled, sizeof(spelled), "--%s", opts[i].long_name);
+				return cli_take_value(p, i, spelled, eq != NULL ? eq + 1 : NULL);
+			}
+		}
+		return cli_unknown(p, a);
+	}
+	for (int i = 0; opts != NULL && opts[i].long_name != NULL; i++) {
+		if (opts[i].short_name != 0 && opts[i].short_name == a[1]) {
+			char spelled[3] = {'-', a[1], '\0'};
+			if (a[2] != '\0' && opts[i].arg == NULL)
+				break; /* "-jx": not a known bundle */
+			return cli_take_value(p, i, spelled, a[2] != '\0' ? a + 2 : NULL);
+		}
+	}
+	return cli_unknown(p, a);
+}

@@ -1,0 +1,60 @@
+/*
+ * signame — a fixed table of the Linux signals a user may name.
+ */
+#include "core/signame.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Names and numbers, index for index; names ends with NULL for suggestions. */
+const char *const signame_all[] = {
+	"SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
+	"SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE",
+	"SIGALRM", "SIGTERM", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+	"SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM",
+	"SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS", NULL,
+};
+
+static const int signame_numbers[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS,
+	SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
+	SIGALRM, SIGTERM, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP,
+	SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM,
+	SIGPROF, SIGWINCH, SIGIO, SIGPWR, SIGSYS,
+};
+
+#define SIGNAME_COUNT (sizeof(signame_numbers) / sizeof(signame_numbers[0]))
+
+_Static_assert(sizeof(signame_all) / sizeof(signame_all[0]) == SIGNAME_COUNT + 1,
+    "signame_all and signame_numbers must match");
+
+int
+signame_number(const char *name)
+{
+	if (name == NULL || *name == '\0')
+		return 0;
+	if (isdigit((unsigned char)*name)) {
+		char *end;
+		long v = strtol(name, &end, 10);
+		if (*end != '\0' || v < 1 || v > SIGRTMAX)
+			return 0;
+		return (int)v;
+	}
+	const char *bare = strncasecmp(name, "SIG", 3) == 0 ? name + 3 : name;
+	for (size_t i = 0; i < SIGNAME_COUNT; i++)
+		if (strcasecmp(bare, signame_all[i] + 3) == 0)
+			return signame_numbers[i];
+	return 0;
+}
+
+const char *
+signame_name(int sig)
+{
+	for (size_t i = 0; i < SIGNAME_COUNT; i++)
+		if (signame_numbers[i] == sig)
+			return signame_all[i];
+	return NULL;
+}

@@ -1,0 +1,17 @@
+/*
+ * specjson — a validated stack as JSON: the normalized form `vigil check
+ * --json` prints and scripts read. Durations are in milliseconds (keys end
+ * in _ms), sizes in bytes; processes come in start order.
+ */
+#ifndef VIGIL_CORE_SPECJSON_H
+#define VIGIL_CORE_SPECJSON_H
+
+#include <stdbool.h>
+
+struct spec;
+struct cJSON;
+
+/* A new JSON tree (free with cJSON_Delete); secrets masked unless show_secrets. */
+struct cJSON *specjson_build(const struct spec *s, bool show_secrets);
+
+#endif
