@@ -2,6 +2,8 @@
 # Installs the Debian packages vigil needs to build, run its demo stack and
 # run its tests — only those that are missing, so running it again is cheap.
 # Works as root, or as a normal user with sudo.
+#   scripts/deps.sh          install what is missing
+#   scripts/deps.sh --check  list what is missing; exit 1 if anything is
 set -eu
 
 PACKAGES="
@@ -19,6 +21,15 @@ for p in $PACKAGES; do
         *) missing="$missing $p" ;;
     esac
 done
+
+if [ "${1:-}" = "--check" ]; then
+    if [ -n "$missing" ]; then
+        echo "missing:$missing"
+        exit 1
+    fi
+    echo "all packages present"
+    exit 0
+fi
 
 if [ -z "$missing" ]; then
     exit 0

@@ -1,0 +1,61 @@
+/*
+ * test_theme — process-name colours are stable and spread, and colour pairs
+ * are set up on a real (off-screen) curses terminal.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curses.h>
+#include <stdio.h>
+
+#include "ui/theme.h"
+
+static void
+test_slots(void **state)
+{
+	(void)state;
+	/* Fixed values: a process keeps its colour across runs and machines. */
+	assert_int_equal(theme_name_slot("api"), theme_name_slot("api"));
+	int counts[THEME_NAME_COLORS] = {0};
+	char name[16];
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "proc%d", i);
+		int s = theme_name_slot(name);
+		assert_true(s >= 0 && s < THEME_NAME_COLORS);
+		counts[s]++;
+	}
+	for (int i = 0; i < THEME_NAME_COLORS; i++)
+		assert_true(counts[i] > 50); /* roughly even: 100 each expected */
+	assert_int_equal(theme_name_attr("api"), 0); /* no colour before init */
+}
+
+static void
+test_init_on_terminal(void **state)
+{
+	(void)state;
+	FILE *out = fopen("/dev/null", "w");
+	FILE *in = fopen("/dev/null", "r");
+	SCREEN *scr = newterm("xterm-256color", out, in);
+	assert_non_null(scr);
+	assert_true(theme_init());
+	short fg, bg;
+	int slot = theme_name_slot("db");
+	assert_int_equal(pair_content((short)(slot + 1), &fg, &bg), OK);
+	assert_int_equal(theme_name_attr("db"), (int)COLOR_PAIR(slot + 1));
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_init_on_terminal),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
