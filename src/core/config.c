@@ -103,8 +103,13 @@ cfg_err_in(struct cfg *c, const struct ynode *n, size_t off, const char *fmt, ..
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	int col = n->col;
-	if (!n->multiline && (n->plain || n->quoted) && off < 10000)
-		col += (int)off + (n->quoted ? 1 : 0);
+	if (!n->multiline && (n->plain || n->quoted) && off <= n->len) {
+		/* Columns count characters: skip UTF-8 continuation bytes. */
+		for (size_t i = 0; i < off; i++)
+			if (((unsigned char)n->str[i] & 0xC0) != 0x80)
+				col++;
+		col += n->quoted ? 1 : 0;
+	}
 	diag_add(c->diag, c->file, n->line, col, "%s", msg);
 }
 
@@ -178,6 +183,17 @@ cfg_str(struct cfg *c, const struct ynode *n, const char *what)
 	return s;
 }
 
+/* The scalar of a typed value (noun: "a duration", ...), ${VAR} expanded. */
+static const char *
+cfg_typed(struct cfg *c, const struct ynode *n, const char *what, const char *noun)
+{
+	if (n->type != YNODE_SCALAR) {
+		cfg_err(c, n, "'%s' must be %s, not %s", what, noun, cfg_kind_word(n));
+		return NULL;
+	}
+	return cfg_str(c, n, what);
+}
+
 /* A non-empty string. */
 static const char *
 cfg_nonempty(struct cfg *c, const struct ynode *n, const char *what)
@@ -193,7 +209,7 @@ cfg_nonempty(struct cfg *c, const struct ynode *n, const char *what)
 static bool
 cfg_duration(struct cfg *c, const struct ynode *n, const char *what, int64_t *out)
 {
-	const char *s = cfg_str(c, n, what);
+	const char *s = cfg_typed(c, n, what, "a duration");
 	const char *err;
 	if (s == NULL)
 		return false;
@@ -207,7 +223,7 @@ cfg_duration(struct cfg *c, const struct ynode *n, const char *what, int64_t *ou
 static bool
 cfg_size(struct cfg *c, const struct ynode *n, const char *what, int64_t *out)
 {
-	const char *s = cfg_str(c, n, what);
+	const char *s = cfg_typed(c, n, what, "a size");
 	const char *err;
 	if (s == NULL)
 		return false;
@@ -222,12 +238,16 @@ static bool
 cfg_int(struct cfg *c, const struct ynode *n, const char *what, int64_t min,
     int64_t max, int64_t *out)
 {
-	const char *s = cfg_str(c, n, what);
+	const char *s = cfg_typed(c, n, what, "a whole number");
 	const char *err;
 	if (s == NULL)
 		return false;
 	if (!units_int(s, min, max, out, &err)) {
-		cfg_err(c, n, "'%s' %s", what, err);
+		/* err is "must be between ..." or "expected a whole number". */
+		if (strncmp(err, "must ", 5) == 0)
+			cfg_err(c, n, "'%s' %s", what, err);
+		else
+			cfg_err(c, n, "'%s' must be a whole number", what);
 		return false;
 	}
 	return true;
@@ -466,8 +486,10 @@ cfg_dotenv_value(struct cfg *c, const char *v, const char **err)
 	size_t n = strlen(v);
 	if (n > 0 && (v[0] == '"' || v[0] == '\'')) {
 		char q = v[0];
-		const char *end = strrchr(v + 1, q);
-		if (end == NULL) {
+		const char *end = v + 1;
+		while (*end != '\0' && *end != q)
+			end += q == '"' && end[0] == '\\' && end[1] != '\0' ? 2 : 1;
+		if (*end == '\0') {
 			*err = "unterminated quote";
 			return NULL;
 		}
@@ -848,7 +870,11 @@ cfg_rules(struct cfg *c, const struct ynode *n, bool top, const struct rule **ou
 		size_t off;
 		struct rule *r = &rules[count];
 		if (!rule_parse(s, c->arena, r, err, sizeof(err), &off)) {
-			cfg_err_in(c, text, off, "invalid alert rule: %s", err);
+			/* off is in the expanded text: a column only when nothing expanded. */
+			if (strcmp(s, text->str) == 0)
+				cfg_err_in(c, text, off, "invalid alert rule: %s", err);
+			else
+				cfg_err(c, text, "invalid alert rule: %s", err);
 			continue;
 		}
 		bool ok = true;
@@ -948,6 +974,8 @@ cfg_tags(struct cfg *c, const struct ynode *n, struct spec_process *p)
 static void
 cfg_depends(struct cfg *c, const struct ynode *n, struct spec_process *p)
 {
+	if (ytree_is_null(n))
+		return; /* `depends_on:` with nothing: no dependencies */
 	size_t max = n->type == YNODE_MAP || n->type == YNODE_SEQ ? n->count : 1;
 	struct spec_dep *deps = arena_calloc(c->arena, max + 1, sizeof(*deps));
 	size_t count = 0;
@@ -966,6 +994,10 @@ cfg_depends(struct cfg *c, const struct ynode *n, struct spec_process *p)
 	} else if (n->type == YNODE_SEQ || n->type == YNODE_SCALAR) {
 		for (size_t i = 0; i < max; i++) {
 			const struct ynode *item = n->type == YNODE_SEQ ? n->items[i] : n;
+			if (ytree_is_null(item)) {
+				cfg_err(c, item, "'depends_on' lists an empty process name");
+				continue;
+			}
 			const char *name = cfg_str(c, item, "depends_on");
 			if (name == NULL)
 				continue;
@@ -993,7 +1025,7 @@ cfg_limits(struct cfg *c, const struct ynode *m, struct spec_limits *l)
 		l->memory = -1;
 	}
 	if ((n = ytree_get(m, "cpu")) != NULL) {
-		const char *s = cfg_str(c, n, "cpu"), *err;
+		const char *s = cfg_typed(c, n, "cpu", "a percent"), *err;
 		if (s != NULL && !units_percent(s, &l->cpu, &err))
 			cfg_err(c, n, "'cpu': %s", err);
 		else if (s != NULL && l->cpu <= 0)
@@ -1023,7 +1055,7 @@ cfg_backoff(struct cfg *c, const struct ynode *m, struct spec_backoff *b)
 	if ((n = ytree_get(m, "max")) != NULL)
 		cfg_duration(c, n, "max", &b->max_ms);
 	if ((n = ytree_get(m, "factor")) != NULL) {
-		const char *s = cfg_str(c, n, "factor"), *err;
+		const char *s = cfg_typed(c, n, "factor", "a number"), *err;
 		if (s != NULL && !units_number(s, &b->factor, &err))
 			cfg_err(c, n, "'factor': %s", err);
 		else if (s != NULL && (b->factor < 1 || b->factor > 100))
@@ -1150,7 +1182,9 @@ cfg_process(struct cfg *c, const struct ynode *key, const struct ynode *m,
 			snprintf(up, sizeof(up), "%s%.20s", strncasecmp(s, "SIG", 3) ? "SIG" : "", s);
 			for (char *q = up; *q; q++)
 				*q = (char)toupper((unsigned char)*q);
-			const char *hint = str_suggest(up, signame_all);
+			/* A number is not a typo of a name: no suggestion for it. */
+			const char *hint = isdigit((unsigned char)*s) ? NULL
+			    : str_suggest(up, signame_all);
 			if (hint != NULL)
 				cfg_err(c, n, "unknown signal '%s' (did you mean '%s'?)", s, hint);
 			else
@@ -1162,7 +1196,7 @@ cfg_process(struct cfg *c, const struct ynode *key, const struct ynode *m,
 	if ((n = ytree_get(m, "stop_timeout")) != NULL)
 		cfg_duration(c, n, "stop_timeout", &p->stop_timeout_ms);
 	if ((n = ytree_get(m, "replicas")) != NULL) {
-		const char *s = cfg_str(c, n, "replicas"), *err;
+		const char *s = cfg_typed(c, n, "replicas", "a whole number"), *err;
 		if (s != NULL && !units_int(s, INT_MIN, INT_MAX, &v, &err))
 			cfg_err(c, n, "'replicas' must be a whole number");
 		else if (s != NULL && v < 1)
@@ -1232,17 +1266,21 @@ static void
 cfg_resolve_deps(struct cfg *c)
 {
 	struct spec *s = c->spec;
-	const char **names = arena_calloc(c->arena, s->nprocesses + 1, sizeof(*names));
-	for (size_t i = 0; i < s->nprocesses; i++)
-		names[i] = s->processes[i].name;
+	/* Suggestions name the other processes: a process never depends on itself. */
+	const char **others = arena_calloc(c->arena, s->nprocesses + 1, sizeof(*others));
 	for (size_t i = 0; i < s->nprocesses; i++) {
 		const struct spec_process *p = &s->processes[i];
+		size_t nothers = 0;
+		for (size_t k = 0; k < s->nprocesses; k++)
+			if (k != i)
+				others[nothers++] = s->processes[k].name;
+		others[nothers] = NULL;
 		for (size_t j = 0; j < p->ndeps; j++) {
 			struct spec_dep *d = (struct spec_dep *)&p->deps[j];
 			struct ynode at = {.line = d->pos.line, .col = d->pos.col};
 			d->index = cfg_find_process(s, d->name);
 			if (d->index == SIZE_MAX) {
-				const char *hint = str_suggest(d->name, names);
+				const char *hint = str_suggest(d->name, others);
 				if (hint != NULL)
 					cfg_err(c, &at, "'%s' depends on '%s', which is not a process "
 					    "of this stack (did you mean '%s'?)", p->name, d->name, hint);
@@ -1413,8 +1451,13 @@ cfg_top(struct cfg *c, const struct ynode *root)
 	cfg_check_keys(c, root, cfg_top_keys, "the stack file");
 	const struct ynode *n;
 	int64_t v;
-	if ((n = ytree_get(root, "version")) != NULL && cfg_int(c, n, "version", 1, 1, &v))
-		s->version = (int)v;
+	if ((n = ytree_get(root, "version")) != NULL) {
+		const char *ver = cfg_typed(c, n, "version", "a whole number"), *err;
+		if (ver != NULL && !units_int(ver, 1, 1, &v, &err))
+			cfg_err(c, n, "unsupported version '%s' (this vigil reads version 1)", ver);
+		else if (ver != NULL)
+			s->version = (int)v;
+	}
 	s->name = cfg_default_name(c);
 	if ((n = ytree_get(root, "name")) != NULL) {
 		const char *name = cfg_name(c, n, "stack name");

@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/signame.h"
+#include "core/strutil.h"
 #include "core/units.h"
 
 #define RULE_MAX_TOKENS 16
@@ -208,7 +209,15 @@ rule_hold(struct rule_parser *p, struct rule *r)
 		p->pos++;
 		return true;
 	}
-	return rule_duration(p, &r->for_ms);
+	if (!rule_duration(p, &r->for_ms))
+		return false;
+	/* "for 5 sampls" reads as "for 5" (seconds) then junk: name the typo. */
+	const struct rule_tok *typo = rule_peek(p);
+	char word[64];
+	if (typo != NULL && !typo->quoted &&
+	    str_distance(rule_tok_str(typo, word, sizeof(word)), "samples") <= 2)
+		return rule_fail(p, typo->s, "unexpected '%s' (did you mean 'samples'?)", word);
+	return true;
 }
 
 static bool
@@ -318,7 +327,8 @@ rule_parse_exited(struct rule_parser *p, struct rule *r)
 		r->exit_code = -1;
 	} else if (isdigit((unsigned char)buf[0])) {
 		if (!units_int(buf, 0, 255, &code, &err))
-			return rule_fail(p, t->s, "exit code %s", err);
+			return rule_fail(p, t->s, "exit code must be %sbetween 0 and 255",
+			    strncmp(err, "must ", 5) == 0 ? "" : "a whole number ");
 		r->exit_code = (int)code;
 	} else if ((r->exit_signal = signame_number(buf)) != 0) {
 		r->exit_code = -1;

@@ -28,6 +28,8 @@ struct ytree_anchor {
 
 struct ytree_builder {
 	const char *file;
+	const char *data;    /* borrowed: the text, to place reader errors and tabs */
+	size_t len;
 	struct arena *arena;
 	struct diag *diag;
 	struct ytree_frame stack[YTREE_MAX_DEPTH];
@@ -94,9 +96,12 @@ ytree_anchor_find(struct ytree_builder *b, const char *name)
 	return NULL;
 }
 
-/* Hands a finished node to the collection being built (or makes it the root). */
+/*
+ * Hands a finished node to the collection being built (or makes it the root).
+ * line and col are where it appears: for an alias, the alias, not the anchor.
+ */
 static void
-ytree_attach(struct ytree_builder *b, struct ynode *n)
+ytree_attach(struct ytree_builder *b, struct ynode *n, int line, int col)
 {
 	if (b->depth == 0) {
 		b->root = n;
@@ -107,7 +112,7 @@ ytree_attach(struct ytree_builder *b, struct ynode *n)
 		size_t cap = f->cap ? f->cap * 2 : 8;
 		void *p = realloc(f->kids, cap * sizeof(*f->kids));
 		if (p == NULL) {
-			ytree_fail(b, n->line, n->col, "out of memory");
+			ytree_fail(b, line, col, "out of memory");
 			return;
 		}
 		f->kids = p;
@@ -117,7 +122,7 @@ ytree_attach(struct ytree_builder *b, struct ynode *n)
 	size_t w = f->node->weight + n->weight;
 	f->node->weight = w < f->node->weight ? SIZE_MAX : w;
 	if (f->node->weight > YTREE_MAX_EXPANDED)
-		ytree_fail(b, n->line, n->col,
+		ytree_fail(b, line, col,
 		    "document too large once aliases are expanded (limit 200000 nodes)");
 }
 
@@ -204,12 +209,16 @@ ytree_finish_map(struct ytree_builder *b, struct ytree_frame *f)
 		}
 		memcpy(sorted, pairs, np * sizeof(*sorted));
 		qsort(sorted, np, sizeof(*sorted), ytree_cmp_key);
+		const struct ynode *first = sorted[0].key; /* of the current run of equal keys */
 		for (size_t i = 1; i < np; i++) {
-			const struct ynode *a = sorted[i - 1].key, *k = sorted[i].key;
-			if (a->len == k->len && memcmp(a->str, k->str, k->len) == 0) {
+			const struct ynode *k = sorted[i].key;
+			if (first->len == k->len && memcmp(first->str, k->str, k->len) == 0) {
 				/* Not fatal: the rest of the file is still checked. */
 				diag_add(b->diag, b->file, k->line, k->col,
-				    "duplicate key '%s' (first defined at line %d)", k->str, a->line);
+				    "duplicate key '%s' (first defined at line %d)", k->str,
+				    first->line);
+			} else {
+				first = k;
 			}
 		}
 		free(sorted);
@@ -255,7 +264,8 @@ ytree_end(struct ytree_builder *b)
 	struct ynode *n = f->node;
 	if (n->type == YNODE_SEQ) {
 		n->items = arena_calloc(b->arena, f->n + 1, sizeof(*n->items));
-		memcpy(n->items, f->kids, f->n * sizeof(*n->items));
+		if (f->n > 0) /* an empty "[]" has no kids array */
+			memcpy(n->items, f->kids, f->n * sizeof(*n->items));
 		n->count = f->n;
 	} else {
 		ytree_finish_map(b, f);
@@ -265,7 +275,51 @@ ytree_end(struct ytree_builder *b)
 	b->depth--;
 	if (anchor != NULL && !ytree_anchor_add(b, anchor, n))
 		free(anchor);
-	ytree_attach(b, n);
+	ytree_attach(b, n, n->line, n->col);
+}
+
+/* Characters (not bytes) in UTF-8 text: libyaml's marks count characters. */
+static size_t
+ytree_utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* The 1-based line and column (in characters) of byte off of the text. */
+static void
+ytree_offset_pos(const struct ytree_builder *b, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < b->len; i++) {
+		if (b->data[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)b->data[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/* The byte at 0-based line and character column, or -1 past the end. */
+static int
+ytree_char_at(const struct ytree_builder *b, size_t line, size_t col)
+{
+	size_t i = 0;
+	for (size_t l = 0; l < line && i < b->len; i++)
+		if (b->data[i] == '\n')
+			l++;
+	for (size_t k = 0; i < b->len && b->data[i] != '\n'; i++) {
+		if (((unsigned char)b->data[i] & 0xC0) == 0x80)
+			continue;
+		if (k++ == col)
+			return (unsigned char)b->data[i];
+	}
+	return -1;
 }
 
 static void
@@ -279,13 +333,17 @@ ytree_scalar(struct ytree_builder *b, const yaml_event_t *ev)
 	    ev->data.scalar.tag == NULL;
 	n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
 	    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-	n->multiline = ev->end_mark.line != ev->start_mark.line;
+	/* Columns inside the scalar follow its text only when the source is the
+	 * text itself: one line, no escapes ("\t", '') and no folding. */
+	n->multiline = ev->end_mark.line != ev->start_mark.line ||
+	    ev->end_mark.index - ev->start_mark.index !=
+	    ytree_utf8_chars(n->str, n->len) + (n->quoted ? 2 : 0);
 	if (ev->data.scalar.anchor != NULL) {
 		char *name = strdup((const char *)ev->data.scalar.anchor);
 		if (name != NULL && !ytree_anchor_add(b, name, n))
 			free(name);
 	}
-	ytree_attach(b, n);
+	ytree_attach(b, n, n->line, n->col);
 }
 
 static void
@@ -299,7 +357,7 @@ ytree_alias(struct ytree_builder *b, const yaml_event_t *ev)
 		ytree_fail(b, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1, msg);
 		return;
 	}
-	ytree_attach(b, n);
+	ytree_attach(b, n, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
 }
 
 static void
@@ -307,20 +365,33 @@ ytree_syntax_error(struct ytree_builder *b, const yaml_parser_t *p)
 {
 	char msg[512];
 	const yaml_mark_t *m = &p->problem_mark;
+	const char *problem = p->problem != NULL ? p->problem : "invalid YAML";
 	if (p->error == YAML_READER_ERROR) {
-		/* The reader counts bytes, not lines. */
-		snprintf(msg, sizeof(msg), "%s (at byte %zu); the file must be UTF-8 text",
-		    p->problem != NULL ? p->problem : "cannot read", p->problem_offset);
-		ytree_fail(b, 0, 0, msg);
+		/* The reader counts bytes, not lines: place the byte ourselves. */
+		int line, col;
+		ytree_offset_pos(b, p->problem_offset, &line, &col);
+		if (strstr(problem, "UTF-8") != NULL && p->problem_value >= 0)
+			snprintf(msg, sizeof(msg), "%s 0x%02X; the file must be UTF-8 text",
+			    problem, (unsigned)p->problem_value);
+		else if (p->problem_value >= 0)
+			snprintf(msg, sizeof(msg), "%s (U+%04X); the file must be UTF-8 text",
+			    problem, (unsigned)p->problem_value);
+		else
+			snprintf(msg, sizeof(msg), "%s; the file must be UTF-8 text", problem);
+		ytree_fail(b, line, col, msg);
 		return;
 	}
-	if (p->context != NULL)
-		snprintf(msg, sizeof(msg), "syntax error: %s %s (line %zu)",
-		    p->problem != NULL ? p->problem : "invalid YAML", p->context,
-		    p->context_mark.line + 1);
+	if (ytree_char_at(b, m->line, m->column) == '\t' &&
+	    strstr(problem, "cannot start any token") != NULL)
+		snprintf(msg, sizeof(msg), "syntax error: a tab character; YAML indents "
+		    "with spaces only");
+	else if (p->context != NULL && p->context_mark.line != m->line)
+		snprintf(msg, sizeof(msg), "syntax error: %s %s that starts at line %zu",
+		    problem, p->context, p->context_mark.line + 1);
+	else if (p->context != NULL)
+		snprintf(msg, sizeof(msg), "syntax error: %s %s", problem, p->context);
 	else
-		snprintf(msg, sizeof(msg), "syntax error: %s",
-		    p->problem != NULL ? p->problem : "invalid YAML");
+		snprintf(msg, sizeof(msg), "syntax error: %s", problem);
 	ytree_fail(b, (int)m->line + 1, (int)m->column + 1, msg);
 }
 
@@ -328,7 +399,8 @@ struct ynode *
 ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
     struct diag *d)
 {
-	struct ytree_builder b = {.file = file, .arena = a, .diag = d};
+	struct ytree_builder b = {.file = file, .data = data, .len = len, .arena = a,
+		.diag = d};
 	if (len > YTREE_MAX_BYTES) {
 		diag_add(d, file, 0, 0, "file is too large (%zu bytes; the limit is 4 MiB)", len);
 		return NULL;

@@ -32,7 +32,7 @@ struct ynode {
 	int line, col;        /* 1-based position of the node's start */
 	bool plain;           /* scalar written without quotes (null/bool apply) */
 	bool quoted;          /* scalar written in '...' or "..." */
-	bool multiline;       /* scalar spans lines (columns inside it are unknown) */
+	bool multiline;       /* columns inside the scalar are unknown (it spans lines, or has escapes) */
 	const char *str;      /* scalar text, NUL-terminated (arena) */
 	size_t len;           /* scalar length in bytes (may contain NUL) */
 	struct ynode **items; /* sequence items (arena) */
