@@ -59,6 +59,7 @@ void cli_print_command_help(const struct cli_cmd *cmd, FILE *f);
 /* Prints `vigil --help`. */
 void cli_print_help(FILE *f);
 
+int cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_check(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_help(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_version(const struct cli_cmd *cmd, int argc, char **argv);

@@ -17,6 +17,13 @@ static const struct cli_opt cli_check_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+static const struct cli_opt cli_up_opts[] = {
+	{'f', "file", "FILE", "the stack file (default: vigil.yaml or vigil.yml here)"},
+	{0, "no-tui", NULL, "print states and logs as lines (the default without a terminal)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 static const struct cli_opt cli_help_opts[] = {
 	{'h', "help", NULL, "show this help"},
 	{0, NULL, NULL, NULL},
@@ -31,6 +38,19 @@ const struct cli_cmd cli_commands[] = {
 		"processes in start order with their dependencies, effective environment\n"
 		"(secrets masked), restart policies and probes.",
 		cli_check_opts, cli_cmd_check,
+	},
+	{
+		"up", "run a stack in the foreground",
+		"vigil up [-f FILE] [--no-tui] [NAME...]",
+		"Starts the stack's processes in dependency order and keeps them alive by\n"
+		"policy, printing each state change and each output line as\n"
+		"`HH:MM:SS name | line` (`!` for stderr). Naming processes runs those and\n"
+		"what they depend on. Ctrl-C stops the stack in reverse dependency order,\n"
+		"then runs its cleanup processes; a second Ctrl-C kills everything at once.\n"
+		"The engine ends when told to, or when nothing is left to run; it exits 0\n"
+		"when no process ended fatal, failed, or exited non-zero, and 1 otherwise.\n"
+		"Logs go to the stack's log_dir (default .vigil/logs beside the file).",
+		cli_up_opts, cli_cmd_up,
 	},
 	{
 		"help", "show help for vigil or one of its commands",

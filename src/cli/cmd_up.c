@@ -1,0 +1,357 @@
+/*
+ * cmd_up — `vigil up`: runs the engine in the foreground, headless. Owns
+ * the engine's set-up and tear-down: the state folder and its pid lock,
+ * the guardian, the loop and its signals, the supervisor, and the printer
+ * that turns the supervisor's events into `HH:MM:SS name | line` output.
+ */
+#include "cli/cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/diag.h"
+#include "core/guardian.h"
+#include "core/loop.h"
+#include "core/supervisor.h"
+#include "ui/theme.h"
+
+extern char **environ;
+
+enum { UP_FILE, UP_NO_TUI, UP_HELP };
+
+/* The printer's state. */
+struct up {
+	struct loop *loop;
+	struct sv *sv;
+	struct guardian *guardian;
+	bool color;        /* ANSI colours on stdout */
+	int width;         /* of the name column */
+	int signals;       /* SIGINT/SIGTERM received */
+	const struct spec *spec;
+};
+
+static const char *const up_ansi[THEME_NAME_COLORS] = {
+	"\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m",
+};
+
+static void
+up_stamp(int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%H:%M:%S", &tm);
+}
+
+static void
+up_prefix(struct up *u, int64_t ms, const char *name)
+{
+	char ts[16];
+	up_stamp(ms, ts, sizeof(ts));
+	if (u->color)
+		printf("\033[2m%s\033[0m %s%-*s\033[0m ", ts, up_ansi[theme_name_slot(name)], u->width, name);
+	else
+		printf("%s %-*s ", ts, u->width, name);
+}
+
+/* A line the engine says about itself. */
+static void __attribute__((format(printf, 2, 3)))
+up_say(struct up *u, const char *fmt, ...)
+{
+	char ts[16];
+	up_stamp(model_realtime_ms(), ts, sizeof(ts));
+	printf(u->color ? "\033[2m%s\033[0m \033[1m%-*s\033[0m ▸ " : "%s %-*s ▸ ", ts, u->width, "vigil");
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static const char *
+up_state_color(enum proc_state s)
+{
+	switch (s) {
+	case PROC_RUNNING:
+	case PROC_COMPLETED:
+		return "\033[32m";
+	case PROC_BACKOFF:
+	case PROC_STOPPING:
+	case PROC_EXITED:
+		return "\033[33m";
+	case PROC_FATAL:
+	case PROC_FAILED:
+		return "\033[1;31m";
+	default:
+		return "\033[0m";
+	}
+}
+
+static void
+up_on_event(const struct sv_event *ev, void *arg)
+{
+	struct up *u = arg;
+	const struct proc_info *p = ev->proc;
+	if (ev->kind == SV_EV_LOG) {
+		const struct log_line *l = ev->line;
+		up_prefix(u, l->ts_ms, p->name);
+		const char *sep = l->stream == LOG_ERR ? "!" : "|";
+		if (u->color && l->stream == LOG_ERR)
+			printf("\033[31m%s\033[0m ", sep);
+		else
+			printf("%s ", sep);
+		fwrite(l->text, 1, l->len, stdout);
+		putchar('\n');
+		return;
+	}
+	if (ev->kind == SV_EV_STATE && ev->from == ev->to && ev->to == PROC_PENDING &&
+	    strncmp(ev->reason, "waiting for", 11) == 0)
+		return; /* routine waiting is not news */
+	if (ev->kind == SV_EV_STATE && ev->to == PROC_STARTING && p->spec->ready.kind == SPEC_PROBE_NONE)
+		return; /* without a probe, "running (pid N)" follows at once */
+	up_prefix(u, p->since_ms, p->name);
+	const char *label;
+	if (ev->kind == SV_EV_HEALTH)
+		label = model_health_name(p->health);
+	else if (ev->to == PROC_RUNNING && p->spec->ready.kind != SPEC_PROBE_NONE)
+		label = "ready";
+	else
+		label = model_state_name(ev->to);
+	if (u->color)
+		printf("▸ %s%s\033[0m", ev->kind == SV_EV_HEALTH ?
+		    (p->health == HEALTH_HEALTHY ? "\033[32m" : "\033[31m") : up_state_color(ev->to), label);
+	else
+		printf("▸ %s", label);
+	if (ev->reason != NULL && ev->reason[0] != '\0')
+		printf(" (%s)", ev->reason);
+	putchar('\n');
+}
+
+static void
+up_on_signal(struct loop *l, const struct signalfd_siginfo *si, void *arg)
+{
+	(void)l;
+	struct up *u = arg;
+	int sig = (int)si->ssi_signo;
+	if (++u->signals == 1) {
+		up_say(u, "%s: stopping the stack (again to kill it now)",
+		    sig == SIGINT ? "interrupted" : sig == SIGHUP ? "hangup" : "terminated");
+		sv_shutdown(u->sv);
+	} else if (sig == SIGINT || sig == SIGQUIT || u->signals > 2) {
+		up_say(u, "killing every process now");
+		sv_kill_all(u->sv);
+	}
+}
+
+static void
+up_before_sleep(struct loop *l, void *arg)
+{
+	(void)l;
+	struct up *u = arg;
+	sv_flush(u->sv);
+	fflush(stdout);
+}
+
+static void
+up_on_orphan(struct loop *l, pid_t pid, int status, void *arg)
+{
+	(void)l;
+	(void)status;
+	struct up *u = arg;
+	if (u->guardian != NULL && pid == guardian_pid(u->guardian)) {
+		up_say(u, "warning: the guardian process ended; processes may outlive a crash");
+		u->guardian = NULL; /* nothing to release any more */
+	}
+}
+
+/*
+ * Takes the stack's pid lock in its state folder. -1 with a message when
+ * another engine holds it (naming its pid) or the folder is unusable.
+ */
+static int
+up_lock(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_size)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/.vigil", s->dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, err_size, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(pidpath, size, "%s/engine.pid", dir);
+	int fd = open(pidpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, err_size, "cannot open %s: %s", pidpath, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(err, err_size, "the stack in %s is already running (engine pid %s)",
+		    s->file, buf[0] ? buf : "unknown");
+		close(fd);
+		return -1;
+	}
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		snprintf(err, err_size, "cannot write %s: %s", pidpath, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+up_run(const struct cli_cmd *cmd, const char *file, char **names, size_t nnames)
+{
+	char path[4096], err[9000];
+	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return CLI_USAGE;
+	}
+	(void)cmd;
+	struct diag d;
+	diag_init(&d);
+	struct spec *spec = config_load(path, &d);
+	if (spec == NULL) {
+		diag_print(&d, stderr);
+		diag_fini(&d);
+		return CLI_USAGE;
+	}
+	diag_fini(&d);
+
+	int rc = CLI_FAILED;
+	char pidpath[4200];
+	char run_dir[] = "/tmp/vigil-XXXXXX";
+	bool have_run_dir = false;
+	struct up u = {.spec = spec};
+	int lockfd = up_lock(spec, pidpath, sizeof(pidpath), err, sizeof(err));
+	if (lockfd < 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		goto out;
+	}
+	if (mkdtemp(run_dir) == NULL) {
+		fprintf(stderr, "vigil: cannot create a run folder: %s\n", strerror(errno));
+		goto out;
+	}
+	have_run_dir = true;
+
+	signal(SIGPIPE, SIG_IGN);
+	/* Processes that daemonize come back to us, not to init. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	u.guardian = guardian_start();
+	if (u.guardian == NULL)
+		fprintf(stderr, "vigil: warning: no guardian (%s); processes may outlive a crash\n",
+		    strerror(errno));
+	u.loop = loop_new();
+	if (u.loop == NULL) {
+		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));
+		goto out;
+	}
+	const char *nc = getenv("NO_COLOR");
+	u.color = isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+	u.width = 5;
+	for (size_t i = 0; i < spec->nprocesses; i++) {
+		int w = (int)strlen(spec->processes[i].name) + (spec->processes[i].replicas > 1 ? 3 : 0);
+		if (w > u.width)
+			u.width = w;
+	}
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+
+	struct sv_opts so = {
+		.spec = spec, .loop = u.loop, .guardian = u.guardian, .run_dir = run_dir,
+		.base_env = environ, .fn = up_on_event, .arg = &u,
+	};
+	u.sv = sv_new(&so, err, sizeof(err));
+	if (u.sv == NULL) {
+		fprintf(stderr, "vigil: %s\n", err);
+		goto out;
+	}
+	if (nnames > 0 && !sv_select(u.sv, names, nnames, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		rc = CLI_USAGE;
+		goto out;
+	}
+	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	loop_signals(u.loop, sigs, 4, up_on_signal, &u);
+	loop_on_orphan(u.loop, up_on_orphan, &u);
+	loop_before_sleep(u.loop, up_before_sleep, &u);
+	up_say(&u, "stack %s (%s), engine pid %d", spec->name, spec->file, (int)getpid());
+	sv_start(u.sv);
+	if (!sv_done(u.sv) && loop_run(u.loop) < 0)
+		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));
+	sv_flush(u.sv);
+	rc = sv_exit_status(u.sv);
+	up_say(&u, "stack %s is down (exit status %d)", spec->name, rc);
+	fflush(stdout);
+out:
+	sv_free(u.sv);
+	guardian_release(u.guardian);
+	loop_free(u.loop);
+	if (have_run_dir) {
+		/* The folder holds only our sockets. */
+		DIR *dir = opendir(run_dir);
+		struct dirent *e;
+		while (dir != NULL && (e = readdir(dir)) != NULL)
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(dir), e->d_name, 0);
+		if (dir != NULL)
+			closedir(dir);
+		rmdir(run_dir);
+	}
+	if (lockfd >= 0) {
+		unlink(pidpath);
+		close(lockfd);
+	}
+	config_free(spec);
+	return rc;
+}
+
+int
+cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	const char *file = NULL;
+	char **names = calloc((size_t)argc + 1, sizeof(*names));
+	size_t n = 0;
+	struct cli_parser p;
+	cli_parser_init(&p, cmd, argc, argv);
+	int rc = CLI_OK;
+	for (int r; (r = cli_next(&p)) != CLI_END;) {
+		switch (r) {
+		case CLI_ERROR:
+			free(names);
+			return CLI_USAGE;
+		case CLI_ARG:
+			names[n++] = (char *)p.value;
+			break;
+		case UP_FILE:
+			file = p.value;
+			break;
+		case UP_NO_TUI:
+			break; /* headless is the only mode until the dashboard lands */
+		case UP_HELP:
+			cli_print_command_help(cmd, stdout);
+			free(names);
+			return CLI_OK;
+		}
+	}
+	rc = up_run(cmd, file, names, n);
+	free(names);
+	return rc;
+}

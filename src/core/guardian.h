@@ -1,0 +1,31 @@
+/*
+ * guardian — makes sure nothing outlives the engine. A tiny process forked
+ * at start holds the list of supervised process groups; the engine tells it
+ * of each group it starts and stops over a pipe. If that pipe closes without
+ * a goodbye — the engine was killed with SIGKILL, or crashed — the guardian
+ * sends SIGTERM to every group it holds, waits up to their stop timeout, and
+ * sends SIGKILL to whatever is left. Grandchildren in the same group and
+ * processes that ignore SIGTERM go with them.
+ */
+#ifndef VIGIL_CORE_GUARDIAN_H
+#define VIGIL_CORE_GUARDIAN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct guardian;
+
+/* Forks the guardian. NULL with errno on failure. */
+struct guardian *guardian_start(void);
+/* The guardian's pid (the engine reaps it when it exits). */
+pid_t guardian_pid(const struct guardian *g);
+/* The group pgid is ours now; on an abrupt end it gets stop_timeout_ms after SIGTERM. */
+void guardian_track(struct guardian *g, pid_t pgid, int64_t stop_timeout_ms);
+/* The group is gone (or was stopped by the engine). */
+void guardian_untrack(struct guardian *g, pid_t pgid);
+/* Orderly end: the guardian exits without killing anything. Frees g; NULL is fine. */
+void guardian_release(struct guardian *g);
+/* Test hook: close the pipe without a goodbye, as a crash would. Frees g. */
+void guardian_abandon(struct guardian *g);
+
+#endif

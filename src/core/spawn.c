@@ -1,0 +1,223 @@
+/*
+ * spawn — fork and exec with an error pipe: the child reports a failure
+ * before exec (which step, and errno) through a close-on-exec pipe, so the
+ * parent's read returns 0 bytes exactly when exec succeeded.
+ */
+#include "core/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+enum spawn_step { SPAWN_DEVNULL, SPAWN_CWD, SPAWN_LIMITS, SPAWN_USER, SPAWN_EXEC };
+
+/* What the child writes on the error pipe when a step fails. */
+struct spawn_failure {
+	int step;
+	int err;
+};
+
+/* The user and groups to switch to, resolved in the parent. */
+struct spawn_ids {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+static int
+spawn_resolve_user(const char *spec, struct spawn_ids *ids, char *err, size_t err_size)
+{
+	memset(ids, 0, sizeof(*ids));
+	if (spec == NULL || geteuid() != 0)
+		return 0;
+	char user[64], group[64] = "";
+	const char *colon = strchr(spec, ':');
+	snprintf(user, sizeof(user), "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
+	if (colon != NULL)
+		snprintf(group, sizeof(group), "%s", colon + 1);
+	struct passwd *pw = getpwnam(user);
+	char *end;
+	if (pw == NULL) {
+		long uid = strtol(user, &end, 10);
+		if (*user != '\0' && *end == '\0' && uid >= 0)
+			pw = getpwuid((uid_t)uid);
+		if (pw == NULL) {
+			snprintf(err, err_size, "user %s: no such user", user);
+			return -1;
+		}
+	}
+	ids->uid = pw->pw_uid;
+	ids->gid = pw->pw_gid;
+	snprintf(ids->name, sizeof(ids->name), "%s", pw->pw_name);
+	if (*group != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			long gid = strtol(group, &end, 10);
+			if (*end == '\0' && gid >= 0)
+				gr = getgrgid((gid_t)gid);
+			if (gr == NULL) {
+				snprintf(err, err_size, "group %s: no such group", group);
+				return -1;
+			}
+		}
+		ids->gid = gr->gr_gid;
+	}
+	ids->set = true;
+	return 0;
+}
+
+static void
+spawn_limit(int resource, int64_t v)
+{
+	if (v < 0)
+		return;
+	struct rlimit rl;
+	rl.rlim_cur = rl.rlim_max = v == INT64_MAX ? RLIM_INFINITY : (rlim_t)v;
+	if (setrlimit(resource, &rl) < 0) {
+		/* Without privilege the hard limit cannot rise: keep it, set the soft one. */
+		getrlimit(resource, &rl);
+		rl.rlim_cur = (rlim_t)v < rl.rlim_max ? (rlim_t)v : rl.rlim_max;
+		setrlimit(resource, &rl);
+	}
+}
+
+/* In the child: report the failed step and leave. */
+static void __attribute__((noreturn))
+spawn_child_fail(int fd, int step)
+{
+	struct spawn_failure f = {step, errno};
+	ssize_t w = write(fd, &f, sizeof(f));
+	(void)w;
+	_exit(127);
+}
+
+static void __attribute__((noreturn))
+spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, int err_w,
+    int errpipe, pid_t parent)
+{
+	/* Own session and group, so signals reach the whole tree and a
+	 * terminal's Ctrl-C does not. */
+	setsid();
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127); /* the engine died before the line above took effect */
+
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+		spawn_child_fail(errpipe, SPAWN_DEVNULL);
+	/* Nothing else crosses exec, whoever opened it and however. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (o->umask >= 0)
+		umask((mode_t)o->umask);
+	if (o->limits != NULL) {
+		spawn_limit(RLIMIT_NOFILE, o->limits->nofile);
+		spawn_limit(RLIMIT_NPROC, o->limits->nproc);
+		spawn_limit(RLIMIT_CORE, o->limits->core);
+	}
+	if (o->cwd != NULL && chdir(o->cwd) < 0)
+		spawn_child_fail(errpipe, SPAWN_CWD);
+	if (ids->set) {
+		if (initgroups(ids->name, ids->gid) < 0 || setgid(ids->gid) < 0 ||
+		    setuid(ids->uid) < 0)
+			spawn_child_fail(errpipe, SPAWN_USER);
+	}
+	if (o->cmd->shell) {
+		char *const argv[] = {(char *)"sh", (char *)"-c", (char *)o->cmd->argv[0], NULL};
+		execve("/bin/sh", argv, o->envp);
+	} else {
+		execvpe(o->cmd->argv[0], (char *const *)o->cmd->argv, o->envp);
+	}
+	spawn_child_fail(errpipe, SPAWN_EXEC);
+}
+
+int
+spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *err, size_t err_size)
+{
+	struct spawn_ids ids;
+	if (spawn_resolve_user(o->user, &ids, err, err_size) < 0)
+		return -1;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		snprintf(err, err_size, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, err_size, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		close(outp[0]);
+		close(errp[0]);
+		close(ep[0]);
+		spawn_child(o, &ids, outp[1], errp[1], ep[1], parent);
+	}
+	close(outp[1]);
+	close(errp[1]);
+	close(ep[1]);
+	outp[1] = errp[1] = ep[1] = -1;
+
+	struct spawn_failure f;
+	ssize_t n;
+	do
+		n = read(ep[0], &f, sizeof(f));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	ep[0] = -1;
+	if (n == (ssize_t)sizeof(f)) {
+		waitpid(pid, NULL, 0);
+		const char *what = o->cmd->shell ? "/bin/sh" : o->cmd->argv[0];
+		switch (f.step) {
+		case SPAWN_CWD:
+			snprintf(err, err_size, "cwd %s: %s", o->cwd, strerror(f.err));
+			break;
+		case SPAWN_USER:
+			snprintf(err, err_size, "user %s: %s", o->user, strerror(f.err));
+			break;
+		case SPAWN_DEVNULL:
+			snprintf(err, err_size, "standard streams: %s", strerror(f.err));
+			break;
+		default:
+			snprintf(err, err_size, "%s: %s", what, strerror(f.err));
+			break;
+		}
+		goto fail;
+	}
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	out->pid = pid;
+	out->out_fd = outp[0];
+	out->err_fd = errp[0];
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
+	}
+	return -1;
+}

@@ -1,0 +1,41 @@
+/*
+ * spawn — starting one supervised process with the hygiene a supervisor
+ * owes it: its own session and process group, stdin on /dev/null, stdout
+ * and stderr on two pipes (the engine's ends non-blocking), no other
+ * descriptor inherited, signal mask and dispositions reset, umask,
+ * rlimits, user and group when the engine runs as root, and a parent-death
+ * signal. A failed exec is reported with its reason, never a crash.
+ */
+#ifndef VIGIL_CORE_SPAWN_H
+#define VIGIL_CORE_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct spec_command;
+struct spec_limits;
+
+struct spawn_opts {
+	const struct spec_command *cmd; /* argv (PATH lookup) or a /bin/sh -c string */
+	const char *cwd;                /* NULL = the engine's */
+	char *const *envp;              /* the whole environment, NULL-terminated */
+	const char *user;               /* "name", "uid" or "name:group"; NULL = the engine's */
+	int umask;                      /* -1 = inherit */
+	const struct spec_limits *limits; /* nofile, nproc, core; NULL = inherit */
+};
+
+struct spawn_result {
+	pid_t pid;   /* also the process group and session id */
+	int out_fd;  /* owned by the caller: the read end of stdout, O_NONBLOCK|O_CLOEXEC */
+	int err_fd;  /* owned by the caller: the read end of stderr */
+};
+
+/*
+ * Starts the process. 0 on success; -1 when it could not be started, with
+ * a one-line reason in err ("./api: No such file or directory", "cwd
+ * /srv/x: No such file or directory", "user bob: no such user"), the
+ * child (if any) already reaped.
+ */
+int spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *err, size_t err_size);
+
+#endif

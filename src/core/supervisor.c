@@ -1,0 +1,1225 @@
+/*
+ * supervisor — owns one record per process instance (struct sv_proc): its
+ * public proc_info, its log, its pipes, its timers and its probes.
+ *
+ * The lifecycle is the table sv_table[state][input]: an input (dependencies
+ * met, spawned, ready, finished, stop requested, a timer) in a state either
+ * has an action or is ignored. Actions change state only through
+ * sv_set_state, which stamps the change and emits it. Backoff delays, stop
+ * escalation, probe timeouts and the wait for a dead process's pipes are
+ * loop timers, never sleeps.
+ *
+ * A process is finished when it has exited AND both its pipes reached EOF,
+ * so its last lines are never lost. If a process exits while something it
+ * left behind holds its pipes, the rest of its group is killed after 1 s and
+ * the pipes are closed after 2 s.
+ */
+#include "core/supervisor.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/guardian.h"
+#include "core/loop.h"
+#include "core/probe.h"
+#include "core/signame.h"
+#include "core/spawn.h"
+#include "core/units.h"
+
+#define SV_READ_CHUNK 65536
+#define SV_READS_PER_EVENT 16 /* at most 1 MiB from one pipe per pass: others get a turn */
+#define SV_EOF_GRACE_MS 1000
+
+enum sv_input {
+	IN_DEPS_MET,      /* pending: every dependency is satisfied */
+	IN_READY,         /* starting: the ready probe passed (or there is none) */
+	IN_READY_TIMEOUT, /* starting: the ready probe did not pass in time */
+	IN_FINISHED,      /* exited and both pipes at EOF */
+	IN_STOP,          /* stop requested */
+	IN_TIMER,         /* the state's deadline: backoff over, or stop timeout */
+	IN_UNHEALTHY,     /* running: health failed and on_fail is restart */
+	IN_COUNT,
+};
+
+enum sv_phase { SV_RUNNING, SV_SHUTTING_DOWN, SV_CLEANUP, SV_DONE };
+
+struct sv_proc {
+	struct proc_info info;      /* the public record */
+	struct sv *sv;              /* borrowed: the owner */
+	size_t index;               /* in sv->procs */
+	const struct spec_process *spec;
+	bool selected;              /* takes part in this run */
+	struct logstore *log;       /* owned */
+	int out_fd, err_fd;         /* owned pipe ends; -1 when closed */
+	bool exited;                /* the current pid was reaped */
+	int status;                 /* its waitpid status */
+	bool failed_start;          /* the ready probe timed out: the exit is a failure */
+	bool restart_after_stop;    /* stopping for a health restart, not for good */
+	int consecutive;            /* restarts since it last stayed up restart_window */
+	int64_t *restart_times;     /* owned ring: monotonic ms of recent restarts */
+	int nrestart_times;
+	int64_t spawned_mono;       /* monotonic ms of the last spawn */
+	struct loop_timer *timer;   /* the state's deadline (backoff, stop escalation) */
+	struct loop_timer *ready_timer; /* the ready probe's overall timeout */
+	struct loop_timer *probe_timer; /* the next probe attempt (ready or health) */
+	struct loop_timer *eof_timer;   /* exited, pipes still open */
+	int eof_stage;
+	struct probe *probe;        /* the attempt under way (ready or health) */
+	char probe_detail[160];     /* what the last attempt said */
+	regex_t ready_re;           /* ready.log, compiled */
+	bool has_re;
+	struct probe_notify *notify; /* owned: $NOTIFY_SOCKET */
+	int health_fails;           /* failures in a row */
+	int64_t last_output_mono;   /* for the silence health probe */
+	int64_t last_watchdog_mono; /* for the notify watchdog */
+	char name[80];
+};
+
+struct sv {
+	const struct spec *spec;
+	struct loop *loop;
+	struct guardian *guardian;
+	char *run_dir;              /* owned copy */
+	char *const *base_env;
+	sv_event_fn fn;
+	void *arg;
+	struct sv_proc *procs;      /* owned */
+	size_t nprocs;
+	struct probe_ctx *probes;   /* owned */
+	enum sv_phase phase;
+	bool started;
+	bool updating;              /* sv_update is running: do not recurse */
+	bool update_again;
+	struct loop_timer *shutdown_timer;
+	bool killed_all;
+};
+
+typedef void (*sv_action)(struct sv_proc *p);
+
+static void sv_update(struct sv *sv);
+static void sv_input(struct sv_proc *p, enum sv_input in);
+
+static int64_t
+sv_mono_ms(void)
+{
+	return loop_now() / 1000000;
+}
+
+/* ---- state changes and events ------------------------------------------ */
+
+static void
+sv_emit(struct sv *sv, const struct sv_event *ev)
+{
+	if (sv->fn != NULL)
+		sv->fn(ev, sv->arg);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+sv_set_state(struct sv_proc *p, enum proc_state to, const char *fmt, ...)
+{
+	enum proc_state from = p->info.state;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->info.reason, sizeof(p->info.reason), fmt, ap);
+	va_end(ap);
+	p->info.state = to;
+	p->info.since_ms = model_realtime_ms();
+	struct sv_event ev = {
+		.kind = SV_EV_STATE, .proc = &p->info, .from = from, .to = to,
+		.reason = p->info.reason,
+	};
+	sv_emit(p->sv, &ev);
+	sv_update(p->sv);
+}
+
+static void
+sv_set_health(struct sv_proc *p, enum proc_health h, const char *why)
+{
+	if (p->info.health == h)
+		return;
+	p->info.health = h;
+	struct sv_event ev = {.kind = SV_EV_HEALTH, .proc = &p->info, .reason = why};
+	sv_emit(p->sv, &ev);
+	sv_update(p->sv);
+}
+
+static void
+sv_cancel_timer(struct sv *sv, struct loop_timer **t)
+{
+	loop_timer_cancel(sv->loop, *t);
+	*t = NULL;
+}
+
+static void
+sv_cancel_probes(struct sv_proc *p)
+{
+	probe_cancel(p->probe);
+	p->probe = NULL;
+	sv_cancel_timer(p->sv, &p->probe_timer);
+	sv_cancel_timer(p->sv, &p->ready_timer);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void
+sv_on_line(const struct log_line *line, void *arg)
+{
+	struct sv_proc *p = arg;
+	p->last_output_mono = sv_mono_ms();
+	struct sv_event ev = {.kind = SV_EV_LOG, .proc = &p->info, .line = line};
+	sv_emit(p->sv, &ev);
+	if (p->info.state == PROC_STARTING && p->has_re && !p->failed_start) {
+		/* regexec needs a NUL-terminated string; lines are at most 64 KiB. */
+		char *s = strndup(line->text, line->len);
+		if (s != NULL && regexec(&p->ready_re, s, 0, NULL, 0) == 0) {
+			snprintf(p->probe_detail, sizeof(p->probe_detail), "log matched");
+			sv_input(p, IN_READY);
+		}
+		free(s);
+	}
+}
+
+static void sv_maybe_finished(struct sv_proc *p);
+
+static void
+sv_close_pipe(struct sv_proc *p, int *fd, enum log_stream s)
+{
+	if (*fd < 0)
+		return;
+	loop_unwatch(p->sv->loop, *fd);
+	close(*fd);
+	*fd = -1;
+	logstore_eof(p->log, s, sv_on_line, p);
+}
+
+static void
+sv_on_pipe(struct loop *l, int fd, unsigned events, void *arg)
+{
+	(void)l;
+	(void)events;
+	struct sv_proc *p = arg;
+	enum log_stream s = fd == p->out_fd ? LOG_OUT : LOG_ERR;
+	static char buf[SV_READ_CHUNK];
+	for (int i = 0; i < SV_READS_PER_EVENT; i++) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0) {
+			logstore_feed(p->log, s, buf, (size_t)n, sv_on_line, p);
+			if (fd != (s == LOG_OUT ? p->out_fd : p->err_fd))
+				return; /* a callback closed it */
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		sv_close_pipe(p, s == LOG_OUT ? &p->out_fd : &p->err_fd, s);
+		sv_maybe_finished(p);
+		return;
+	}
+}
+
+/* ---- environment --------------------------------------------------------- */
+
+/* The engine's environment, then the stack's and the process's, then VIGIL_*. */
+static char **
+sv_build_env(struct sv_proc *p)
+{
+	struct sv *sv = p->sv;
+	struct arena *a = arena_new();
+	struct spec_env env = config_process_env(sv->spec, p->spec, a);
+	size_t nbase = 0;
+	while (sv->base_env != NULL && sv->base_env[nbase] != NULL)
+		nbase++;
+	size_t cap = nbase + env.count + 8;
+	char **out = calloc(cap, sizeof(*out));
+	size_t n = 0;
+	char extra[4][256];
+	snprintf(extra[0], sizeof(extra[0]), "VIGIL_PROCESS=%s", p->spec->name);
+	snprintf(extra[1], sizeof(extra[1]), "VIGIL_REPLICA=%d", p->info.replica);
+	snprintf(extra[2], sizeof(extra[2]), "VIGIL_STACK=%s", sv->spec->name);
+	extra[3][0] = '\0';
+	if (p->notify != NULL)
+		snprintf(extra[3], sizeof(extra[3]), "NOTIFY_SOCKET=%s", probe_notify_path(p->notify));
+	const char *overrides[4 + 1];
+	size_t nover = 0;
+	for (int i = 0; i < 4; i++)
+		if (extra[i][0] != '\0')
+			overrides[nover++] = extra[i];
+	/* A variable set later replaces one set earlier, so test each key. */
+	for (size_t i = 0; i < nbase; i++) {
+		const char *b = sv->base_env[i];
+		size_t klen = strcspn(b, "=");
+		bool replaced = false;
+		for (size_t j = 0; j < env.count && !replaced; j++)
+			if (strlen(env.vars[j].key) == klen && strncmp(env.vars[j].key, b, klen) == 0)
+				replaced = true;
+		for (size_t j = 0; j < nover && !replaced; j++)
+			if (strncmp(overrides[j], b, klen) == 0 && overrides[j][klen] == '=')
+				replaced = true;
+		if (!replaced)
+			out[n++] = strdup(b);
+	}
+	for (size_t j = 0; j < env.count; j++) {
+		size_t len = strlen(env.vars[j].key) + strlen(env.vars[j].value) + 2;
+		out[n] = malloc(len);
+		snprintf(out[n++], len, "%s=%s", env.vars[j].key, env.vars[j].value);
+	}
+	for (size_t j = 0; j < nover; j++)
+		out[n++] = strdup(overrides[j]);
+	out[n] = NULL;
+	arena_free(a);
+	return out;
+}
+
+static void
+sv_free_env(char **env)
+{
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* ---- probes ------------------------------------------------------------ */
+
+static void sv_ready_attempt(struct loop *l, void *arg);
+static void sv_health_schedule(struct sv_proc *p, int64_t delay_ms);
+
+static void
+sv_on_ready_probe(void *arg, bool ok, const char *detail)
+{
+	struct sv_proc *p = arg;
+	p->probe = NULL;
+	snprintf(p->probe_detail, sizeof(p->probe_detail), "%s", detail);
+	if (ok) {
+		sv_input(p, IN_READY);
+		return;
+	}
+	p->probe_timer = loop_timer_after(p->sv->loop, p->spec->ready.interval_ms,
+	    sv_ready_attempt, p);
+}
+
+static void
+sv_ready_attempt(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	p->probe_timer = NULL;
+	char **env = sv_build_env(p);
+	p->probe = probe_start(p->sv->probes, &p->spec->ready, p->spec->cwd, env,
+	    sv_on_ready_probe, p);
+	sv_free_env(env);
+	if (p->probe == NULL) {
+		snprintf(p->probe_detail, sizeof(p->probe_detail), "probe: %s", strerror(errno));
+		p->probe_timer = loop_timer_after(p->sv->loop, p->spec->ready.interval_ms,
+		    sv_ready_attempt, p);
+	}
+}
+
+static void
+sv_on_ready_timeout(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	p->ready_timer = NULL;
+	sv_input(p, IN_READY_TIMEOUT);
+}
+
+/* Starts watching for readiness right after a spawn. */
+static void
+sv_ready_begin(struct sv_proc *p)
+{
+	const struct spec_probe *r = &p->spec->ready;
+	p->probe_detail[0] = '\0';
+	if (r->kind == SPEC_PROBE_NONE) {
+		sv_input(p, IN_READY);
+		return;
+	}
+	p->ready_timer = loop_timer_after(p->sv->loop, r->timeout_ms, sv_on_ready_timeout, p);
+	if (r->kind == SPEC_PROBE_TCP || r->kind == SPEC_PROBE_HTTP || r->kind == SPEC_PROBE_EXEC)
+		p->probe_timer = loop_timer_after(p->sv->loop, r->initial_delay_ms,
+		    sv_ready_attempt, p);
+	/* log: matched in sv_on_line; notify: READY=1 in sv_on_notify. */
+}
+
+static void
+sv_on_health_probe(void *arg, bool ok, const char *detail)
+{
+	struct sv_proc *p = arg;
+	const struct spec_probe *h = &p->spec->health;
+	p->probe = NULL;
+	if (ok) {
+		p->health_fails = 0;
+		sv_set_health(p, HEALTH_HEALTHY, detail);
+	} else if (++p->health_fails >= h->retries) {
+		char why[200];
+		snprintf(why, sizeof(why), "%s (%d in a row)", detail, p->health_fails);
+		sv_set_health(p, HEALTH_UNHEALTHY, why);
+		if (h->on_fail == SPEC_ON_FAIL_RESTART && p->info.state == PROC_RUNNING) {
+			snprintf(p->probe_detail, sizeof(p->probe_detail), "unhealthy: %s", detail);
+			sv_input(p, IN_UNHEALTHY);
+			return;
+		}
+	}
+	if (p->info.state == PROC_RUNNING)
+		sv_health_schedule(p, h->interval_ms);
+}
+
+static void
+sv_health_attempt(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	const struct spec_probe *h = &p->spec->health;
+	p->probe_timer = NULL;
+	int64_t now = sv_mono_ms();
+	char detail[160];
+	switch (h->kind) {
+	case SPEC_PROBE_SILENCE: {
+		int64_t quiet = now - p->last_output_mono;
+		snprintf(detail, sizeof(detail), quiet <= h->silence_ms ? "output %lldms ago"
+		    : "no output for %lldms", (long long)quiet);
+		sv_on_health_probe(p, quiet <= h->silence_ms, detail);
+		return;
+	}
+	case SPEC_PROBE_NOTIFY: {
+		int64_t since = now - p->last_watchdog_mono;
+		bool ok = p->last_watchdog_mono > 0 && since <= h->interval_ms;
+		snprintf(detail, sizeof(detail), ok ? "WATCHDOG=1 %lldms ago" : "no WATCHDOG=1 for %lldms",
+		    (long long)since);
+		sv_on_health_probe(p, ok, detail);
+		return;
+	}
+	default: {
+		char **env = sv_build_env(p);
+		p->probe = probe_start(p->sv->probes, h, p->spec->cwd, env, sv_on_health_probe, p);
+		sv_free_env(env);
+		if (p->probe == NULL) {
+			snprintf(detail, sizeof(detail), "probe: %s", strerror(errno));
+			sv_on_health_probe(p, false, detail);
+		}
+		return;
+	}
+	}
+}
+
+static void
+sv_health_schedule(struct sv_proc *p, int64_t delay_ms)
+{
+	if (p->spec->health.kind == SPEC_PROBE_NONE || p->probe_timer != NULL || p->probe != NULL)
+		return;
+	p->probe_timer = loop_timer_after(p->sv->loop, delay_ms, sv_health_attempt, p);
+}
+
+static void
+sv_on_notify(void *arg, const char *msg, size_t len)
+{
+	struct sv_proc *p = arg;
+	char value[160];
+	if (probe_notify_field(msg, len, "WATCHDOG", value, sizeof(value)) && strcmp(value, "1") == 0)
+		p->last_watchdog_mono = sv_mono_ms();
+	if (probe_notify_field(msg, len, "STATUS", value, sizeof(value))) {
+		char note[200];
+		snprintf(note, sizeof(note), "[notify] STATUS=%s", value);
+		logstore_note(p->log, LOG_OUT, note, sv_on_line, p);
+	}
+	if (probe_notify_field(msg, len, "READY", value, sizeof(value)) && strcmp(value, "1") == 0 &&
+	    p->spec->ready.kind == SPEC_PROBE_NOTIFY && p->info.state == PROC_STARTING) {
+		snprintf(p->probe_detail, sizeof(p->probe_detail), "READY=1");
+		sv_input(p, IN_READY);
+	}
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+static void sv_on_child(struct loop *l, pid_t pid, int status, void *arg);
+static void sv_after_exit(struct sv_proc *p, bool success, const char *how);
+
+/* Describes an exit status: "status 3", "killed by SIGKILL (core dumped)". */
+static void
+sv_describe_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status)) {
+		snprintf(buf, size, "status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		const char *name = signame_name(WTERMSIG(status));
+		if (name != NULL)
+			snprintf(buf, size, "killed by %s%s", name, WCOREDUMP(status) ? " (core dumped)" : "");
+		else
+			snprintf(buf, size, "killed by signal %d", WTERMSIG(status));
+	} else {
+		snprintf(buf, size, "ended (status %#x)", status);
+	}
+}
+
+static void
+sv_act_spawn(struct sv_proc *p)
+{
+	struct sv *sv = p->sv;
+	sv_cancel_timer(sv, &p->timer);
+	char **env = sv_build_env(p);
+	struct spawn_opts o = {
+		.cmd = &p->spec->command, .cwd = p->spec->cwd, .envp = env,
+		.user = p->spec->user, .umask = p->spec->umask, .limits = &p->spec->limits,
+	};
+	struct spawn_result r;
+	char err[256];
+	int rc = spawn_process(&o, &r, err, sizeof(err));
+	sv_free_env(env);
+	p->spawned_mono = sv_mono_ms();
+	p->failed_start = false;
+	p->restart_after_stop = false;
+	p->info.started_ms = model_realtime_ms();
+	if (rc < 0) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "spawn failed: %s", err);
+		logstore_note(p->log, LOG_ERR, msg, sv_on_line, p);
+		p->info.pid = 0;
+		sv_after_exit(p, false, msg);
+		return;
+	}
+	p->info.pid = r.pid;
+	p->out_fd = r.out_fd;
+	p->err_fd = r.err_fd;
+	p->exited = false;
+	p->eof_stage = 0;
+	p->last_output_mono = p->spawned_mono;
+	p->last_watchdog_mono = 0;
+	p->health_fails = 0;
+	p->info.health = HEALTH_UNKNOWN;
+	guardian_track(sv->guardian, r.pid, p->spec->stop_timeout_ms);
+	loop_watch_child(sv->loop, r.pid, sv_on_child, p);
+	loop_watch(sv->loop, r.out_fd, LOOP_READ, sv_on_pipe, p);
+	loop_watch(sv->loop, r.err_fd, LOOP_READ, sv_on_pipe, p);
+	sv_set_state(p, PROC_STARTING, "pid %d", (int)r.pid);
+	if (p->info.state == PROC_STARTING)
+		sv_ready_begin(p);
+}
+
+static void
+sv_act_ready(struct sv_proc *p)
+{
+	sv_cancel_probes(p);
+	if (p->spec->ready.kind == SPEC_PROBE_NONE)
+		sv_set_state(p, PROC_RUNNING, "pid %d", (int)p->info.pid);
+	else
+		sv_set_state(p, PROC_RUNNING, "%s", p->probe_detail);
+	if (p->info.state == PROC_RUNNING)
+		sv_health_schedule(p, p->spec->health.initial_delay_ms > 0 ?
+		    p->spec->health.initial_delay_ms : p->spec->health.interval_ms);
+}
+
+/* Sends sig to the whole process group (and SIGCONT, so a stopped one hears it). */
+static void
+sv_signal_group(struct sv_proc *p, int sig)
+{
+	if (p->info.pid <= 0)
+		return;
+	kill(-p->info.pid, sig);
+	if (sig != SIGKILL && sig != SIGCONT)
+		kill(-p->info.pid, SIGCONT);
+}
+
+static void
+sv_on_state_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	p->timer = NULL;
+	sv_input(p, IN_TIMER);
+}
+
+static void
+sv_act_ready_timeout(struct sv_proc *p)
+{
+	char t[32];
+	units_fmt_duration(p->spec->ready.timeout_ms, t, sizeof(t));
+	char why[200];
+	if (p->probe_detail[0] != '\0')
+		snprintf(why, sizeof(why), "not ready after %s (last: %.120s)", t, p->probe_detail);
+	else
+		snprintf(why, sizeof(why), "not ready after %s", t);
+	sv_cancel_probes(p);
+	p->failed_start = true;
+	snprintf(p->info.reason, sizeof(p->info.reason), "%.180s", why);
+	logstore_note(p->log, LOG_ERR, why, sv_on_line, p);
+	sv_signal_group(p, p->spec->stop_signal);
+	p->timer = loop_timer_after(p->sv->loop, p->spec->stop_timeout_ms, sv_on_state_timer, p);
+}
+
+static void
+sv_act_stop(struct sv_proc *p)
+{
+	sv_cancel_probes(p);
+	sv_cancel_timer(p->sv, &p->timer);
+	const char *sig = signame_name(p->spec->stop_signal);
+	sv_set_state(p, PROC_STOPPING, "%s sent", sig != NULL ? sig : "stop signal");
+	sv_signal_group(p, p->spec->stop_signal);
+	p->timer = loop_timer_after(p->sv->loop, p->spec->stop_timeout_ms, sv_on_state_timer, p);
+}
+
+static void
+sv_act_unhealthy(struct sv_proc *p)
+{
+	p->restart_after_stop = true;
+	sv_act_stop(p);
+}
+
+/* The stop timeout passed: the whole group gets SIGKILL. */
+static void
+sv_act_kill(struct sv_proc *p)
+{
+	sv_signal_group(p, SIGKILL);
+	if (p->info.state == PROC_STOPPING)
+		snprintf(p->info.reason, sizeof(p->info.reason), "SIGKILL sent after %lldms",
+		    (long long)p->spec->stop_timeout_ms);
+}
+
+static void
+sv_act_stopped_now(struct sv_proc *p)
+{
+	sv_cancel_timer(p->sv, &p->timer);
+	sv_set_state(p, PROC_STOPPED, "%s", p->sv->phase == SV_RUNNING ? "stopped" : "not started: shutting down");
+}
+
+static void
+sv_act_finished(struct sv_proc *p)
+{
+	char how[96];
+	sv_describe_status(p->status, how, sizeof(how));
+	bool success = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 && !p->failed_start;
+	if (p->failed_start) {
+		char why[300];
+		snprintf(why, sizeof(why), "%s; %s", p->info.reason, how);
+		sv_after_exit(p, false, why);
+	} else {
+		sv_after_exit(p, success, how);
+	}
+}
+
+static void
+sv_act_stopped(struct sv_proc *p)
+{
+	char how[96];
+	sv_describe_status(p->status, how, sizeof(how));
+	sv_cancel_timer(p->sv, &p->timer);
+	if (p->restart_after_stop && p->sv->phase == SV_RUNNING) {
+		char why[300];
+		snprintf(why, sizeof(why), "%s; %s", p->probe_detail, how);
+		sv_after_exit(p, false, why);
+		return;
+	}
+	sv_set_state(p, PROC_STOPPED, "%s", how);
+}
+
+/*
+ * The lifecycle: what each input does in each state. NULL: ignored.
+ * disabled, stopped, exited, fatal, completed and failed are at rest.
+ */
+static const sv_action sv_table[PROC_STATE_COUNT][IN_COUNT] = {
+	[PROC_PENDING] = {
+		[IN_DEPS_MET] = sv_act_spawn,
+		[IN_STOP] = sv_act_stopped_now,
+	},
+	[PROC_STARTING] = {
+		[IN_READY] = sv_act_ready,
+		[IN_READY_TIMEOUT] = sv_act_ready_timeout,
+		[IN_FINISHED] = sv_act_finished,
+		[IN_STOP] = sv_act_stop,
+		[IN_TIMER] = sv_act_kill,
+	},
+	[PROC_RUNNING] = {
+		[IN_FINISHED] = sv_act_finished,
+		[IN_STOP] = sv_act_stop,
+		[IN_UNHEALTHY] = sv_act_unhealthy,
+	},
+	[PROC_STOPPING] = {
+		[IN_FINISHED] = sv_act_stopped,
+		[IN_TIMER] = sv_act_kill,
+	},
+	[PROC_BACKOFF] = {
+		[IN_TIMER] = sv_act_spawn,
+		[IN_STOP] = sv_act_stopped_now,
+	},
+};
+
+static void
+sv_input(struct sv_proc *p, enum sv_input in)
+{
+	sv_action a = sv_table[p->info.state][in];
+	if (a != NULL)
+		a(p);
+}
+
+/* Counts restarts in the window; true when one more is allowed. */
+static bool
+sv_restart_allowed(struct sv_proc *p, int64_t now, int *in_window)
+{
+	const struct spec_process *s = p->spec;
+	int n = 0;
+	for (int i = 0; i < p->nrestart_times; i++)
+		if (now - p->restart_times[i] < s->restart_window_ms)
+			n++;
+	*in_window = n;
+	return n < s->max_restarts;
+}
+
+static void
+sv_note_restart(struct sv_proc *p, int64_t now)
+{
+	int cap = p->spec->max_restarts + 1;
+	if (p->nrestart_times < cap) {
+		p->restart_times[p->nrestart_times++] = now;
+		return;
+	}
+	/* Replace the oldest. */
+	int oldest = 0;
+	for (int i = 1; i < p->nrestart_times; i++)
+		if (p->restart_times[i] < p->restart_times[oldest])
+			oldest = i;
+	p->restart_times[oldest] = now;
+}
+
+/* After an exit (or a failed spawn): completed, failed, exited, backoff or fatal. */
+static void
+sv_after_exit(struct sv_proc *p, bool success, const char *how)
+{
+	struct sv *sv = p->sv;
+	const struct spec_process *s = p->spec;
+	int64_t now = sv_mono_ms();
+	p->info.pid = 0;
+	bool restart;
+	switch (s->restart) {
+	case SPEC_RESTART_ALWAYS:
+	case SPEC_RESTART_UNLESS_STOPPED:
+		restart = true;
+		break;
+	case SPEC_RESTART_ON_FAILURE:
+		restart = !success;
+		break;
+	default:
+		restart = false;
+		break;
+	}
+	if (s->kind == SPEC_CLEANUP || sv->phase != SV_RUNNING)
+		restart = false;
+	if (!restart) {
+		if (s->kind == SPEC_SERVICE)
+			sv_set_state(p, PROC_EXITED, "%s", how);
+		else
+			sv_set_state(p, success ? PROC_COMPLETED : PROC_FAILED, "%s", how);
+		return;
+	}
+	/* It stayed up long enough: the next delay starts from the beginning. */
+	if (p->spawned_mono > 0 && now - p->spawned_mono >= s->restart_window_ms)
+		p->consecutive = 0;
+	int in_window;
+	if (!sv_restart_allowed(p, now, &in_window)) {
+		char w[32];
+		units_fmt_duration(s->restart_window_ms, w, sizeof(w));
+		sv_set_state(p, PROC_FATAL, "%s; %d restarts in %s, giving up", how, in_window, w);
+		return;
+	}
+	double delay = (double)s->backoff.initial_ms;
+	for (int i = 0; i < p->consecutive && delay < (double)s->backoff.max_ms; i++)
+		delay *= s->backoff.factor;
+	if (delay > (double)s->backoff.max_ms)
+		delay = (double)s->backoff.max_ms;
+	p->consecutive++;
+	sv_note_restart(p, now);
+	p->info.restarts++;
+	char d[32];
+	units_fmt_duration((int64_t)delay, d, sizeof(d));
+	sv_set_state(p, PROC_BACKOFF, "%s; restart in %s", how, d);
+	if (p->info.state != PROC_BACKOFF)
+		return;
+	if (delay <= 0)
+		sv_input(p, IN_TIMER);
+	else
+		p->timer = loop_timer_after(sv->loop, (int64_t)delay, sv_on_state_timer, p);
+}
+
+/* ---- exits and EOF ----------------------------------------------------- */
+
+static void
+sv_on_eof_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	p->eof_timer = NULL;
+	if (p->eof_stage++ == 0) {
+		/* Something it left behind holds the pipes: end the rest of the group. */
+		kill(-p->info.pid, SIGKILL);
+		p->eof_timer = loop_timer_after(p->sv->loop, SV_EOF_GRACE_MS, sv_on_eof_timer, p);
+		return;
+	}
+	/* A process that left the group still holds them: stop waiting. */
+	sv_close_pipe(p, &p->out_fd, LOG_OUT);
+	sv_close_pipe(p, &p->err_fd, LOG_ERR);
+	sv_maybe_finished(p);
+}
+
+static void
+sv_maybe_finished(struct sv_proc *p)
+{
+	if (!p->exited)
+		return;
+	if (p->out_fd >= 0 || p->err_fd >= 0) {
+		if (p->eof_timer == NULL)
+			p->eof_timer = loop_timer_after(p->sv->loop, SV_EOF_GRACE_MS, sv_on_eof_timer, p);
+		return;
+	}
+	sv_cancel_timer(p->sv, &p->eof_timer);
+	p->exited = false;
+	guardian_untrack(p->sv->guardian, p->info.pid);
+	p->info.last_status = p->status;
+	sv_input(p, IN_FINISHED);
+}
+
+static void
+sv_on_child(struct loop *l, pid_t pid, int status, void *arg)
+{
+	(void)l;
+	(void)pid;
+	struct sv_proc *p = arg;
+	p->exited = true;
+	p->status = status;
+	sv_maybe_finished(p);
+}
+
+/* ---- dependencies and the run as a whole ------------------------------- */
+
+/* Whether dependency d of p is satisfied now; *blocked when it never will be. */
+static bool
+sv_dep_ok(struct sv *sv, const struct spec_dep *d, char *why, size_t size, bool *blocked)
+{
+	*blocked = false;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *q = &sv->procs[i];
+		if (q->spec != &sv->spec->processes[d->index])
+			continue;
+		enum proc_state st = q->info.state;
+		bool ok;
+		switch (d->cond) {
+		case SPEC_COND_STARTED:
+			ok = st == PROC_STARTING || st == PROC_RUNNING || st == PROC_COMPLETED ||
+			    st == PROC_EXITED;
+			break;
+		case SPEC_COND_READY:
+			ok = st == PROC_RUNNING || st == PROC_COMPLETED;
+			break;
+		case SPEC_COND_HEALTHY:
+			ok = st == PROC_RUNNING && q->info.health == HEALTH_HEALTHY;
+			break;
+		case SPEC_COND_COMPLETED:
+			ok = st == PROC_COMPLETED || st == PROC_FAILED;
+			break;
+		default:
+			ok = st == PROC_COMPLETED;
+			break;
+		}
+		if (ok)
+			continue;
+		bool dead = st == PROC_FATAL || st == PROC_FAILED || st == PROC_DISABLED ||
+		    st == PROC_STOPPED || (st == PROC_EXITED && d->cond != SPEC_COND_STARTED) ||
+		    (st == PROC_COMPLETED && d->cond == SPEC_COND_HEALTHY);
+		if (dead) {
+			*blocked = true;
+			snprintf(why, size, "waiting: %s is %s", q->info.name, model_state_name(st));
+		} else {
+			snprintf(why, size, "waiting for %s to be %s", q->info.name,
+			    d->cond == SPEC_COND_COMPLETED_SUCCESSFULLY ? "completed successfully" :
+			    config_cond_name(d->cond));
+		}
+		return false;
+	}
+	return true;
+}
+
+static bool
+sv_active(enum proc_state st)
+{
+	return st == PROC_STARTING || st == PROC_RUNNING || st == PROC_STOPPING || st == PROC_BACKOFF;
+}
+
+/* True when some selected process that depends on p is still up. */
+static bool
+sv_has_live_dependents(struct sv *sv, const struct sv_proc *p)
+{
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		const struct sv_proc *q = &sv->procs[i];
+		if (!q->selected || !sv_active(q->info.state) || q == p)
+			continue;
+		for (size_t j = 0; j < q->spec->ndeps; j++)
+			if (&sv->spec->processes[q->spec->deps[j].index] == p->spec)
+				return true;
+	}
+	return false;
+}
+
+static void
+sv_on_shutdown_timeout(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv *sv = arg;
+	sv->shutdown_timer = NULL;
+	sv_kill_all(sv);
+}
+
+/* Runs the cleanup processes, or finishes when there are none left. */
+static void
+sv_cleanup_phase(struct sv *sv)
+{
+	bool any_active = false;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = &sv->procs[i];
+		if (p->spec->kind != SPEC_CLEANUP || !p->selected)
+			continue;
+		if (p->info.state == PROC_PENDING && sv->killed_all)
+			sv_input(p, IN_STOP);
+		if (p->info.state == PROC_PENDING)
+			sv_input(p, IN_DEPS_MET);
+		if (sv_active(p->info.state))
+			any_active = true;
+	}
+	if (!any_active) {
+		sv->phase = SV_DONE;
+		sv_cancel_timer(sv, &sv->shutdown_timer);
+		loop_stop(sv->loop);
+	}
+}
+
+static void
+sv_update_once(struct sv *sv)
+{
+	if (sv->phase == SV_DONE || !sv->started)
+		return;
+	bool any_active = false;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = &sv->procs[i];
+		if (!p->selected || p->spec->kind == SPEC_CLEANUP)
+			continue;
+		if (sv->phase == SV_RUNNING && p->info.state == PROC_PENDING) {
+			bool ok = true, blocked = false;
+			char why[192] = "";
+			for (size_t j = 0; j < p->spec->ndeps && ok; j++)
+				ok = sv_dep_ok(sv, &p->spec->deps[j], why, sizeof(why), &blocked);
+			if (ok) {
+				sv_input(p, IN_DEPS_MET);
+			} else if (strcmp(why, p->info.reason) != 0) {
+				/* Same state, new reason: say it once. */
+				sv_set_state(p, PROC_PENDING, "%s", why);
+			}
+		} else if (sv->phase == SV_SHUTTING_DOWN) {
+			if (p->info.state == PROC_PENDING || p->info.state == PROC_BACKOFF)
+				sv_input(p, IN_STOP);
+			else if ((p->info.state == PROC_STARTING || p->info.state == PROC_RUNNING) &&
+			    !sv_has_live_dependents(sv, p))
+				sv_input(p, IN_STOP);
+		}
+		if (sv_active(p->info.state))
+			any_active = true;
+	}
+	if (any_active)
+		return;
+	/* Nothing of the stack proper is up. When running, that means nothing
+	 * is left to run (what is pending is blocked for good). */
+	bool can_progress = false;
+	if (sv->phase == SV_RUNNING) {
+		for (size_t i = 0; i < sv->nprocs; i++) {
+			struct sv_proc *p = &sv->procs[i];
+			if (!p->selected || p->spec->kind == SPEC_CLEANUP || p->info.state != PROC_PENDING)
+				continue;
+			bool ok = true, blocked = false;
+			char why[192];
+			for (size_t j = 0; j < p->spec->ndeps && ok; j++)
+				ok = sv_dep_ok(sv, &p->spec->deps[j], why, sizeof(why), &blocked);
+			if (!blocked)
+				can_progress = true;
+		}
+	}
+	if (can_progress)
+		return;
+	if (sv->phase == SV_RUNNING || sv->phase == SV_SHUTTING_DOWN) {
+		sv->phase = SV_CLEANUP;
+		if (sv->shutdown_timer == NULL)
+			sv->shutdown_timer = loop_timer_after(sv->loop, sv->spec->settings.shutdown_timeout_ms,
+			    sv_on_shutdown_timeout, sv);
+	}
+	if (sv->phase == SV_CLEANUP)
+		sv_cleanup_phase(sv);
+}
+
+/* Re-evaluates dependencies and phases until nothing changes. Reentrant calls queue a pass. */
+static void
+sv_update(struct sv *sv)
+{
+	if (sv->updating) {
+		sv->update_again = true;
+		return;
+	}
+	sv->updating = true;
+	do {
+		sv->update_again = false;
+		sv_update_once(sv);
+	} while (sv->update_again);
+	sv->updating = false;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+static bool
+sv_mkdirs(const char *path, char *err, size_t err_size)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+				snprintf(err, err_size, "cannot create %s: %s", buf, strerror(errno));
+				return false;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return true;
+}
+
+struct sv *
+sv_new(const struct sv_opts *o, char *err, size_t err_size)
+{
+	const struct spec *spec = o->spec;
+	if (!sv_mkdirs(spec->settings.log_dir, err, err_size))
+		return NULL;
+	struct sv *sv = calloc(1, sizeof(*sv));
+	sv->spec = spec;
+	sv->loop = o->loop;
+	sv->guardian = o->guardian;
+	sv->run_dir = strdup(o->run_dir);
+	sv->base_env = o->base_env;
+	sv->fn = o->fn;
+	sv->arg = o->arg;
+	sv->probes = probe_ctx_new(o->loop);
+	size_t n = 0;
+	for (size_t i = 0; i < spec->nprocesses; i++)
+		n += (size_t)spec->processes[i].replicas;
+	sv->procs = calloc(n, sizeof(*sv->procs));
+	size_t k = 0;
+	for (size_t oi = 0; oi < spec->nprocesses; oi++) {
+		const struct spec_process *s = &spec->processes[spec->start_order[oi]];
+		for (int r = 0; r < s->replicas; r++) {
+			struct sv_proc *p = &sv->procs[k];
+			p->sv = sv;
+			p->index = k++;
+			p->spec = s;
+			p->selected = !s->disabled;
+			p->out_fd = p->err_fd = -1;
+			if (s->replicas > 1)
+				snprintf(p->name, sizeof(p->name), "%s:%d", s->name, r);
+			else
+				snprintf(p->name, sizeof(p->name), "%s", s->name);
+			p->info.name = p->name;
+			p->info.spec = s;
+			p->info.replica = r;
+			p->info.state = s->disabled ? PROC_DISABLED : PROC_PENDING;
+			p->info.last_status = -1;
+			p->info.since_ms = model_realtime_ms();
+			p->restart_times = calloc((size_t)s->max_restarts + 1, sizeof(int64_t));
+			char path[4200];
+			snprintf(path, sizeof(path), "%s/%s.log", spec->settings.log_dir, p->name);
+			struct logstore_opts lo = {
+				.path = path, .max_size = spec->settings.log_max_size,
+				.max_files = spec->settings.log_max_files,
+				.ring_bytes = (size_t)spec->settings.log_buffer,
+			};
+			p->log = logstore_new(&lo);
+			if (s->ready.kind == SPEC_PROBE_LOG) {
+				p->has_re = regcomp(&p->ready_re, s->ready.log, REG_EXTENDED | REG_NOSUB) == 0;
+			}
+			if (s->ready.kind == SPEC_PROBE_NOTIFY || s->health.kind == SPEC_PROBE_NOTIFY) {
+				char sock[4200];
+				snprintf(sock, sizeof(sock), "%s/%s.sock", sv->run_dir, p->name);
+				p->notify = probe_notify_open(o->loop, sock, sv_on_notify, p);
+			}
+		}
+	}
+	sv->nprocs = n;
+	return sv;
+}
+
+void
+sv_free(struct sv *sv)
+{
+	if (sv == NULL)
+		return;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = &sv->procs[i];
+		if (p->info.pid > 0)
+			kill(-p->info.pid, SIGKILL);
+		sv_cancel_probes(p);
+		sv_cancel_timer(sv, &p->timer);
+		sv_cancel_timer(sv, &p->eof_timer);
+		if (p->out_fd >= 0) {
+			loop_unwatch(sv->loop, p->out_fd);
+			close(p->out_fd);
+		}
+		if (p->err_fd >= 0) {
+			loop_unwatch(sv->loop, p->err_fd);
+			close(p->err_fd);
+		}
+		logstore_free(p->log);
+		if (p->has_re)
+			regfree(&p->ready_re);
+		probe_notify_close(p->notify);
+		free(p->restart_times);
+	}
+	sv_cancel_timer(sv, &sv->shutdown_timer);
+	probe_ctx_free(sv->probes);
+	free(sv->procs);
+	free(sv->run_dir);
+	free(sv);
+}
+
+/* Selects the spec process at index and, recursively, what it depends on. */
+static void
+sv_select_one(struct sv *sv, size_t spec_index, bool *seen)
+{
+	if (seen[spec_index])
+		return;
+	seen[spec_index] = true;
+	const struct spec_process *s = &sv->spec->processes[spec_index];
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (sv->procs[i].spec == s)
+			sv->procs[i].selected = true;
+	for (size_t j = 0; j < s->ndeps; j++)
+		sv_select_one(sv, s->deps[j].index, seen);
+}
+
+bool
+sv_select(struct sv *sv, char *const *names, size_t n, char *err, size_t err_size)
+{
+	const struct spec *spec = sv->spec;
+	bool *seen = calloc(spec->nprocesses + 1, sizeof(bool));
+	for (size_t i = 0; i < sv->nprocs; i++)
+		sv->procs[i].selected = false;
+	for (size_t k = 0; k < n; k++) {
+		size_t idx = SIZE_MAX;
+		for (size_t i = 0; i < spec->nprocesses; i++)
+			if (strcmp(spec->processes[i].name, names[k]) == 0)
+				idx = i;
+		if (idx == SIZE_MAX) {
+			snprintf(err, err_size, "no process named '%s' in %s", names[k], spec->file);
+			free(seen);
+			return false;
+		}
+		sv_select_one(sv, idx, seen);
+	}
+	/* Cleanups always run at the end of a run. */
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (sv->procs[i].spec->kind == SPEC_CLEANUP && !sv->procs[i].spec->disabled)
+			sv->procs[i].selected = true;
+	free(seen);
+	return true;
+}
+
+void
+sv_start(struct sv *sv)
+{
+	sv->started = true;
+	sv_update(sv);
+}
+
+void
+sv_shutdown(struct sv *sv)
+{
+	if (sv->phase != SV_RUNNING)
+		return;
+	sv->phase = SV_SHUTTING_DOWN;
+	sv->shutdown_timer = loop_timer_after(sv->loop, sv->spec->settings.shutdown_timeout_ms,
+	    sv_on_shutdown_timeout, sv);
+	sv_update(sv);
+}
+
+void
+sv_kill_all(struct sv *sv)
+{
+	sv->killed_all = true;
+	if (sv->phase == SV_RUNNING)
+		sv->phase = SV_SHUTTING_DOWN;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = &sv->procs[i];
+		if (p->info.state == PROC_PENDING || p->info.state == PROC_BACKOFF) {
+			sv_input(p, IN_STOP);
+		} else if (p->info.pid > 0) {
+			if (p->info.state == PROC_STARTING || p->info.state == PROC_RUNNING)
+				sv_input(p, IN_STOP);
+			sv_signal_group(p, SIGKILL);
+		}
+	}
+	sv_update(sv);
+}
+
+void
+sv_flush(struct sv *sv)
+{
+	for (size_t i = 0; i < sv->nprocs; i++)
+		if (logstore_pending(sv->procs[i].log))
+			logstore_flush(sv->procs[i].log);
+}
+
+bool
+sv_done(const struct sv *sv)
+{
+	return sv->phase == SV_DONE;
+}
+
+int
+sv_exit_status(const struct sv *sv)
+{
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		const struct sv_proc *p = &sv->procs[i];
+		if (!p->selected)
+			continue;
+		enum proc_state st = p->info.state;
+		if (st == PROC_FATAL || st == PROC_FAILED)
+			return 1;
+		if (st == PROC_EXITED && p->info.last_status != 0)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+sv_count(const struct sv *sv)
+{
+	return sv->nprocs;
+}
+
+const struct proc_info *
+sv_proc(const struct sv *sv, size_t i)
+{
+	return &sv->procs[i].info;
+}
+
+bool
+sv_selected(const struct sv *sv, size_t i)
+{
+	return sv->procs[i].selected;
+}
+
+const struct logstore *
+sv_log(const struct sv *sv, size_t i)
+{
+	return sv->procs[i].log;
+}

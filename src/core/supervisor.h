@@ -1,0 +1,83 @@
+/*
+ * supervisor — runs a stack: starts processes as their dependencies allow,
+ * watches their readiness and health, captures their output, restarts them
+ * by policy with backoff, stops them with escalation, and shuts the stack
+ * down in reverse dependency order followed by its cleanup processes.
+ *
+ * It decides and acts; it never renders. Everything it does is reported as
+ * events (state changes with a reason, log lines) to one callback.
+ */
+#ifndef VIGIL_CORE_SUPERVISOR_H
+#define VIGIL_CORE_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/logstore.h"
+#include "core/model.h"
+
+struct loop;
+struct spec;
+struct guardian;
+struct sv;
+
+enum sv_event_kind {
+	SV_EV_STATE,  /* proc moved from -> to; reason says why */
+	SV_EV_LOG,    /* proc printed line */
+	SV_EV_HEALTH, /* proc's health changed; reason says why */
+};
+
+struct sv_event {
+	enum sv_event_kind kind;
+	const struct proc_info *proc;
+	enum proc_state from, to;     /* SV_EV_STATE */
+	const char *reason;           /* SV_EV_STATE, SV_EV_HEALTH */
+	const struct log_line *line;  /* SV_EV_LOG */
+};
+
+typedef void (*sv_event_fn)(const struct sv_event *ev, void *arg);
+
+struct sv_opts {
+	const struct spec *spec;      /* borrowed; outlives the supervisor */
+	struct loop *loop;            /* borrowed */
+	struct guardian *guardian;    /* borrowed; NULL = none */
+	const char *run_dir;          /* a private folder for notify sockets */
+	char *const *base_env;        /* the engine's environment (environ) */
+	sv_event_fn fn;               /* every event goes here */
+	void *arg;
+};
+
+/* A supervisor for every process of the spec; nothing starts yet. NULL with a message. */
+struct sv *sv_new(const struct sv_opts *o, char *err, size_t err_size);
+/* Frees everything; processes still running are killed (SIGKILL to their groups). */
+void sv_free(struct sv *sv);
+
+/*
+ * Runs only these processes (names of the stack file) and what they depend
+ * on; without a call, every process that is not disabled runs. False with
+ * a message naming an unknown process.
+ */
+bool sv_select(struct sv *sv, char *const *names, size_t n, char *err, size_t err_size);
+/* Starts what can start; the rest follows as dependencies are met. */
+void sv_start(struct sv *sv);
+/* Graceful shutdown: reverse dependency order, then cleanups, within shutdown_timeout. */
+void sv_shutdown(struct sv *sv);
+/* SIGKILL to every group at once (a second Ctrl-C). */
+void sv_kill_all(struct sv *sv);
+/* Writes buffered log data (call before the loop sleeps). */
+void sv_flush(struct sv *sv);
+
+/* True once the stack is shut down, or nothing is left to run and the cleanups ran. */
+bool sv_done(const struct sv *sv);
+/* 0 when no process ended fatal, failed or exited non-zero; 1 otherwise. */
+int sv_exit_status(const struct sv *sv);
+
+size_t sv_count(const struct sv *sv);
+/* The i-th process instance (start order; replicas together). */
+const struct proc_info *sv_proc(const struct sv *sv, size_t i);
+/* True when the instance takes part in this run (see sv_select). */
+bool sv_selected(const struct sv *sv, size_t i);
+/* The log of the i-th instance. */
+const struct logstore *sv_log(const struct sv *sv, size_t i);
+
+#endif
