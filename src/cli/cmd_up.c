@@ -122,7 +122,7 @@ up_on_event(const struct sv_event *ev, void *arg)
 		return; /* routine waiting is not news */
 	if (ev->kind == SV_EV_STATE && ev->to == PROC_STARTING && p->spec->ready.kind == SPEC_PROBE_NONE)
 		return; /* without a probe, "running (pid N)" follows at once */
-	up_prefix(u, p->since_ms, p->name);
+	up_prefix(u, ev->kind == SV_EV_HEALTH ? model_realtime_ms() : p->since_ms, p->name);
 	const char *label;
 	if (ev->kind == SV_EV_HEALTH)
 		label = model_health_name(p->health);
