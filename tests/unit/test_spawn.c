@@ -43,16 +43,13 @@ drain(int fd, char *buf, size_t size)
 	return n;
 }
 
+/* Spawns o, reads both pipes to EOF, reaps the child; its wait status. */
 static int
-run_shell(const char *script, const char *cwd, char *const *envp, const struct spec_limits *lim,
-    int umask_v, char *out, size_t out_size, char *errout, size_t err_size)
+collect(const struct spawn_opts *o, char *out, size_t out_size, char *errout, size_t err_size)
 {
-	const char *argv[] = {script, NULL};
-	struct spec_command cmd = {.shell = true, .argv = argv, .argc = 1};
-	struct spawn_opts o = {.cmd = &cmd, .cwd = cwd, .envp = envp, .umask = umask_v, .limits = lim};
 	struct spawn_result r;
 	char err[256];
-	assert_int_equal(spawn_process(&o, &r, err, sizeof(err)), 0);
+	assert_int_equal(spawn_process(o, &r, err, sizeof(err)), 0);
 	assert_true(fcntl(r.out_fd, F_GETFL) & O_NONBLOCK);
 	assert_true(fcntl(r.out_fd, F_GETFD) & FD_CLOEXEC);
 	drain(r.out_fd, out, out_size);
@@ -62,6 +59,16 @@ run_shell(const char *script, const char *cwd, char *const *envp, const struct s
 	close(r.out_fd);
 	close(r.err_fd);
 	return status;
+}
+
+static int
+run_shell(const char *script, const char *cwd, char *const *envp, const struct spec_limits *lim,
+    int umask_v, char *out, size_t out_size, char *errout, size_t err_size)
+{
+	const char *argv[] = {script, NULL};
+	struct spec_command cmd = {.shell = true, .argv = argv, .argc = 1};
+	struct spawn_opts o = {.cmd = &cmd, .cwd = cwd, .envp = envp, .umask = umask_v, .limits = lim};
+	return collect(&o, out, out_size, errout, err_size);
 }
 
 static void
@@ -128,14 +135,8 @@ test_argv_no_shell(void **state)
 	struct spec_command cmd = {.shell = false, .argv = argv, .argc = 5};
 	char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
 	struct spawn_opts o = {.cmd = &cmd, .envp = envp, .umask = -1};
-	struct spawn_result r;
-	char err[256], out[256], e2[256];
-	assert_int_equal(spawn_process(&o, &r, err, sizeof(err)), 0);
-	drain(r.out_fd, out, sizeof(out));
-	drain(r.err_fd, e2, sizeof(e2));
-	waitpid(r.pid, NULL, 0);
-	close(r.out_fd);
-	close(r.err_fd);
+	char out[256], e2[256];
+	collect(&o, out, sizeof(out), e2, sizeof(e2));
 	assert_string_equal(out, "a b|$HOME||"); /* no shell: nothing expanded */
 }
 
@@ -180,14 +181,8 @@ test_user(void **state)
 	struct spec_command cmd = {.shell = true, .argv = argv, .argc = 1};
 	char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
 	struct spawn_opts o = {.cmd = &cmd, .envp = envp, .user = "nobody:nogroup", .umask = -1};
-	struct spawn_result r;
-	char err[256], out[256], e2[256];
-	assert_int_equal(spawn_process(&o, &r, err, sizeof(err)), 0);
-	drain(r.out_fd, out, sizeof(out));
-	drain(r.err_fd, e2, sizeof(e2));
-	waitpid(r.pid, NULL, 0);
-	close(r.out_fd);
-	close(r.err_fd);
+	char out[256], e2[256];
+	collect(&o, out, sizeof(out), e2, sizeof(e2));
 	assert_string_equal(out, "nobody\nnogroup\n");
 }
 
