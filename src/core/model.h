@@ -6,10 +6,12 @@
 #ifndef VIGIL_CORE_MODEL_H
 #define VIGIL_CORE_MODEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct spec_process;
+struct cJSON;
 
 /* The states of DESIGN.md; see supervisor.c for the transitions. */
 enum proc_state {
@@ -42,6 +44,17 @@ struct proc_info {
 	int64_t started_ms;               /* realtime of the last spawn; 0 = never */
 	char reason[192];                 /* why it is in this state ("waiting: db is fatal") */
 };
+
+/*
+ * True when target names this instance: "name" (every replica), "name:2"
+ * (one replica), "@group", "#tag", or "all".
+ */
+bool model_match(const struct proc_info *p, const char *target);
+/* True for a state a healthy stack can be in: running, or completed for a oneshot. */
+bool model_state_good(const struct proc_info *p);
+
+/* The record as JSON for the control protocol (a new object; the caller owns it). */
+struct cJSON *model_json(const struct proc_info *p, int64_t now_ms);
 
 const char *model_state_name(enum proc_state s);
 const char *model_health_name(enum proc_health h);

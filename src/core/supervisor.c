@@ -592,6 +592,12 @@ sv_act_stopped_now(struct sv_proc *p)
 static void
 sv_act_finished(struct sv_proc *p)
 {
+	/* What watched this instance ends with it: a probe still under way, a
+	 * ready timeout, a stop escalation after a ready timeout. Left armed,
+	 * they would fire on the next instance (a ready timeout counted from
+	 * the earlier spawn, a SIGKILL to a process just started). */
+	sv_cancel_probes(p);
+	sv_cancel_timer(p->sv, &p->timer);
 	char how[96];
 	sv_describe_status(p->status, how, sizeof(how));
 	bool success = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 && !p->failed_start;
@@ -849,19 +855,44 @@ sv_active(enum proc_state st)
 	return st == PROC_STARTING || st == PROC_RUNNING || st == PROC_STOPPING || st == PROC_BACKOFF;
 }
 
-/* True when some selected process that depends on p is still up. */
+/*
+ * True when some selected process that depends on spec process s is still
+ * up: directly, or through dependents that are no longer up — an api that
+ * depends on a migration that depended on db still needs db once the
+ * migration has completed. seen: one flag per instance, those visited.
+ */
 static bool
-sv_has_live_dependents(struct sv *sv, const struct sv_proc *p)
+sv_has_live_dependents(struct sv *sv, const struct spec_process *s, bool *seen)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		const struct sv_proc *q = &sv->procs[i];
-		if (!q->selected || !sv_active(q->info.state) || q == p)
+		if (!q->selected || q->spec == s)
 			continue;
-		for (size_t j = 0; j < q->spec->ndeps; j++)
-			if (&sv->spec->processes[q->spec->deps[j].index] == p->spec)
+		for (size_t j = 0; j < q->spec->ndeps; j++) {
+			if (&sv->spec->processes[q->spec->deps[j].index] != s)
+				continue;
+			if (sv_active(q->info.state))
 				return true;
+			if (!seen[i]) {
+				seen[i] = true;
+				if (sv_has_live_dependents(sv, q->spec, seen))
+					return true;
+			}
+		}
 	}
 	return false;
+}
+
+/* sv_has_live_dependents for instance p. */
+static bool
+sv_needed(struct sv *sv, const struct sv_proc *p)
+{
+	bool *seen = calloc(sv->nprocs, sizeof(*seen));
+	if (seen == NULL)
+		return true; /* stop it later rather than too early */
+	bool needed = sv_has_live_dependents(sv, p->spec, seen);
+	free(seen);
+	return needed;
 }
 
 static void
@@ -921,7 +952,7 @@ sv_update_once(struct sv *sv)
 			if (p->info.state == PROC_PENDING || p->info.state == PROC_BACKOFF)
 				sv_input(p, IN_STOP);
 			else if ((p->info.state == PROC_STARTING || p->info.state == PROC_RUNNING) &&
-			    !sv_has_live_dependents(sv, p))
+			    !sv_needed(sv, p))
 				sv_input(p, IN_STOP);
 		}
 		if (sv_active(p->info.state))

@@ -1,0 +1,164 @@
+#!/bin/sh
+# `vigil up` as a command: one engine per stack (a second one names the
+# first's pid), `vigil up NAME` runs NAME and what it depends on, an unknown
+# name is a usage error, the exit status says whether a oneshot failed,
+# cleanups run after the others stopped, replicas and the VIGIL_* variables,
+# environment precedence, and a process that leaves a background child
+# holding its output is still finished.
+. "$(dirname "$0")/lib.sh"
+
+# ---- one engine per stack -----------------------------------------------------
+mkdir "$T/one"
+cat >"$T/one/vigil.yaml" <<EOF
+version: 1
+name: one
+processes:
+  svc: {command: "echo up; exec sleep $M.1"}
+  tidy: {command: "echo cleaning", kind: cleanup}
+  noter: $(run_dir_noter "$T/one/run-dir")
+EOF
+engine_start "$T/one"
+first=$ENGINE_PID
+engine_says "$T/one" 'svc +\| up' 20 || fail "one: svc never ran"
+if [ "$(cat "$T/one/.vigil/engine.pid")" = "$first" ]; then pass "engine.pid holds the engine's pid"; else
+    fail "engine.pid: $(cat "$T/one/.vigil/engine.pid")"; fi
+RC=0
+timeout 20 "$VIGIL" up -f "$T/one/vigil.yaml" >"$T/out" 2>"$T/err" || RC=$?
+expect_rc 1 "a second vigil up"
+expect_line "$T/err" "vigil: the stack in $T/one/vigil.yaml is already running (engine pid $first)" \
+    "the second names the first's pid"
+if alive "$first"; then pass "the first engine runs on"; else fail "the first engine is gone"; fi
+expect_no_grep "$T/one/out" 'svc +▸ (stopping|stopped)' "svc was not disturbed"
+
+# Cleanup after the others stopped.
+kill -INT "$first"
+engine_wait 20 || fail "one: the engine did not stop"
+expect_rc 0 "one: stopped" "$T/one/err"
+expect_before "$T/one/out" 'svc +▸ stopped' 'tidy +▸ running' "the cleanup runs after svc stopped"
+expect_grep "$T/one/out" '^[0-9:]{8} tidy +\| cleaning$' "the cleanup ran"
+expect_before "$T/one/out" 'tidy +▸ completed' 'vigil +▸ stack one is down' "the cleanup ends before the engine"
+if [ ! -e "$T/one/.vigil/engine.pid" ]; then pass "engine.pid removed on exit"; else fail "engine.pid left behind"; fi
+
+# After a crash (kill -9) the lock is free again.
+rm -f "$T/one/run-dir"
+engine_start "$T/one"
+engine_says "$T/one" 'svc +\| up' 20 || fail "one: svc never ran again"
+wait_for '[ -s "$T/one/run-dir" ]' 20 || fail "one: noter never ran"
+kill -KILL "$ENGINE_PID"
+engine_wait 5 || fail "one: the engine survived SIGKILL"
+wait_for '[ "$(count_procs "sleep $M\.[01]")" -eq 0 ]' 5 || fail "one: svc outlived the engine"
+forget_run_dir "$T/one/run-dir"
+engine_start "$T/one"
+engine_says "$T/one" 'svc +\| up' 20 || fail "one: no restart after a crash"
+kill -TERM "$ENGINE_PID"
+engine_wait 20 || fail "one: the engine did not stop"
+expect_rc 0 "one: a new engine after a crash" "$T/one/err"
+
+# ---- vigil up NAME ------------------------------------------------------------
+mkdir "$T/sel"
+cat >"$T/sel/vigil.yaml" <<'EOF'
+version: 1
+name: sel
+processes:
+  db: {command: "echo db", kind: oneshot}
+  cache: {command: "echo cache", kind: oneshot}
+  api: {command: "echo api", kind: oneshot, depends_on: {db: completed_successfully}}
+  worker: {command: "echo worker", kind: oneshot, depends_on: [api]}
+  other: {command: "echo other", kind: oneshot}
+  tidy: {command: "echo cleaning", kind: cleanup}
+EOF
+engine_start "$T/sel" api
+engine_wait 20 || fail "sel: the engine did not end"
+expect_rc 0 "up api: every oneshot completed" "$T/sel/err"
+O=$T/sel/out
+expect_grep "$O" '^[0-9:]{8} db +\| db$' "up api: db ran (a dependency)"
+expect_grep "$O" '^[0-9:]{8} api +\| api$' "up api: api ran"
+expect_grep "$O" '^[0-9:]{8} tidy +\| cleaning$' "up api: the cleanup ran"
+expect_no_grep "$O" '^[0-9:]{8} (cache|worker|other) ' "up api: nothing else ran"
+
+RC=0
+timeout 20 "$VIGIL" up -f "$T/sel/vigil.yaml" nope >"$T/out" 2>"$T/err" || RC=$?
+expect_rc 2 "up with an unknown name"
+expect_line "$T/err" "vigil: no process named 'nope' in $T/sel/vigil.yaml" "names the unknown process"
+expect_no_grep "$T/out" '▸ (running|starting)' "nothing started"
+if [ ! -e "$T/sel/.vigil/engine.pid" ]; then pass "no engine.pid left"; else fail "engine.pid left behind"; fi
+
+# A failing oneshot: exit status 1.
+mkdir "$T/bad"
+cat >"$T/bad/vigil.yaml" <<'EOF'
+version: 1
+processes:
+  good: {command: "true", kind: oneshot}
+  bad: {command: "exit 4", kind: oneshot}
+EOF
+engine_start "$T/bad"
+engine_wait 20 || fail "bad: the engine did not end"
+expect_rc 1 "a failed oneshot" "$T/bad/err"
+expect_grep "$T/bad/out" '^[0-9:]{8} bad +▸ failed \(status 4\)$' "bad failed"
+
+# ---- replicas, VIGIL_*, environment -------------------------------------------
+mkdir "$T/env"
+cat >"$T/env/vigil.yaml" <<'EOF'
+version: 1
+name: envstack
+env: {BAR: stack, BAZ: stack}
+processes:
+  w:
+    command: 'echo "replica $VIGIL_REPLICA of $VIGIL_PROCESS in $VIGIL_STACK"'
+    kind: oneshot
+    replicas: 3
+  show:
+    command: 'echo "FOO=$FOO BAR=$BAR BAZ=$BAZ"'
+    kind: oneshot
+    env: {BAZ: process}
+EOF
+FOO=engine BAR=engine BAZ=engine engine_start "$T/env"
+engine_wait 20 || fail "env: the engine did not end"
+expect_rc 0 "env: completed" "$T/env/err"
+O=$T/env/out
+for r in 0 1 2; do
+    expect_grep "$O" "^[0-9:]{8} w:$r +\\| replica $r of w in envstack\$" "replica w:$r sees VIGIL_REPLICA=$r"
+    expect_grep "$O" "^[0-9:]{8} w:$r +▸ completed \\(status 0\\)\$" "w:$r completed"
+    if [ -f "$T/env/.vigil/logs/w:$r.log" ]; then pass "w:$r has its log file"; else fail "no log file for w:$r"; fi
+done
+expect_no_grep "$O" '^[0-9:]{8} w:3 ' "no fourth replica"
+expect_grep "$O" '^[0-9:]{8} show +\| FOO=engine BAR=stack BAZ=process$' \
+    "environment: the engine's, then the stack's, then the process's"
+
+# ---- a background child holding the output ------------------------------------
+mkdir "$T/bg"
+cat >"$T/bg/vigil.yaml" <<EOF
+version: 1
+processes:
+  leaver: {command: "sleep $M.2 & echo left", kind: oneshot}
+EOF
+t0=$(now_ms)
+engine_start "$T/bg"
+engine_wait 10 || fail "bg: the engine did not end"
+ms=$(($(now_ms) - t0))
+expect_rc 0 "bg: completed" "$T/bg/err"
+expect_grep "$T/bg/out" '^[0-9:]{8} leaver +\| left$' "bg: its output was captured"
+expect_grep "$T/bg/out" '^[0-9:]{8} leaver +▸ completed \(status 0\)$' "bg: completed"
+# 1 s of grace, then the rest of its group is killed.
+if [ "$ms" -ge 900 ] && [ "$ms" -le 3500 ]; then pass "bg: finished in ${ms}ms"; else fail "bg: finished in ${ms}ms"; fi
+n=$(count_procs "sleep $M\\.2")
+if [ "$n" -eq 0 ]; then pass "bg: the background child was killed"; else fail "bg: $n left"; fi
+
+# One that left its process group keeps the pipe: the engine stops waiting
+# after 2 s. It is ours to end afterwards.
+mkdir "$T/esc"
+cat >"$T/esc/vigil.yaml" <<EOF
+version: 1
+processes:
+  escaper: {command: "setsid sleep $M.3 & echo left", kind: oneshot}
+EOF
+t0=$(now_ms)
+engine_start "$T/esc"
+engine_wait 10 || fail "esc: the engine did not end"
+ms=$(($(now_ms) - t0))
+expect_rc 0 "esc: completed" "$T/esc/err"
+expect_grep "$T/esc/out" '^[0-9:]{8} escaper +▸ completed \(status 0\)$' "esc: completed"
+if [ "$ms" -ge 1900 ] && [ "$ms" -le 4500 ]; then pass "esc: finished in ${ms}ms"; else fail "esc: finished in ${ms}ms"; fi
+for pid in $(pgrep -f "^sleep $M\\.3\$" || true); do kill "$pid"; done
+
+finish
