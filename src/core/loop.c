@@ -365,6 +365,19 @@ loop_watch_child(struct loop *l, pid_t pid, loop_child_fn fn, void *arg)
 	return 0;
 }
 
+void
+loop_unwatch_child(struct loop *l, pid_t pid)
+{
+	struct loop_child *c = loop_find_child(l, pid);
+	if (c == NULL)
+		return;
+	if (c->pidfd >= 0) {
+		loop_unwatch(l, c->pidfd);
+		close(c->pidfd);
+	}
+	*c = l->children[--l->nchildren];
+}
+
 int
 loop_pidfd(const struct loop *l, pid_t pid)
 {

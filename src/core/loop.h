@@ -65,6 +65,8 @@ int loop_signals(struct loop *l, const int *sigs, int n, loop_signal_fn fn, void
  * callback, if any, and are reaped either way.
  */
 int loop_watch_child(struct loop *l, pid_t pid, loop_child_fn fn, void *arg);
+/* Forgets a watched child (its exit then goes to the orphan callback). */
+void loop_unwatch_child(struct loop *l, pid_t pid);
 /* The pidfd of a watched child, or -1 (no pidfd support, or not watched). */
 int loop_pidfd(const struct loop *l, pid_t pid);
 void loop_on_orphan(struct loop *l, loop_child_fn fn, void *arg);

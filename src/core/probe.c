@@ -67,10 +67,13 @@
 #define PROBE_NOTIFY_MAX 4096    /* bytes of one notify datagram; longer ones are dropped */
 #define PROBE_NOTIFY_BURST 64    /* datagrams read per wake-up; the rest wait for the next */
 
-/* The loop's child watcher points here; freed by probe_exec_exited. */
+/* The loop's child watcher points here; freed by probe_exec_exited, or by
+ * probe_ctx_free for a child the loop has not reaped yet. */
 struct probe_reaper {
 	pid_t pid;        /* the child, also its process group and session */
 	struct probe *pr; /* borrowed; NULL once the attempt stopped waiting */
+	struct probe_reaper *prev, *next; /* in ctx->reapers */
+	struct probe_ctx *ctx;            /* borrowed */
 };
 
 struct probe {
@@ -96,6 +99,7 @@ struct probe_ctx {
 	CURLM *multi;                  /* owned */
 	struct loop_timer *curl_timer; /* curl's timeout; NULL = none */
 	struct probe *probes;          /* owned: every attempt not yet delivered */
+	struct probe_reaper *reapers;  /* owned: exec children not reaped yet */
 };
 
 struct probe_notify {
@@ -592,6 +596,17 @@ probe_exec_child(bool shell, char *const *argv, char *const *envp, const char *c
 	_exit(127);
 }
 
+static void
+probe_reaper_unlink(struct probe_reaper *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		r->ctx->reapers = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+}
+
 /* The loop reaped an exec child: reports it to the attempt, if one still waits. */
 static void
 probe_exec_exited(struct loop *l, pid_t pid, int status, void *arg)
@@ -599,6 +614,7 @@ probe_exec_exited(struct loop *l, pid_t pid, int status, void *arg)
 	(void)l;
 	struct probe_reaper *r = arg;
 	struct probe *pr = r->pr;
+	probe_reaper_unlink(r);
 	free(r);
 	/* Background leftovers of the command die with it. The group outlives its
 	 * leader only while it has members, so the number is still this group's. */
@@ -658,6 +674,9 @@ probe_exec_start(struct probe *pr, const struct spec_probe *p, const char *cwd,
 	}
 	r->pid = pid;
 	r->pr = pr;
+	r->ctx = pr->ctx;
+	r->prev = NULL;
+	r->next = pr->ctx->reapers;
 	if (loop_watch_child(pr->ctx->loop, pid, probe_exec_exited, r) < 0) {
 		saved = errno;
 		/* Unwatched, it is still reaped by the loop (as an orphan). */
@@ -666,6 +685,9 @@ probe_exec_start(struct probe *pr, const struct spec_probe *p, const char *cwd,
 		errno = saved;
 		return -1;
 	}
+	if (r->next != NULL)
+		r->next->prev = r;
+	pr->ctx->reapers = r;
 	pr->reaper = r;
 	return 0;
 }
@@ -711,6 +733,14 @@ probe_ctx_free(struct probe_ctx *c)
 		return;
 	while (c->probes != NULL)
 		probe_cancel(c->probes);
+	/* Children killed but not reaped yet: the loop forgets them (it still
+	 * reaps them, as orphans) so nothing points at their records. */
+	while (c->reapers != NULL) {
+		struct probe_reaper *r = c->reapers;
+		c->reapers = r->next;
+		loop_unwatch_child(c->loop, r->pid);
+		free(r);
+	}
 	curl_multi_cleanup(c->multi); /* may still call probe_curl_socket/timer */
 	loop_timer_cancel(c->loop, c->curl_timer);
 	free(c);

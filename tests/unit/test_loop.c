@@ -290,6 +290,21 @@ test_children(void **state)
 	}
 	assert_true(k.orphan != pid);
 	assert_int_equal(WEXITSTATUS(k.orphan_status), 7);
+
+	/* A child the loop was told to forget is still reaped, as an orphan. */
+	pid = fork();
+	if (pid == 0)
+		_exit(9);
+	assert_int_equal(loop_watch_child(l, pid, on_child, &k), 0);
+	loop_unwatch_child(l, pid);
+	assert_int_equal(loop_pidfd(l, pid), -1);
+	int exits = k.exits;
+	while (k.orphan != pid) {
+		assert_true(loop_now() < end);
+		loop_run_once(l, 100);
+	}
+	assert_int_equal(WEXITSTATUS(k.orphan_status), 9);
+	assert_int_equal(k.exits, exits);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	loop_free(l);
 }
