@@ -41,6 +41,12 @@ struct up {
 	int width;         /* of the name column */
 	int signals;       /* SIGINT/SIGTERM received */
 	const struct spec *spec;
+	/* The last line prefix, reused while the second and the process stay
+	 * the same (a burst of output formats it once). */
+	int64_t prefix_sec;
+	const char *prefix_name;   /* borrowed: the proc_info name it was made for */
+	char prefix[256];
+	size_t prefix_len;
 };
 
 static const char *const up_ansi[THEME_NAME_COLORS] = {
@@ -56,15 +62,25 @@ up_stamp(int64_t ms, char *buf, size_t size)
 	strftime(buf, size, "%H:%M:%S", &tm);
 }
 
+/* Prints "HH:MM:SS name " (coloured on a terminal). */
 static void
 up_prefix(struct up *u, int64_t ms, const char *name)
 {
-	char ts[16];
-	up_stamp(ms, ts, sizeof(ts));
-	if (u->color)
-		printf("\033[2m%s\033[0m %s%-*s\033[0m ", ts, up_ansi[theme_name_slot(name)], u->width, name);
-	else
-		printf("%s %-*s ", ts, u->width, name);
+	int64_t sec = ms / 1000;
+	if (sec != u->prefix_sec || name != u->prefix_name) {
+		char ts[16];
+		up_stamp(ms, ts, sizeof(ts));
+		int n;
+		if (u->color)
+			n = snprintf(u->prefix, sizeof(u->prefix), "\033[2m%s\033[0m %s%-*s\033[0m ", ts,
+			    up_ansi[theme_name_slot(name)], u->width, name);
+		else
+			n = snprintf(u->prefix, sizeof(u->prefix), "%s %-*s ", ts, u->width, name);
+		u->prefix_len = n < 0 ? 0 : (size_t)n < sizeof(u->prefix) ? (size_t)n : sizeof(u->prefix) - 1;
+		u->prefix_sec = sec;
+		u->prefix_name = name;
+	}
+	fwrite_unlocked(u->prefix, 1, u->prefix_len, stdout);
 }
 
 /* A line the engine says about itself. */
@@ -107,14 +123,14 @@ up_on_event(const struct sv_event *ev, void *arg)
 	const struct proc_info *p = ev->proc;
 	if (ev->kind == SV_EV_LOG) {
 		const struct log_line *l = ev->line;
+		/* The hot path: one line per call, millions in a burst. */
 		up_prefix(u, l->ts_ms, p->name);
-		const char *sep = l->stream == LOG_ERR ? "!" : "|";
-		if (u->color && l->stream == LOG_ERR)
-			printf("\033[31m%s\033[0m ", sep);
+		if (l->stream == LOG_ERR)
+			fputs_unlocked(u->color ? "\033[31m!\033[0m " : "! ", stdout);
 		else
-			printf("%s ", sep);
-		fwrite(l->text, 1, l->len, stdout);
-		putchar('\n');
+			fputs_unlocked("| ", stdout);
+		fwrite_unlocked(l->text, 1, l->len, stdout);
+		putc_unlocked('\n', stdout);
 		return;
 	}
 	if (ev->kind == SV_EV_STATE && ev->from == ev->to && ev->to == PROC_PENDING &&

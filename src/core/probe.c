@@ -398,10 +398,41 @@ probe_curl_timer(CURLM *m, long timeout_ms, void *userp)
 	return c->curl_timer != NULL ? 0 : -1;
 }
 
+/*
+ * Sets curl up on first use: a stack without an http probe never pays for
+ * curl_global_init (which starts TLS) or a multi handle. 0 or -1/errno.
+ */
+static int
+probe_curl_ready(struct probe_ctx *c)
+{
+	if (c->multi != NULL)
+		return 0;
+	/* Not thread-safe, like curl_global_init itself: the engine has one thread. */
+	if (!probe_curl_initialized) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			errno = EIO;
+			return -1;
+		}
+		probe_curl_initialized = true;
+	}
+	c->multi = curl_multi_init();
+	if (c->multi == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, probe_curl_socket);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, probe_curl_timer);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	return 0;
+}
+
 /* Adds a transfer of url for pr: a GET, or only the connection when connect_only. 0 or -1/errno. */
 static int
 probe_curl_start(struct probe *pr, const char *url, bool connect_only)
 {
+	if (probe_curl_ready(pr->ctx) < 0)
+		return -1;
 	CURL *e = curl_easy_init();
 	if (e == NULL) {
 		errno = ENOMEM;
@@ -701,28 +732,10 @@ probe_ctx_new(struct loop *l)
 		errno = EINVAL;
 		return NULL;
 	}
-	/* Not thread-safe, like curl_global_init itself: the engine has one thread. */
-	if (!probe_curl_initialized) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			errno = EIO;
-			return NULL;
-		}
-		probe_curl_initialized = true;
-	}
 	struct probe_ctx *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->loop = l;
-	c->multi = curl_multi_init();
-	if (c->multi == NULL) {
-		free(c);
-		errno = ENOMEM;
-		return NULL;
-	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, probe_curl_socket);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, probe_curl_timer);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	return c;
 }
 
@@ -741,7 +754,8 @@ probe_ctx_free(struct probe_ctx *c)
 		loop_unwatch_child(c->loop, r->pid);
 		free(r);
 	}
-	curl_multi_cleanup(c->multi); /* may still call probe_curl_socket/timer */
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi); /* may still call probe_curl_socket/timer */
 	loop_timer_cancel(c->loop, c->curl_timer);
 	free(c);
 }

@@ -39,6 +39,8 @@
 #define SV_READ_CHUNK 65536
 #define SV_READS_PER_EVENT 16 /* at most 1 MiB from one pipe per pass: others get a turn */
 #define SV_EOF_GRACE_MS 1000
+/* Restart times kept per instance; a max_restarts above it is counted up to it. */
+#define SV_RESTARTS_KEPT 4096
 
 enum sv_input {
 	IN_DEPS_MET,      /* pending: every dependency is satisfied */
@@ -82,6 +84,7 @@ struct sv_proc {
 	int health_fails;           /* failures in a row */
 	int64_t last_output_mono;   /* for the silence health probe */
 	int64_t last_watchdog_mono; /* for the notify watchdog */
+	char **envp;                /* owned: the environment, built at the first spawn */
 	char name[80];
 };
 
@@ -175,7 +178,6 @@ static void
 sv_on_line(const struct log_line *line, void *arg)
 {
 	struct sv_proc *p = arg;
-	p->last_output_mono = sv_mono_ms();
 	struct sv_event ev = {.kind = SV_EV_LOG, .proc = &p->info, .line = line};
 	sv_emit(p->sv, &ev);
 	if (p->info.state == PROC_STARTING && p->has_re && !p->failed_start) {
@@ -213,6 +215,7 @@ sv_on_pipe(struct loop *l, int fd, unsigned events, void *arg)
 	for (int i = 0; i < SV_READS_PER_EVENT; i++) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
+			p->last_output_mono = sv_mono_ms(); /* once per read, not per line */
 			logstore_feed(p->log, s, buf, (size_t)n, sv_on_line, p);
 			if (fd != (s == LOG_OUT ? p->out_fd : p->err_fd))
 				return; /* a callback closed it */
@@ -287,6 +290,15 @@ sv_free_env(char **env)
 	free(env);
 }
 
+/* The instance's environment, built once (it changes only with the spec). */
+static char *const *
+sv_env(struct sv_proc *p)
+{
+	if (p->envp == NULL)
+		p->envp = sv_build_env(p);
+	return p->envp;
+}
+
 /* ---- probes ------------------------------------------------------------ */
 
 static void sv_ready_attempt(struct loop *l, void *arg);
@@ -312,10 +324,8 @@ sv_ready_attempt(struct loop *l, void *arg)
 	(void)l;
 	struct sv_proc *p = arg;
 	p->probe_timer = NULL;
-	char **env = sv_build_env(p);
-	p->probe = probe_start(p->sv->probes, &p->spec->ready, p->spec->cwd, env,
+	p->probe = probe_start(p->sv->probes, &p->spec->ready, p->spec->cwd, sv_env(p),
 	    sv_on_ready_probe, p);
-	sv_free_env(env);
 	if (p->probe == NULL) {
 		snprintf(p->probe_detail, sizeof(p->probe_detail), "probe: %s", strerror(errno));
 		p->probe_timer = loop_timer_after(p->sv->loop, p->spec->ready.interval_ms,
@@ -398,9 +408,7 @@ sv_health_attempt(struct loop *l, void *arg)
 		return;
 	}
 	default: {
-		char **env = sv_build_env(p);
-		p->probe = probe_start(p->sv->probes, h, p->spec->cwd, env, sv_on_health_probe, p);
-		sv_free_env(env);
+		p->probe = probe_start(p->sv->probes, h, p->spec->cwd, sv_env(p), sv_on_health_probe, p);
 		if (p->probe == NULL) {
 			snprintf(detail, sizeof(detail), "probe: %s", strerror(errno));
 			sv_on_health_probe(p, false, detail);
@@ -464,15 +472,13 @@ sv_act_spawn(struct sv_proc *p)
 {
 	struct sv *sv = p->sv;
 	sv_cancel_timer(sv, &p->timer);
-	char **env = sv_build_env(p);
 	struct spawn_opts o = {
-		.cmd = &p->spec->command, .cwd = p->spec->cwd, .envp = env,
+		.cmd = &p->spec->command, .cwd = p->spec->cwd, .envp = sv_env(p),
 		.user = p->spec->user, .umask = p->spec->umask, .limits = &p->spec->limits,
 	};
 	struct spawn_result r;
 	char err[256];
 	int rc = spawn_process(&o, &r, err, sizeof(err));
-	sv_free_env(env);
 	p->spawned_mono = sv_mono_ms();
 	p->failed_start = false;
 	p->restart_after_stop = false;
@@ -664,6 +670,13 @@ sv_input(struct sv_proc *p, enum sv_input in)
 		a(p);
 }
 
+/* Restarts remembered for the window: max_restarts + 1, at most SV_RESTARTS_KEPT. */
+static int
+sv_restart_cap(const struct spec_process *s)
+{
+	return s->max_restarts < SV_RESTARTS_KEPT ? s->max_restarts + 1 : SV_RESTARTS_KEPT;
+}
+
 /* Counts restarts in the window; true when one more is allowed. */
 static bool
 sv_restart_allowed(struct sv_proc *p, int64_t now, int *in_window)
@@ -680,7 +693,7 @@ sv_restart_allowed(struct sv_proc *p, int64_t now, int *in_window)
 static void
 sv_note_restart(struct sv_proc *p, int64_t now)
 {
-	int cap = p->spec->max_restarts + 1;
+	int cap = sv_restart_cap(p->spec);
 	if (p->nrestart_times < cap) {
 		p->restart_times[p->nrestart_times++] = now;
 		return;
@@ -1066,7 +1079,7 @@ sv_new(const struct sv_opts *o, char *err, size_t err_size)
 			p->info.state = s->disabled ? PROC_DISABLED : PROC_PENDING;
 			p->info.last_status = -1;
 			p->info.since_ms = model_realtime_ms();
-			p->restart_times = calloc((size_t)s->max_restarts + 1, sizeof(int64_t));
+			p->restart_times = calloc((size_t)sv_restart_cap(s), sizeof(int64_t));
 			char path[4200];
 			snprintf(path, sizeof(path), "%s/%s.log", spec->settings.log_dir, p->name);
 			struct logstore_opts lo = {
@@ -1114,6 +1127,7 @@ sv_free(struct sv *sv)
 			regfree(&p->ready_re);
 		probe_notify_close(p->notify);
 		free(p->restart_times);
+		sv_free_env(p->envp);
 	}
 	sv_cancel_timer(sv, &sv->shutdown_timer);
 	probe_ctx_free(sv->probes);
