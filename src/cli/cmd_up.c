@@ -133,6 +133,11 @@ up_on_event(const struct sv_event *ev, void *arg)
 		putc_unlocked('\n', stdout);
 		return;
 	}
+	if (ev->kind == SV_EV_WARNING) {
+		up_prefix(u, model_realtime_ms(), p->name);
+		printf(u->color ? "▸ \033[1;33mwarning\033[0m (%s)\n" : "▸ warning (%s)\n", ev->reason);
+		return;
+	}
 	if (ev->kind == SV_EV_STATE && ev->from == ev->to && ev->to == PROC_PENDING &&
 	    strncmp(ev->reason, "waiting for", 11) == 0)
 		return; /* routine waiting is not news */

@@ -85,6 +85,8 @@ struct sv_proc {
 	int64_t last_output_mono;   /* for the silence health probe */
 	int64_t last_watchdog_mono; /* for the notify watchdog */
 	char **envp;                /* owned: the environment, built at the first spawn */
+	uint64_t dropped_reported;  /* log bytes lost, as last reported */
+	int64_t dropped_said_mono;  /* when that was said (monotonic ms) */
 	char name[80];
 };
 
@@ -438,6 +440,9 @@ sv_on_notify(void *arg, const char *msg, size_t len)
 		snprintf(note, sizeof(note), "[notify] STATUS=%s", value);
 		logstore_note(p->log, LOG_OUT, note, sv_on_line, p);
 	}
+	if (probe_notify_field(msg, len, "STOPPING", value, sizeof(value)) && strcmp(value, "1") == 0)
+		logstore_note(p->log, LOG_OUT, "[notify] STOPPING=1: the process is shutting down",
+		    sv_on_line, p);
 	if (probe_notify_field(msg, len, "READY", value, sizeof(value)) && strcmp(value, "1") == 0 &&
 	    p->spec->ready.kind == SPEC_PROBE_NOTIFY && p->info.state == PROC_STARTING) {
 		snprintf(p->probe_detail, sizeof(p->probe_detail), "READY=1");
@@ -479,6 +484,12 @@ sv_act_spawn(struct sv_proc *p)
 	struct spawn_result r;
 	char err[256];
 	int rc = spawn_process(&o, &r, err, sizeof(err));
+	if (p->spec->user != NULL && geteuid() != 0 && p->info.started_ms == 0) {
+		char note[160];
+		snprintf(note, sizeof(note), "user '%.64s' not applied: vigil is not running as root",
+		    p->spec->user);
+		logstore_note(p->log, LOG_ERR, note, sv_on_line, p);
+	}
 	p->spawned_mono = sv_mono_ms();
 	p->failed_start = false;
 	p->restart_after_stop = false;
@@ -1218,9 +1229,28 @@ sv_kill_all(struct sv *sv)
 void
 sv_flush(struct sv *sv)
 {
-	for (size_t i = 0; i < sv->nprocs; i++)
-		if (logstore_pending(sv->procs[i].log))
-			logstore_flush(sv->procs[i].log);
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = &sv->procs[i];
+		if (!logstore_pending(p->log))
+			continue;
+		logstore_flush(p->log);
+		/* Say so when log data was lost (disk full, file gone): at most
+		 * once every 10 s per process, with the running total. */
+		struct logstore_stats st;
+		logstore_stats(p->log, &st);
+		int64_t now = sv_mono_ms();
+		if (st.dropped_bytes > p->dropped_reported &&
+		    (p->dropped_said_mono == 0 || now - p->dropped_said_mono >= 10000)) {
+			char why[240];
+			snprintf(why, sizeof(why), "%llu bytes of log could not be written to %s/%s.log (%s)",
+			    (unsigned long long)st.dropped_bytes, sv->spec->settings.log_dir, p->name,
+			    st.file_errno != 0 ? strerror(st.file_errno) : "write failed");
+			p->dropped_reported = st.dropped_bytes;
+			p->dropped_said_mono = now;
+			struct sv_event warn = {.kind = SV_EV_WARNING, .proc = &p->info, .reason = why};
+			sv_emit(sv, &warn);
+		}
+	}
 }
 
 bool

@@ -25,6 +25,7 @@ enum sv_event_kind {
 	SV_EV_STATE,  /* proc moved from -> to; reason says why */
 	SV_EV_LOG,    /* proc printed line */
 	SV_EV_HEALTH, /* proc's health changed; reason says why */
+	SV_EV_WARNING, /* something about proc the operator should know (log data lost) */
 };
 
 struct sv_event {
