@@ -60,6 +60,15 @@ void cli_print_command_help(const struct cli_cmd *cmd, FILE *f);
 void cli_print_help(FILE *f);
 
 int cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_start(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_stop(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_restart(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_signal(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_down(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_attach(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_check(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_help(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_version(const struct cli_cmd *cmd, int argc, char **argv);

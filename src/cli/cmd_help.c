@@ -20,6 +20,59 @@ static const struct cli_opt cli_check_opts[] = {
 static const struct cli_opt cli_up_opts[] = {
 	{'f', "file", "FILE", "the stack file (default: vigil.yaml or vigil.yml here)"},
 	{0, "no-tui", NULL, "print states and logs as lines (the default without a terminal)"},
+	{0, "socket", "PATH", "the control socket (default .vigil/control.sock beside the file)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
+#define CLI_WHERE_OPTS \
+	{'f', "file", "FILE", "the stack file whose engine to talk to"}, \
+	{0, "socket", "PATH", "the engine's control socket (also VIGIL_SOCKET)"}
+
+static const struct cli_opt cli_status_opts[] = {
+	CLI_WHERE_OPTS,
+	{'j', "json", NULL, "print JSON"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
+static const struct cli_opt cli_target_opts[] = {
+	CLI_WHERE_OPTS,
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
+/* -f is --follow here, as in tail; the stack file is --file. */
+static const struct cli_opt cli_logs_opts[] = {
+	{0, "file", "FILE", "the stack file whose engine to talk to"},
+	{0, "socket", "PATH", "the engine's control socket (also VIGIL_SOCKET)"},
+	{'f', "follow", NULL, "keep printing new lines until interrupted"},
+	{'n', "lines", "N", "how many lines (default 100)"},
+	{0, "grep", "RE", "only lines matching a POSIX extended regex"},
+	{0, "since", "DURATION", "only lines newer than this (10m, 1h)"},
+	{'j', "json", NULL, "one JSON object per line"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
+static const struct cli_opt cli_down_opts[] = {
+	CLI_WHERE_OPTS,
+	{0, "timeout", "DURATION", "how long to wait for the engine to exit (default 30s)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
+static const struct cli_opt cli_wait_opts[] = {
+	CLI_WHERE_OPTS,
+	{0, "for", "COND", "ready (default), healthy, completed or started"},
+	{0, "timeout", "DURATION", "give up after this long (default 30s)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
+static const struct cli_opt cli_attach_opts[] = {
+	CLI_WHERE_OPTS,
+	{0, "stdio", NULL, "bridge stdin and stdout to the control socket"},
 	{'h', "help", NULL, "show this help"},
 	{0, NULL, NULL, NULL},
 };
@@ -30,15 +83,6 @@ static const struct cli_opt cli_help_opts[] = {
 };
 
 const struct cli_cmd cli_commands[] = {
-	{
-		"check", "validate a stack file and print the resolved stack",
-		"vigil check [-f FILE] [--json] [--show-secrets] [-q]",
-		"Reads the stack file, reports every problem as FILE:LINE:COL: message\n"
-		"(exit status 2), and otherwise prints the stack as vigil will run it:\n"
-		"processes in start order with their dependencies, effective environment\n"
-		"(secrets masked), restart policies and probes.",
-		cli_check_opts, cli_cmd_check,
-	},
 	{
 		"up", "run a stack in the foreground",
 		"vigil up [-f FILE] [--no-tui] [NAME...]",
@@ -51,6 +95,80 @@ const struct cli_cmd cli_commands[] = {
 		"when no process ended fatal, failed, or exited non-zero, and 1 otherwise.\n"
 		"Logs go to the stack's log_dir (default .vigil/logs beside the file).",
 		cli_up_opts, cli_cmd_up,
+	},
+	{
+		"status", "show the processes of the running stack",
+		"vigil status [--json] [TARGET...]",
+		"Prints NAME, STATE, PID, UPTIME, RESTARTS, HEALTH, GROUP and TAGS of each\n"
+		"process (or of those TARGETs name: name, name:N, @group, #tag, all).\n"
+		"Exit status 0 when every one is in a good state (running, or completed\n"
+		"for a oneshot), 3 otherwise, 1 when no engine runs.",
+		cli_status_opts, cli_cmd_status,
+	},
+	{
+		"start", "start processes of the running stack",
+		"vigil start TARGET...",
+		"Starts the processes TARGETs name (name, name:N, @group, #tag, all) once\n"
+		"their dependencies allow.",
+		cli_target_opts, cli_cmd_start,
+	},
+	{
+		"stop", "stop processes of the running stack",
+		"vigil stop TARGET...",
+		"Stops the processes TARGETs name: stop_signal to the process group,\n"
+		"SIGKILL after stop_timeout. They stay stopped until started.",
+		cli_target_opts, cli_cmd_stop,
+	},
+	{
+		"restart", "restart processes of the running stack",
+		"vigil restart TARGET...",
+		"Stops, then starts, the processes TARGETs name.",
+		cli_target_opts, cli_cmd_restart,
+	},
+	{
+		"signal", "send a signal to processes of the running stack",
+		"vigil signal SIGNAL TARGET...",
+		"Sends SIGNAL (HUP, SIGUSR1, 15, ...) to the process groups TARGETs name.",
+		cli_target_opts, cli_cmd_signal,
+	},
+	{
+		"logs", "print the captured output of the running stack",
+		"vigil logs [TARGET...] [-f] [-n N] [--grep RE] [--since 10m] [--json]",
+		"Prints the newest lines the engine keeps in memory, merged by time and\n"
+		"prefixed like `vigil up`; -f keeps printing new lines. The whole history\n"
+		"is in the log files (log_dir, default .vigil/logs beside the stack file).",
+		cli_logs_opts, cli_cmd_logs,
+	},
+	{
+		"down", "stop the whole stack and its engine",
+		"vigil down [--timeout 30s]",
+		"Stops every process in reverse dependency order, runs the cleanup\n"
+		"processes, and waits until the engine has exited.",
+		cli_down_opts, cli_cmd_down,
+	},
+	{
+		"wait", "wait until processes reach a condition",
+		"vigil wait [TARGET...] [--for ready|healthy|completed|started] [--timeout 30s]",
+		"Returns 0 once every process TARGETs name (all by default) has reached\n"
+		"the condition, 3 when one cannot any more (fatal, failed, stopped) or at\n"
+		"the timeout.",
+		cli_wait_opts, cli_cmd_wait,
+	},
+	{
+		"attach", "bridge stdin/stdout to the engine (for ssh)",
+		"vigil attach --stdio",
+		"Carries the control protocol between stdin/stdout and the engine's\n"
+		"socket, so that `ssh host vigil attach --stdio` reaches a remote stack.",
+		cli_attach_opts, cli_cmd_attach,
+	},
+	{
+		"check", "validate a stack file and print the resolved stack",
+		"vigil check [-f FILE] [--json] [--show-secrets] [-q]",
+		"Reads the stack file, reports every problem as FILE:LINE:COL: message\n"
+		"(exit status 2), and otherwise prints the stack as vigil will run it:\n"
+		"processes in start order with their dependencies, effective environment\n"
+		"(secrets masked), restart policies and probes.",
+		cli_check_opts, cli_cmd_check,
 	},
 	{
 		"help", "show help for vigil or one of its commands",
@@ -84,7 +202,8 @@ cli_print_help(FILE *f)
 	for (const struct cli_cmd *c = cli_commands; c->name != NULL; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n'vigil help COMMAND' shows a command's options.\n"
-	    "Exit status: 0 done, 1 failed, 2 bad usage or an invalid stack file.\n");
+	    "Exit status: 0 done, 1 failed, 2 bad usage or an invalid stack file,\n"
+	    "3 (status, wait) a process is not in a good state.\n");
 }
 
 void

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/control.h"
 #include "core/diag.h"
 #include "core/guardian.h"
 #include "core/loop.h"
@@ -30,13 +31,14 @@
 
 extern char **environ;
 
-enum { UP_FILE, UP_NO_TUI, UP_HELP };
+enum { UP_FILE, UP_NO_TUI, UP_SOCKET, UP_HELP };
 
 /* The printer's state. */
 struct up {
 	struct loop *loop;
 	struct sv *sv;
 	struct guardian *guardian;
+	struct control *control; /* owned: the control socket */
 	bool color;        /* ANSI colours on stdout */
 	int width;         /* of the name column */
 	int signals;       /* SIGINT/SIGTERM received */
@@ -161,6 +163,15 @@ up_on_event(const struct sv_event *ev, void *arg)
 	putchar('\n');
 }
 
+/* Every event: printed, and sent to the control socket's subscribers. */
+static void
+up_on_any_event(const struct sv_event *ev, void *arg)
+{
+	struct up *u = arg;
+	up_on_event(ev, u);
+	control_on_event(u->control, ev);
+}
+
 static void
 up_on_signal(struct loop *l, const struct signalfd_siginfo *si, void *arg)
 {
@@ -207,7 +218,7 @@ up_lock(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/.vigil", s->dir);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, err_size, "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -238,7 +249,8 @@ up_lock(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_
 }
 
 static int
-up_run(const struct cli_cmd *cmd, const char *file, char **names, size_t nnames)
+up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **names,
+    size_t nnames)
 {
 	char path[4096], err[9000];
 	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
@@ -297,7 +309,7 @@ up_run(const struct cli_cmd *cmd, const char *file, char **names, size_t nnames)
 
 	struct sv_opts so = {
 		.spec = spec, .loop = u.loop, .guardian = u.guardian, .run_dir = run_dir,
-		.base_env = environ, .fn = up_on_event, .arg = &u,
+		.base_env = environ, .fn = up_on_any_event, .arg = &u,
 	};
 	u.sv = sv_new(&so, err, sizeof(err));
 	if (u.sv == NULL) {
@@ -307,6 +319,18 @@ up_run(const struct cli_cmd *cmd, const char *file, char **names, size_t nnames)
 	if (nnames > 0 && !sv_select(u.sv, names, nnames, err, sizeof(err))) {
 		fprintf(stderr, "vigil: %s\n", err);
 		rc = CLI_USAGE;
+		goto out;
+	}
+	char sockpath[4200];
+	if (socket == NULL)
+		socket = getenv("VIGIL_SOCKET");
+	if (socket != NULL && socket[0] != '\0')
+		snprintf(sockpath, sizeof(sockpath), "%s", socket);
+	else
+		snprintf(sockpath, sizeof(sockpath), "%s/.vigil/control.sock", spec->dir);
+	u.control = control_new(u.loop, u.sv, sockpath, spec->file, err, sizeof(err));
+	if (u.control == NULL) {
+		fprintf(stderr, "vigil: control socket: %s\n", err);
 		goto out;
 	}
 	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -322,6 +346,7 @@ up_run(const struct cli_cmd *cmd, const char *file, char **names, size_t nnames)
 	up_say(&u, "stack %s is down (exit status %d)", spec->name, rc);
 	fflush(stdout);
 out:
+	control_free(u.control); /* clients see EOF: the engine is gone */
 	sv_free(u.sv);
 	guardian_release(u.guardian);
 	loop_free(u.loop);
@@ -347,7 +372,7 @@ out:
 int
 cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *socket = NULL;
 	char **names = calloc((size_t)argc + 1, sizeof(*names));
 	size_t n = 0;
 	struct cli_parser p;
@@ -366,13 +391,16 @@ cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 			break;
 		case UP_NO_TUI:
 			break; /* headless is the only mode until the dashboard lands */
+		case UP_SOCKET:
+			socket = p.value;
+			break;
 		case UP_HELP:
 			cli_print_command_help(cmd, stdout);
 			free(names);
 			return CLI_OK;
 		}
 	}
-	rc = up_run(cmd, file, names, n);
+	rc = up_run(cmd, file, socket, names, n);
 	free(names);
 	return rc;
 }

@@ -85,6 +85,8 @@ struct sv_proc {
 	int64_t last_output_mono;   /* for the silence health probe */
 	int64_t last_watchdog_mono; /* for the notify watchdog */
 	char **envp;                /* owned: the environment, built at the first spawn */
+	bool held;                  /* stopped on request: stays stopped until started */
+	bool start_after_stop;      /* a restart was asked: start again once stopped */
 	uint64_t dropped_reported;  /* log bytes lost, as last reported */
 	int64_t dropped_said_mono;  /* when that was said (monotonic ms) */
 	char name[80];
@@ -627,12 +629,26 @@ sv_act_finished(struct sv_proc *p)
 	}
 }
 
+/* Back to pending on request, with a clean restart history; starts when it may. */
+static void
+sv_make_pending(struct sv_proc *p, const char *why)
+{
+	p->held = false;
+	p->start_after_stop = false;
+	p->selected = true;
+	p->consecutive = 0;
+	p->nrestart_times = 0;
+	if (p->sv->phase == SV_RUNNING)
+		sv_set_state(p, PROC_PENDING, "%s", why);
+}
+
 static void
 sv_act_stopped(struct sv_proc *p)
 {
 	char how[96];
 	sv_describe_status(p->status, how, sizeof(how));
 	sv_cancel_timer(p->sv, &p->timer);
+	p->info.pid = 0;
 	if (p->restart_after_stop && p->sv->phase == SV_RUNNING) {
 		char why[300];
 		snprintf(why, sizeof(why), "%s; %s", p->probe_detail, how);
@@ -640,6 +656,8 @@ sv_act_stopped(struct sv_proc *p)
 		return;
 	}
 	sv_set_state(p, PROC_STOPPED, "%s", how);
+	if (p->start_after_stop && p->info.state == PROC_STOPPED)
+		sv_make_pending(p, "restart requested");
 }
 
 /*
@@ -990,6 +1008,9 @@ sv_update_once(struct sv *sv)
 	if (sv->phase == SV_RUNNING) {
 		for (size_t i = 0; i < sv->nprocs; i++) {
 			struct sv_proc *p = &sv->procs[i];
+			/* Stopped by the operator: the stack waits for them to start it again. */
+			if (p->held && p->info.state == PROC_STOPPED)
+				can_progress = true;
 			if (!p->selected || p->spec->kind == SPEC_CLEANUP || p->info.state != PROC_PENDING)
 				continue;
 			bool ok = true, blocked = false;
@@ -1273,6 +1294,81 @@ sv_exit_status(const struct sv *sv)
 			return 1;
 	}
 	return 0;
+}
+
+size_t
+sv_match(const struct sv *sv, const char *target, size_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sv->nprocs && n < max; i++)
+		if (model_match(&sv->procs[i].info, target))
+			out[n++] = i;
+	return n;
+}
+
+void
+sv_stop_proc(struct sv *sv, size_t i)
+{
+	struct sv_proc *p = &sv->procs[i];
+	p->held = true;
+	p->start_after_stop = false;
+	sv_input(p, IN_STOP);
+}
+
+/* True for the states a process rests in (nothing runs, nothing is scheduled). */
+static bool
+sv_at_rest(enum proc_state st)
+{
+	return st == PROC_STOPPED || st == PROC_EXITED || st == PROC_FATAL ||
+	    st == PROC_COMPLETED || st == PROC_FAILED || st == PROC_DISABLED;
+}
+
+void
+sv_start_proc(struct sv *sv, size_t i)
+{
+	struct sv_proc *p = &sv->procs[i];
+	if (sv->phase != SV_RUNNING)
+		return;
+	if (sv_at_rest(p->info.state)) {
+		sv_make_pending(p, "start requested");
+	} else if (p->info.state == PROC_STOPPING) {
+		p->held = false;
+		p->start_after_stop = true;
+	} else if (p->info.state == PROC_BACKOFF) {
+		sv_input(p, IN_TIMER); /* now rather than after the delay */
+	}
+}
+
+void
+sv_restart_proc(struct sv *sv, size_t i)
+{
+	struct sv_proc *p = &sv->procs[i];
+	if (sv->phase != SV_RUNNING)
+		return;
+	if (p->info.state == PROC_STARTING || p->info.state == PROC_RUNNING) {
+		p->held = false;
+		p->start_after_stop = true;
+		sv_input(p, IN_STOP);
+	} else {
+		sv_start_proc(sv, i);
+	}
+}
+
+int
+sv_signal_proc(struct sv *sv, size_t i, int sig)
+{
+	struct sv_proc *p = &sv->procs[i];
+	if (p->info.pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(-p->info.pid, sig);
+}
+
+const struct spec *
+sv_spec(const struct sv *sv)
+{
+	return sv->spec;
 }
 
 size_t

@@ -73,6 +73,21 @@ bool sv_done(const struct sv *sv);
 /* 0 when no process ended fatal, failed or exited non-zero; 1 otherwise. */
 int sv_exit_status(const struct sv *sv);
 
+/* ---- control: what the control socket asks for ---- */
+
+/* Indices of the instances target names (see model_match); how many, at most max. */
+size_t sv_match(const struct sv *sv, const char *target, size_t *out, size_t max);
+/* Stops instance i on request; it stays stopped (no restart) until started. */
+void sv_stop_proc(struct sv *sv, size_t i);
+/* Starts instance i (from any resting state) once its dependencies allow. */
+void sv_start_proc(struct sv *sv, size_t i);
+/* Stops instance i if it runs, then starts it again. */
+void sv_restart_proc(struct sv *sv, size_t i);
+/* Sends sig to instance i's process group; -1 with errno ESRCH when it does not run. */
+int sv_signal_proc(struct sv *sv, size_t i, int sig);
+/* The spec in force. */
+const struct spec *sv_spec(const struct sv *sv);
+
 size_t sv_count(const struct sv *sv);
 /* The i-th process instance (start order; replicas together). */
 const struct proc_info *sv_proc(const struct sv *sv, size_t i);

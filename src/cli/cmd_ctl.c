@@ -1,0 +1,638 @@
+/*
+ * cmd_ctl — the commands that drive a running engine through its control
+ * socket: status, start, stop, restart, signal, logs, down, wait, attach. Each finds the engine (from --socket, VIGIL_SOCKET, -f FILE, or
+ * the nearest .vigil/control.sock up from here), sends one request and
+ * prints the answer. Exit statuses: 0 done, 1 the engine said no or is not
+ * there, 2 bad usage, 3 (status, wait) some process is not in a good state.
+ */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/client.h"
+#include "core/model.h"
+#include "core/signame.h"
+#include "core/strutil.h"
+#include "core/units.h"
+#include "ui/theme.h"
+
+#define CTL_TIMEOUT_MS 10000
+#define CTL_NOT_GOOD 3
+
+/* What every control command accepts, plus its own flags. */
+struct ctl_args {
+	const char *file;
+	const char *socket;
+	bool json;
+	bool follow;
+	int64_t lines;
+	const char *grep;
+	const char *since;
+	const char *wait_for;
+	int64_t timeout_ms;
+	const char *args[256]; /* positional: targets (and the signal for `signal`) */
+	size_t nargs;
+};
+
+enum {
+	CTL_OPT_FILE, CTL_OPT_SOCKET, CTL_OPT_JSON, CTL_OPT_FOLLOW, CTL_OPT_LINES, CTL_OPT_GREP,
+	CTL_OPT_SINCE, CTL_OPT_FOR, CTL_OPT_TIMEOUT, CTL_OPT_STDIO, CTL_OPT_HELP,
+};
+
+/* Every option a control command may take; each command's table lists its own. */
+static int
+ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->lines = 100;
+	a->timeout_ms = 30000;
+	struct cli_parser p;
+	cli_parser_init(&p, cmd, argc, argv);
+	for (int r; (r = cli_next(&p)) != CLI_END;) {
+		if (r == CLI_ERROR)
+			return CLI_USAGE;
+		if (r == CLI_ARG) {
+			if (a->nargs == sizeof(a->args) / sizeof(a->args[0]))
+				return cli_usage_error("too many arguments");
+			a->args[a->nargs++] = p.value;
+			continue;
+		}
+		const char *name = cmd->opts[r].long_name;
+		const char *err;
+		if (strcmp(name, "file") == 0) {
+			a->file = p.value;
+		} else if (strcmp(name, "socket") == 0) {
+			a->socket = p.value;
+		} else if (strcmp(name, "json") == 0) {
+			a->json = true;
+		} else if (strcmp(name, "follow") == 0) {
+			a->follow = true;
+		} else if (strcmp(name, "lines") == 0) {
+			if (!units_int(p.value, 1, 100000, &a->lines, &err))
+				return cli_usage_error("option '-n': '%s' %s", p.value, err);
+		} else if (strcmp(name, "grep") == 0) {
+			regex_t re;
+			if (regcomp(&re, p.value, REG_EXTENDED | REG_NOSUB) != 0)
+				return cli_usage_error("option '--grep': invalid regular expression '%s'", p.value);
+			regfree(&re);
+			a->grep = p.value;
+		} else if (strcmp(name, "since") == 0) {
+			int64_t ms;
+			if (!units_duration(p.value, &ms, &err))
+				return cli_usage_error("option '--since': %s", err);
+			a->since = p.value;
+		} else if (strcmp(name, "for") == 0) {
+			static const char *const conds[] = {"ready", "healthy", "completed", "started", NULL};
+			if (!str_in(p.value, conds))
+				return cli_usage_error("option '--for': '%s' is not one of ready, healthy, completed, started",
+				    p.value);
+			a->wait_for = p.value;
+		} else if (strcmp(name, "timeout") == 0) {
+			if (!units_duration(p.value, &a->timeout_ms, &err))
+				return cli_usage_error("option '--timeout': %s", err);
+		} else if (strcmp(name, "stdio") == 0) {
+			/* attach's only mode */
+		} else if (strcmp(name, "help") == 0) {
+			cli_print_command_help(cmd, stdout);
+			return -1;
+		}
+	}
+	return CLI_OK;
+}
+
+static struct client *
+ctl_connect(const struct ctl_args *a)
+{
+	char path[4096], err[4200];
+	if (!client_find_socket(a->socket, a->file, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return NULL;
+	}
+	struct client *c = client_connect(path, err, sizeof(err));
+	if (c == NULL)
+		fprintf(stderr, "vigil: %s\n", err);
+	return c;
+}
+
+/* A request object with cmd and the positional targets from index first on. */
+static cJSON *
+ctl_request(const char *cmd, const struct ctl_args *a, size_t first)
+{
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", cmd);
+	if (a->nargs > first) {
+		cJSON *t = cJSON_AddArrayToObject(req, "targets");
+		for (size_t i = first; i < a->nargs; i++)
+			cJSON_AddItemToArray(t, cJSON_CreateString(a->args[i]));
+	}
+	return req;
+}
+
+/* Sends req and returns the result of an ok reply; NULL (message printed) otherwise. */
+static cJSON *
+ctl_call(struct client *c, cJSON *req, cJSON **reply_out)
+{
+	char err[512];
+	cJSON *reply = client_call(c, req, CTL_TIMEOUT_MS, err, sizeof(err));
+	*reply_out = reply;
+	if (reply == NULL) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return NULL;
+	}
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
+		fprintf(stderr, "vigil: %s\n", cJSON_IsString(e) ? e->valuestring : "the engine refused");
+		return NULL;
+	}
+	cJSON *res = cJSON_GetObjectItemCaseSensitive(reply, "result");
+	return res != NULL ? res : reply;
+}
+
+static const char *
+ctl_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double
+ctl_num(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static void
+ctl_uptime(double ms, char *buf, size_t size)
+{
+	if (ms < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	int64_t s = (int64_t)(ms / 1000);
+	if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
+}
+
+static void
+ctl_print_table(const cJSON *procs)
+{
+	int w = 4;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, procs) {
+		const char *n = ctl_str(p, "name");
+		if (n != NULL && (int)strlen(n) > w)
+			w = (int)strlen(n);
+	}
+	printf("%-*s  %-9s %7s %8s %8s  %-9s %-10s %s\n", w, "NAME", "STATE", "PID", "UPTIME",
+	    "RESTARTS", "HEALTH", "GROUP", "TAGS");
+	cJSON_ArrayForEach(p, procs) {
+		char pid[16] = "-", up[16];
+		double pv = ctl_num(p, "pid", -1);
+		if (pv > 0)
+			snprintf(pid, sizeof(pid), "%.0f", pv);
+		ctl_uptime(ctl_num(p, "uptime_ms", -1), up, sizeof(up));
+		struct strbuf tags;
+		strbuf_init(&tags);
+		const cJSON *t;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(p, "tags"))
+			if (cJSON_IsString(t))
+				strbuf_addf(&tags, "%s%s", tags.len ? "," : "", t->valuestring);
+		const char *group = ctl_str(p, "group");
+		printf("%-*s  %-9s %7s %8s %8.0f  %-9s %-10s %s\n", w, ctl_str(p, "name"),
+		    ctl_str(p, "state"), pid, up, ctl_num(p, "restarts", 0), ctl_str(p, "health"),
+		    group != NULL ? group : "-", tags.len ? tags.data : "-");
+		strbuf_fini(&tags);
+	}
+}
+
+int
+cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
+	cJSON *reply;
+	cJSON *res = ctl_call(c, ctl_request("status", &a, 0), &reply);
+	int rc = CLI_FAILED;
+	if (res != NULL) {
+		const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes");
+		rc = CLI_OK;
+		const cJSON *p;
+		cJSON_ArrayForEach(p, procs)
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "good")))
+				rc = CTL_NOT_GOOD;
+		if (a.json) {
+			char *text = cJSON_Print(res);
+			printf("%s\n", text);
+			free(text);
+		} else {
+			ctl_print_table(procs);
+		}
+	}
+	cJSON_Delete(reply);
+	client_free(c);
+	return rc;
+}
+
+/* start, stop, restart: the same shape. */
+static int
+ctl_simple(const struct cli_cmd *cmd, int argc, char **argv, const char *verb, size_t first,
+    int signo)
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	if (a.nargs <= first)
+		return cli_usage_error("'%s' needs a TARGET (a name, name:N, @group, #tag or all)", verb);
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
+	cJSON *req = ctl_request(verb, &a, first);
+	if (signo > 0)
+		cJSON_AddNumberToObject(req, "signal", signo);
+	cJSON *reply;
+	cJSON *res = ctl_call(c, req, &reply);
+	int rc = CLI_FAILED;
+	if (res != NULL) {
+		const cJSON *n;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res, "matched"))
+			if (cJSON_IsString(n))
+				printf("%s: %s\n", n->valuestring, verb);
+		rc = CLI_OK;
+	}
+	cJSON_Delete(reply);
+	client_free(c);
+	return rc;
+}
+
+int
+cli_cmd_start(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	return ctl_simple(cmd, argc, argv, "start", 0, 0);
+}
+
+int
+cli_cmd_stop(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	return ctl_simple(cmd, argc, argv, "stop", 0, 0);
+}
+
+int
+cli_cmd_restart(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	return ctl_simple(cmd, argc, argv, "restart", 0, 0);
+}
+
+int
+cli_cmd_signal(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+			cli_print_command_help(cmd, stdout);
+			return CLI_OK;
+		}
+		return cli_usage_error("'signal' needs a SIGNAL and a TARGET (vigil signal HUP api)");
+	}
+	int sig = signame_number(argv[1]);
+	if (sig == 0) {
+		char up[32];
+		snprintf(up, sizeof(up), "%s%.20s", strncasecmp(argv[1], "SIG", 3) ? "SIG" : "", argv[1]);
+		for (char *q = up; *q != '\0'; q++)
+			*q = (char)toupper((unsigned char)*q);
+		const char *hint = str_suggest(up, signame_all);
+		if (hint != NULL)
+			return cli_usage_error("unknown signal '%s' (did you mean '%s'?)", argv[1], hint);
+		return cli_usage_error("unknown signal '%s'", argv[1]);
+	}
+	return ctl_simple(cmd, argc - 1, argv + 1, "signal", 0, sig);
+}
+
+/* One log line object: "HH:MM:SS name | text". */
+static void
+ctl_print_line(const cJSON *l, int width, bool color)
+{
+	const char *name = ctl_str(l, "name");
+	const char *text = ctl_str(l, "text");
+	const char *stream = ctl_str(l, "stream");
+	if (name == NULL || text == NULL)
+		return;
+	time_t t = (time_t)(ctl_num(l, "ts", 0) / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	char ts[16];
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	bool err = stream != NULL && strcmp(stream, "err") == 0;
+	static const char *const ansi[THEME_NAME_COLORS] = {
+		"\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m",
+	};
+	if (color)
+		printf("\033[2m%s\033[0m %s%-*s\033[0m %s %s\n", ts, ansi[theme_name_slot(name)], width,
+		    name, err ? "\033[31m!\033[0m" : "|", text);
+	else
+		printf("%s %-*s %s %s\n", ts, width, name, err ? "!" : "|", text);
+}
+
+static int
+ctl_cmp_ts(const void *pa, const void *pb)
+{
+	double a = ctl_num(*(cJSON *const *)pa, "ts", 0), b = ctl_num(*(cJSON *const *)pb, "ts", 0);
+	return (a > b) - (a < b);
+}
+
+int
+cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
+	cJSON *req = ctl_request("logs", &a, 0);
+	cJSON_AddNumberToObject(req, "lines", (double)a.lines);
+	if (a.grep != NULL)
+		cJSON_AddStringToObject(req, "grep", a.grep);
+	if (a.since != NULL)
+		cJSON_AddStringToObject(req, "since", a.since);
+	cJSON *reply;
+	cJSON *res = ctl_call(c, req, &reply);
+	if (res == NULL) {
+		cJSON_Delete(reply);
+		client_free(c);
+		return CLI_FAILED;
+	}
+	const char *nc = getenv("NO_COLOR");
+	bool color = !a.json && isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+	/* Merge by time: the engine sends each process's lines in order. */
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(res, "lines");
+	int n = cJSON_GetArraySize(lines), width = 4;
+	cJSON **sorted = calloc((size_t)n + 1, sizeof(*sorted));
+	int k = 0;
+	cJSON *l;
+	cJSON_ArrayForEach(l, lines) {
+		sorted[k++] = l;
+		const char *name = ctl_str(l, "name");
+		if (name != NULL && (int)strlen(name) > width)
+			width = (int)strlen(name);
+	}
+	qsort(sorted, (size_t)n, sizeof(*sorted), ctl_cmp_ts);
+	int skip = n > a.lines ? n - (int)a.lines : 0;
+	for (int i = skip; i < n; i++) {
+		if (a.json) {
+			char *text = cJSON_PrintUnformatted(sorted[i]);
+			printf("%s\n", text);
+			free(text);
+		} else {
+			ctl_print_line(sorted[i], width, color);
+		}
+	}
+	free(sorted);
+	/* Which instances the targets name, to filter followed lines. */
+	cJSON *names = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(res, "names"), 1);
+	cJSON_Delete(reply);
+	int rc = CLI_OK;
+	if (a.follow) {
+		fflush(stdout);
+		cJSON *sub = cJSON_CreateObject();
+		cJSON_AddStringToObject(sub, "cmd", "subscribe");
+		cJSON *topics = cJSON_AddArrayToObject(sub, "topics");
+		cJSON_AddItemToArray(topics, cJSON_CreateString("logs"));
+		res = ctl_call(c, sub, &reply);
+		cJSON_Delete(reply);
+		if (res == NULL) {
+			rc = CLI_FAILED;
+		} else {
+			regex_t re;
+			bool grep = a.grep != NULL && regcomp(&re, a.grep, REG_EXTENDED | REG_NOSUB) == 0;
+			char err[256];
+			cJSON *ev;
+			while ((ev = client_read(c, -1, err, sizeof(err))) != NULL) {
+				const cJSON *data = cJSON_GetObjectItemCaseSensitive(ev, "data");
+				const char *name = ctl_str(data, "name");
+				bool wanted = name != NULL;
+				if (wanted && names != NULL) {
+					wanted = false;
+					const cJSON *nm;
+					cJSON_ArrayForEach(nm, names)
+						if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0)
+							wanted = true;
+				}
+				const char *text = ctl_str(data, "text");
+				if (wanted && grep && (text == NULL || regexec(&re, text, 0, NULL, 0) != 0))
+					wanted = false;
+				if (wanted && a.json) {
+					char *t = cJSON_PrintUnformatted(data);
+					printf("%s\n", t);
+					free(t);
+				} else if (wanted) {
+					ctl_print_line(data, width, color);
+				}
+				fflush(stdout);
+				cJSON_Delete(ev);
+			}
+			if (grep)
+				regfree(&re);
+			fprintf(stderr, "vigil: %s\n", err);
+		}
+	}
+	cJSON_Delete(names);
+	client_free(c);
+	return rc;
+}
+
+int
+cli_cmd_down(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	if (a.nargs > 0)
+		return cli_usage_error("'down' takes no TARGET (use 'vigil stop TARGET')");
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
+	cJSON *reply;
+	cJSON *res = ctl_call(c, ctl_request("down", &a, 0), &reply);
+	cJSON_Delete(reply);
+	int rc = CLI_FAILED;
+	if (res != NULL) {
+		/* The engine closes the connection when it exits. */
+		char err[256];
+		cJSON *ev;
+		while ((ev = client_read(c, (int)a.timeout_ms, err, sizeof(err))) != NULL)
+			cJSON_Delete(ev);
+		if (strstr(err, "timed out") != NULL) {
+			fprintf(stderr, "vigil: the engine is still stopping after %lldms\n",
+			    (long long)a.timeout_ms);
+		} else {
+			printf("stack is down\n");
+			rc = CLI_OK;
+		}
+	}
+	client_free(c);
+	return rc;
+}
+
+/* True when process object p has reached the condition. */
+static bool
+ctl_reached(const cJSON *p, const char *cond)
+{
+	const char *st = ctl_str(p, "state");
+	const char *kind = ctl_str(p, "kind");
+	if (st == NULL)
+		return false;
+	bool job = kind != NULL && strcmp(kind, "service") != 0;
+	if (strcmp(cond, "completed") == 0)
+		return strcmp(st, "completed") == 0;
+	if (strcmp(cond, "started") == 0)
+		return strcmp(st, "starting") == 0 || strcmp(st, "running") == 0 ||
+		    (job && strcmp(st, "completed") == 0);
+	if (strcmp(cond, "healthy") == 0)
+		return strcmp(st, "running") == 0 && strcmp(ctl_str(p, "health"), "healthy") == 0;
+	return strcmp(st, "running") == 0 || (job && strcmp(st, "completed") == 0);
+}
+
+/* True when p can no longer reach it (so waiting longer is pointless). */
+static bool
+ctl_hopeless(const cJSON *p)
+{
+	const char *st = ctl_str(p, "state");
+	static const char *const dead[] = {"fatal", "failed", "stopped", "exited", "disabled", NULL};
+	return st != NULL && str_in(st, dead);
+}
+
+int
+cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	const char *cond = a.wait_for != NULL ? a.wait_for : "ready";
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = CLI_FAILED;
+	for (;;) {
+		cJSON *reply;
+		cJSON *res = ctl_call(c, ctl_request("status", &a, 0), &reply);
+		if (res == NULL) {
+			cJSON_Delete(reply);
+			break;
+		}
+		bool all = true, hopeless = false;
+		const cJSON *p, *bad = NULL;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(res, "processes")) {
+			if (ctl_reached(p, cond))
+				continue;
+			all = false;
+			if (ctl_hopeless(p)) {
+				hopeless = true;
+				bad = p;
+			}
+		}
+		if (all) {
+			rc = CLI_OK;
+		} else if (hopeless) {
+			fprintf(stderr, "vigil: %s is %s (%s)\n", ctl_str(bad, "name"), ctl_str(bad, "state"),
+			    ctl_str(bad, "reason"));
+			rc = CTL_NOT_GOOD;
+		}
+		cJSON_Delete(reply);
+		if (all || hopeless)
+			break;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= a.timeout_ms) {
+			char t[32];
+			units_fmt_duration(a.timeout_ms, t, sizeof(t));
+			fprintf(stderr, "vigil: not %s after %s\n", cond, t);
+			rc = CTL_NOT_GOOD;
+			break;
+		}
+		/* A command-line tool may wait; it asks again in a moment. */
+		poll(NULL, 0, 100);
+	}
+	client_free(c);
+	return rc;
+}
+
+/* Copies what is readable from in to out; false at EOF or on an error. */
+static bool
+ctl_pump(int in, int out)
+{
+	char buf[65536];
+	ssize_t n = read(in, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(out, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		off += w;
+	}
+	return true;
+}
+
+int
+cli_cmd_attach(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
+	signal(SIGPIPE, SIG_IGN);
+	int fd = client_fd(c);
+	struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+	bool in_open = true;
+	for (;;) {
+		p[0].fd = in_open ? STDIN_FILENO : -1;
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (in_open && (p[0].revents & (POLLIN | POLLHUP))) {
+			if (!ctl_pump(STDIN_FILENO, fd)) {
+				in_open = false;
+				shutdown(fd, SHUT_WR);
+			}
+		}
+		if ((p[1].revents & (POLLIN | POLLHUP)) && !ctl_pump(fd, STDOUT_FILENO))
+			break;
+	}
+	client_free(c);
+	return CLI_OK;
+}

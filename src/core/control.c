@@ -1,0 +1,329 @@
+/*
+ * control — owns the server on the control socket and a copy of the stack
+ * file's path; borrows the loop and the supervisor. Requests are answered at
+ * once (no command waits on the loop): `stop` and `restart` start the stop
+ * and reply; clients that want to see it happen subscribe or ask again.
+ */
+#include "core/control.h"
+
+#include <cjson/cJSON.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/diag.h"
+#include "core/logstore.h"
+#include "core/model.h"
+#include "core/proto.h"
+#include "core/server.h"
+#include "core/supervisor.h"
+
+struct control {
+	struct loop *loop;   /* borrowed */
+	struct sv *sv;       /* borrowed */
+	struct server *server; /* owned */
+	char *stack_file;    /* owned */
+	bool down;
+};
+
+/* Instances named by the request's targets (all when none); false with a message. */
+static bool
+control_select(struct control *c, const struct proto_req *req, size_t **out, size_t *n,
+    char *err, size_t err_size)
+{
+	size_t total = sv_count(c->sv);
+	size_t *idx = calloc(total + 1, sizeof(*idx));
+	bool *seen = calloc(total + 1, sizeof(*seen));
+	size_t *tmp = calloc(total + 1, sizeof(*tmp));
+	size_t count = 0;
+	bool ok = true;
+	if (req->ntargets == 0) {
+		for (size_t i = 0; i < total; i++)
+			idx[count++] = i;
+	}
+	for (size_t t = 0; t < req->ntargets && ok; t++) {
+		size_t m = sv_match(c->sv, req->targets[t], tmp, total);
+		if (m == 0) {
+			const char *s = req->targets[t];
+			snprintf(err, err_size, "no %s named %s",
+			    s[0] == '@' ? "group" : s[0] == '#' ? "tag" : "process or group",
+			    s[0] == '@' || s[0] == '#' ? s + 1 : s);
+			ok = false;
+		}
+		for (size_t k = 0; k < m; k++) {
+			if (!seen[tmp[k]]) {
+				seen[tmp[k]] = true;
+				idx[count++] = tmp[k];
+			}
+		}
+	}
+	free(seen);
+	free(tmp);
+	if (!ok) {
+		free(idx);
+		return false;
+	}
+	*out = idx;
+	*n = count;
+	return true;
+}
+
+static cJSON *
+control_processes(struct control *c, const size_t *idx, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	int64_t now = model_realtime_ms();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, model_json(sv_proc(c->sv, idx[i]), now));
+	return a;
+}
+
+/* A log line as the protocol carries it. */
+static cJSON *
+control_line_json(const char *name, const struct log_line *l)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddNumberToObject(o, "ts", (double)l->ts_ms);
+	cJSON_AddStringToObject(o, "stream", l->stream == LOG_ERR ? "err" : "out");
+	char *text = strndup(l->text, l->len);
+	cJSON_AddStringToObject(o, "text", text != NULL ? text : "");
+	free(text);
+	if (l->flags & LOG_SPLIT)
+		cJSON_AddBoolToObject(o, "split", true);
+	if (l->flags & LOG_NOEOL)
+		cJSON_AddBoolToObject(o, "noeol", true);
+	return o;
+}
+
+/* Collects the lines of one instance that pass the request's filters. */
+struct control_tail {
+	const char *name;
+	const struct proto_req *req;
+	regex_t re;
+	bool grep;
+	cJSON *out;
+};
+
+static void
+control_on_tail(const struct log_line *l, void *arg)
+{
+	struct control_tail *t = arg;
+	if (t->req->since_ms > 0 && l->ts_ms < t->req->since_ms)
+		return;
+	if (t->grep) {
+		char *s = strndup(l->text, l->len);
+		bool match = s != NULL && regexec(&t->re, s, 0, NULL, 0) == 0;
+		free(s);
+		if (!match)
+			return;
+	}
+	cJSON_AddItemToArray(t->out, control_line_json(t->name, l));
+}
+
+static cJSON *
+control_logs(struct control *c, const struct proto_req *req, const size_t *idx, size_t n)
+{
+	cJSON *res = cJSON_CreateObject();
+	cJSON *lines = cJSON_AddArrayToObject(res, "lines");
+	cJSON *names = cJSON_AddArrayToObject(res, "names");
+	struct control_tail t = {.req = req, .out = lines};
+	t.grep = req->grep != NULL && regcomp(&t.re, req->grep, REG_EXTENDED | REG_NOSUB) == 0;
+	for (size_t i = 0; i < n; i++) {
+		t.name = sv_proc(c->sv, idx[i])->name;
+		cJSON_AddItemToArray(names, cJSON_CreateString(t.name));
+		/* With a filter, look further back so N matching lines can be found. */
+		size_t want = (size_t)req->lines;
+		logstore_tail(sv_log(c->sv, idx[i]), t.grep || req->since_ms > 0 ? SIZE_MAX : want,
+		    control_on_tail, &t);
+	}
+	if (t.grep)
+		regfree(&t.re);
+	return res;
+}
+
+/* A reply to reload when the file has problems: the error plus every problem. */
+static char *
+control_reload_error(const struct proto_req *req, struct diag *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (req->has_id)
+		cJSON_AddNumberToObject(o, "id", (double)req->id);
+	else
+		cJSON_AddNullToObject(o, "id");
+	cJSON_AddBoolToObject(o, "ok", false);
+	char msg[96];
+	snprintf(msg, sizeof(msg), "the stack file has %zu problem%s; nothing changed",
+	    diag_total(d), diag_total(d) == 1 ? "" : "s");
+	cJSON_AddStringToObject(o, "error", msg);
+	cJSON *problems = cJSON_AddArrayToObject(o, "problems");
+	diag_sort(d);
+	char line[1400];
+	for (size_t i = 0; i < d->count && i < DIAG_SHOW; i++) {
+		diag_format(&d->entries[i], line, sizeof(line));
+		cJSON_AddItemToArray(problems, cJSON_CreateString(line));
+	}
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	size_t len = strlen(text);
+	char *out = realloc(text, len + 2);
+	out[len] = '\n';
+	out[len + 1] = '\0';
+	return out;
+}
+
+static void
+control_on_request(struct server_conn *conn, const struct proto_req *req, void *arg)
+{
+	struct control *c = arg;
+	char err[512];
+	size_t *idx = NULL, n = 0;
+	bool needs_targets = req->cmd == PROTO_STATUS || req->cmd == PROTO_START ||
+	    req->cmd == PROTO_STOP || req->cmd == PROTO_RESTART || req->cmd == PROTO_SIGNAL ||
+	    req->cmd == PROTO_LOGS;
+	if (needs_targets && !control_select(c, req, &idx, &n, err, sizeof(err))) {
+		server_send(conn, proto_reply_error(req->has_id, req->id, "%s", err));
+		return;
+	}
+	cJSON *res = NULL;
+	switch (req->cmd) {
+	case PROTO_STATUS:
+		res = cJSON_CreateObject();
+		cJSON_AddStringToObject(res, "stack", sv_spec(c->sv)->name);
+		cJSON_AddStringToObject(res, "file", c->stack_file);
+		cJSON_AddNumberToObject(res, "engine_pid", getpid());
+		cJSON_AddItemToObject(res, "processes", control_processes(c, idx, n));
+		break;
+	case PROTO_START:
+	case PROTO_STOP:
+	case PROTO_RESTART:
+	case PROTO_SIGNAL: {
+		res = cJSON_CreateObject();
+		cJSON *matched = cJSON_AddArrayToObject(res, "matched");
+		size_t signalled = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (req->cmd == PROTO_START)
+				sv_start_proc(c->sv, idx[i]);
+			else if (req->cmd == PROTO_STOP)
+				sv_stop_proc(c->sv, idx[i]);
+			else if (req->cmd == PROTO_RESTART)
+				sv_restart_proc(c->sv, idx[i]);
+			else if (sv_signal_proc(c->sv, idx[i], req->signal) < 0)
+				continue;
+			signalled++;
+			cJSON_AddItemToArray(matched, cJSON_CreateString(sv_proc(c->sv, idx[i])->name));
+		}
+		if (req->cmd == PROTO_SIGNAL && signalled == 0) {
+			cJSON_Delete(res);
+			free(idx);
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "nothing to signal: no matching process is running"));
+			return;
+		}
+		break;
+	}
+	case PROTO_LOGS:
+		res = control_logs(c, req, idx, n);
+		break;
+	case PROTO_SUBSCRIBE: {
+		server_subscribe(conn, req->topics);
+		res = cJSON_CreateObject();
+		cJSON_AddStringToObject(res, "stack", sv_spec(c->sv)->name);
+		size_t total = sv_count(c->sv);
+		size_t *all = calloc(total + 1, sizeof(*all));
+		for (size_t i = 0; i < total; i++)
+			all[i] = i;
+		cJSON_AddItemToObject(res, "processes", control_processes(c, all, total));
+		free(all);
+		break;
+	}
+	case PROTO_RELOAD: {
+		/* The file is checked, so a broken one is reported either way. */
+		struct diag d;
+		diag_init(&d);
+		struct spec *next = config_load(c->stack_file, &d);
+		if (next == NULL) {
+			server_send(conn, control_reload_error(req, &d));
+			diag_fini(&d);
+			return;
+		}
+		diag_fini(&d);
+		config_free(next);
+		server_send(conn, proto_reply_error(req->has_id, req->id,
+		    "the stack file is valid, but this engine cannot apply changes while it runs yet: "
+		    "use 'vigil down' and 'vigil up'"));
+		return;
+	}
+	case PROTO_DOWN:
+		c->down = true;
+		res = cJSON_CreateObject();
+		cJSON_AddStringToObject(res, "stack", sv_spec(c->sv)->name);
+		server_send(conn, proto_reply_ok(req, res));
+		sv_shutdown(c->sv);
+		return;
+	case PROTO_VERSION:
+		res = cJSON_CreateObject();
+		cJSON_AddStringToObject(res, "version", VIGIL_VERSION);
+		cJSON_AddNumberToObject(res, "engine_pid", getpid());
+		break;
+	default:
+		res = cJSON_CreateObject();
+		break;
+	}
+	free(idx);
+	server_send(conn, proto_reply_ok(req, res));
+}
+
+struct control *
+control_new(struct loop *l, struct sv *sv, const char *path, const char *stack_file, char *err,
+    size_t err_size)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	c->loop = l;
+	c->sv = sv;
+	c->stack_file = strdup(stack_file);
+	c->server = server_new(l, path, control_on_request, c, err, err_size);
+	if (c->server == NULL) {
+		free(c->stack_file);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+control_free(struct control *c)
+{
+	if (c == NULL)
+		return;
+	server_free(c->server);
+	free(c->stack_file);
+	free(c);
+}
+
+void
+control_on_event(struct control *c, const struct sv_event *ev)
+{
+	if (c == NULL)
+		return;
+	unsigned topic = ev->kind == SV_EV_LOG ? PROTO_TOPIC_LOGS : PROTO_TOPIC_STATE;
+	if (!server_has_subscribers(c->server, topic))
+		return;
+	cJSON *data = ev->kind == SV_EV_LOG ? control_line_json(ev->proc->name, ev->line)
+	    : model_json(ev->proc, model_realtime_ms());
+	char *line = proto_event(ev->kind == SV_EV_LOG ? "logs" : "state", data);
+	server_broadcast(c->server, topic, line);
+	free(line);
+}
+
+bool
+control_down_requested(const struct control *c)
+{
+	return c != NULL && c->down;
+}
