@@ -125,6 +125,23 @@ ctl_connect(const struct ctl_args *a)
 	return c;
 }
 
+#define CTL_GO (-100) /* ctl_begin: go on with the command */
+
+/*
+ * Parses the arguments and connects: CTL_GO with *c set, or the exit
+ * status to return (help printed, bad usage, no engine).
+ */
+static int
+ctl_begin(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a,
+    struct client **c)
+{
+	int r = ctl_parse(cmd, argc, argv, a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	*c = ctl_connect(a);
+	return *c != NULL ? CTL_GO : CLI_FAILED;
+}
+
 /* A request object with cmd and the positional targets from index first on. */
 static cJSON *
 ctl_request(const char *cmd, const struct ctl_args *a, size_t first)
@@ -227,12 +244,10 @@ int
 cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	int r = ctl_parse(cmd, argc, argv, &a);
-	if (r != CLI_OK)
-		return r < 0 ? CLI_OK : r;
-	struct client *c = ctl_connect(&a);
-	if (c == NULL)
-		return CLI_FAILED;
+	struct client *c;
+	int r = ctl_begin(cmd, argc, argv, &a, &c);
+	if (r != CTL_GO)
+		return r;
 	cJSON *reply;
 	cJSON *res = ctl_call(c, ctl_request("status", &a, 0), &reply);
 	int rc = CLI_FAILED;
@@ -366,12 +381,10 @@ int
 cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	int r = ctl_parse(cmd, argc, argv, &a);
-	if (r != CLI_OK)
-		return r < 0 ? CLI_OK : r;
-	struct client *c = ctl_connect(&a);
-	if (c == NULL)
-		return CLI_FAILED;
+	struct client *c;
+	int r = ctl_begin(cmd, argc, argv, &a, &c);
+	if (r != CTL_GO)
+		return r;
 	cJSON *req = ctl_request("logs", &a, 0);
 	cJSON_AddNumberToObject(req, "lines", (double)a.lines);
 	if (a.grep != NULL)
@@ -610,12 +623,10 @@ int
 cli_cmd_attach(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	int r = ctl_parse(cmd, argc, argv, &a);
-	if (r != CLI_OK)
-		return r < 0 ? CLI_OK : r;
-	struct client *c = ctl_connect(&a);
-	if (c == NULL)
-		return CLI_FAILED;
+	struct client *c;
+	int r = ctl_begin(cmd, argc, argv, &a, &c);
+	if (r != CTL_GO)
+		return r;
 	signal(SIGPIPE, SIG_IGN);
 	int fd = client_fd(c);
 	struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
