@@ -19,6 +19,7 @@ static const struct cli_opt cli_check_opts[] = {
 
 static const struct cli_opt cli_up_opts[] = {
 	{'f', "file", "FILE", "the stack file (default: vigil.yaml or vigil.yml here)"},
+	{'d', "detach", NULL, "run the engine in the background; print one summary line"},
 	{0, "no-tui", NULL, "print states and logs as lines (the default without a terminal)"},
 	{0, "socket", "PATH", "the control socket (default .vigil/control.sock beside the file)"},
 	{'h', "help", NULL, "show this help"},
@@ -85,7 +86,7 @@ static const struct cli_opt cli_help_opts[] = {
 const struct cli_cmd cli_commands[] = {
 	{
 		"up", "run a stack in the foreground",
-		"vigil up [-f FILE] [--no-tui] [NAME...]",
+		"vigil up [-f FILE] [-d] [--no-tui] [--socket PATH] [NAME...]",
 		"Starts the stack's processes in dependency order and keeps them alive by\n"
 		"policy, printing each state change and each output line as\n"
 		"`HH:MM:SS name | line` (`!` for stderr). Naming processes runs those and\n"
@@ -93,7 +94,10 @@ const struct cli_cmd cli_commands[] = {
 		"then runs its cleanup processes; a second Ctrl-C kills everything at once.\n"
 		"The engine ends when told to, or when nothing is left to run; it exits 0\n"
 		"when no process ended fatal, failed, or exited non-zero, and 1 otherwise.\n"
-		"Logs go to the stack's log_dir (default .vigil/logs beside the file).",
+		"Logs go to the stack's log_dir (default .vigil/logs beside the file).\n"
+		"With -d the engine runs in the background (its own output in\n"
+		".vigil/engine.log); `vigil up -d` returns once every process has reached\n"
+		"its first state, with a summary, and `vigil down` stops it.",
 		cli_up_opts, cli_cmd_up,
 	},
 	{

@@ -31,7 +31,30 @@
 
 extern char **environ;
 
-enum { UP_FILE, UP_NO_TUI, UP_SOCKET, UP_HELP };
+enum { UP_FILE, UP_DETACH, UP_NO_TUI, UP_SOCKET, UP_HELP };
+
+#define UP_DETACH_WAIT_MS 30000 /* `up -d` reports after this even if some still start */
+
+/* `up -d`: the pipe to the command that started the engine; -1 otherwise. */
+static int up_ready_fd = -1;
+static int64_t up_ready_deadline; /* loop_now() ns */
+
+/* An error that stops the engine from starting: to stderr and, for `up -d`, to the waiting command. */
+static void __attribute__((format(printf, 1, 2)))
+up_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vigil: %s\n", msg);
+	if (up_ready_fd >= 0) {
+		dprintf(up_ready_fd, "error vigil: %s\n", msg);
+		close(up_ready_fd);
+		up_ready_fd = -1;
+	}
+}
 
 /* The printer's state. */
 struct up {
@@ -188,12 +211,53 @@ up_on_signal(struct loop *l, const struct signalfd_siginfo *si, void *arg)
 	}
 }
 
+/*
+ * For `up -d`: once every process has reached its first state (or the wait
+ * is over), one summary line to the command waiting on the pipe.
+ */
+static void
+up_report_ready(struct up *u)
+{
+	size_t counts[PROC_STATE_COUNT] = {0};
+	bool settled = true;
+	for (size_t i = 0; i < sv_count(u->sv); i++) {
+		if (!sv_selected(u->sv, i))
+			continue;
+		const struct proc_info *p = sv_proc(u->sv, i);
+		counts[p->state]++;
+		if (p->state == PROC_STARTING ||
+		    (p->state == PROC_PENDING && strncmp(p->reason, "waiting:", 8) != 0))
+			settled = false;
+	}
+	if (!settled && loop_now() < up_ready_deadline && !sv_done(u->sv))
+		return;
+	char line[512];
+	int n = snprintf(line, sizeof(line), "ok stack %s is up:", u->spec->name);
+	const char *sep = " ";
+	for (int st = 0; st < PROC_STATE_COUNT; st++) {
+		if (counts[st] == 0 || n >= (int)sizeof(line))
+			continue;
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%zu %s", sep, counts[st],
+		    model_state_name((enum proc_state)st));
+		sep = ", ";
+	}
+	if (n < (int)sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, " (engine pid %d; its output in %s/.vigil/engine.log)\n",
+		    (int)getpid(), u->spec->dir);
+	ssize_t w = write(up_ready_fd, line, strlen(line));
+	(void)w;
+	close(up_ready_fd);
+	up_ready_fd = -1;
+}
+
 static void
 up_before_sleep(struct loop *l, void *arg)
 {
 	(void)l;
 	struct up *u = arg;
 	sv_flush(u->sv);
+	if (up_ready_fd >= 0)
+		up_report_ready(u);
 	fflush(stdout);
 }
 
@@ -275,11 +339,11 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	struct up u = {.spec = spec};
 	int lockfd = up_lock(spec, pidpath, sizeof(pidpath), err, sizeof(err));
 	if (lockfd < 0) {
-		fprintf(stderr, "vigil: %s\n", err);
+		up_error("%s", err);
 		goto out;
 	}
 	if (mkdtemp(run_dir) == NULL) {
-		fprintf(stderr, "vigil: cannot create a run folder: %s\n", strerror(errno));
+		up_error("cannot create a run folder: %s", strerror(errno));
 		goto out;
 	}
 	have_run_dir = true;
@@ -293,7 +357,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		    strerror(errno));
 	u.loop = loop_new();
 	if (u.loop == NULL) {
-		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));
+		up_error("event loop: %s", strerror(errno));
 		goto out;
 	}
 	const char *nc = getenv("NO_COLOR");
@@ -313,11 +377,11 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	};
 	u.sv = sv_new(&so, err, sizeof(err));
 	if (u.sv == NULL) {
-		fprintf(stderr, "vigil: %s\n", err);
+		up_error("%s", err);
 		goto out;
 	}
 	if (nnames > 0 && !sv_select(u.sv, names, nnames, err, sizeof(err))) {
-		fprintf(stderr, "vigil: %s\n", err);
+		up_error("%s", err);
 		rc = CLI_USAGE;
 		goto out;
 	}
@@ -330,7 +394,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		snprintf(sockpath, sizeof(sockpath), "%s/.vigil/control.sock", spec->dir);
 	u.control = control_new(u.loop, u.sv, sockpath, spec->file, err, sizeof(err));
 	if (u.control == NULL) {
-		fprintf(stderr, "vigil: control socket: %s\n", err);
+		up_error("control socket: %s", err);
 		goto out;
 	}
 	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -338,10 +402,13 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	loop_on_orphan(u.loop, up_on_orphan, &u);
 	loop_before_sleep(u.loop, up_before_sleep, &u);
 	up_say(&u, "stack %s (%s), engine pid %d", spec->name, spec->file, (int)getpid());
+	up_ready_deadline = loop_now() + (int64_t)UP_DETACH_WAIT_MS * 1000000;
 	sv_start(u.sv);
 	if (!sv_done(u.sv) && loop_run(u.loop) < 0)
 		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));
 	sv_flush(u.sv);
+	if (up_ready_fd >= 0)
+		up_report_ready(&u); /* the whole run ended before the first report */
 	rc = sv_exit_status(u.sv);
 	up_say(&u, "stack %s is down (exit status %d)", spec->name, rc);
 	fflush(stdout);
@@ -369,10 +436,93 @@ out:
 	return rc;
 }
 
+/*
+ * `vigil up -d`: checks the stack file here (so its problems are printed
+ * where the user is), then starts the engine in the background — double
+ * fork, its own session, output to .vigil/engine.log — and waits on a pipe
+ * for its one-line report.
+ */
+static int
+up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char **names,
+    size_t nnames)
+{
+	char path[4096], err[4200];
+	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return CLI_USAGE;
+	}
+	struct diag d;
+	diag_init(&d);
+	struct spec *spec = config_load(path, &d);
+	if (spec == NULL) {
+		diag_print(&d, stderr);
+		diag_fini(&d);
+		return CLI_USAGE;
+	}
+	diag_fini(&d);
+	char logpath[4200];
+	snprintf(logpath, sizeof(logpath), "%s/.vigil", spec->dir);
+	mkdir(logpath, 0700);
+	snprintf(logpath, sizeof(logpath), "%s/.vigil/engine.log", spec->dir);
+	config_free(spec);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "vigil: pipe: %s\n", strerror(errno));
+		return CLI_FAILED;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "vigil: fork: %s\n", strerror(errno));
+		return CLI_FAILED;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		if (fork() != 0)
+			_exit(0); /* the engine is not a session leader: no terminal can adopt it */
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0) {
+			dprintf(p[1], "error vigil: cannot open %s: %s\n", logpath, strerror(errno));
+			_exit(1);
+		}
+		up_ready_fd = p[1];
+		_exit(up_run(cmd, file, socket, names, nnames));
+	}
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	/* The report, or EOF when the engine died before it could say anything. */
+	char buf[1024];
+	size_t len = 0;
+	ssize_t r;
+	while (len < sizeof(buf) - 1 && (r = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		len += (size_t)r;
+	}
+	close(p[0]);
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strncmp(buf, "ok ", 3) == 0) {
+		printf("%s\n", buf + 3);
+		return CLI_OK;
+	}
+	if (strncmp(buf, "error ", 6) == 0)
+		fprintf(stderr, "%s\n", buf + 6);
+	else
+		fprintf(stderr, "vigil: the engine ended while starting; see %s\n", logpath);
+	return CLI_FAILED;
+}
+
 int
 cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	const char *file = NULL, *socket = NULL;
+	bool detach = false;
 	char **names = calloc((size_t)argc + 1, sizeof(*names));
 	size_t n = 0;
 	struct cli_parser p;
@@ -389,6 +539,9 @@ cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 		case UP_FILE:
 			file = p.value;
 			break;
+		case UP_DETACH:
+			detach = true;
+			break;
 		case UP_NO_TUI:
 			break; /* headless is the only mode until the dashboard lands */
 		case UP_SOCKET:
@@ -400,7 +553,7 @@ cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 			return CLI_OK;
 		}
 	}
-	rc = up_run(cmd, file, socket, names, n);
+	rc = detach ? up_detach(cmd, file, socket, names, n) : up_run(cmd, file, socket, names, n);
 	free(names);
 	return rc;
 }
