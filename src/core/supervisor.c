@@ -1008,8 +1008,9 @@ sv_update_once(struct sv *sv)
 	if (sv->phase == SV_RUNNING) {
 		for (size_t i = 0; i < sv->nprocs; i++) {
 			struct sv_proc *p = &sv->procs[i];
-			/* Stopped by the operator: the stack waits for them to start it again. */
-			if (p->held && p->info.state == PROC_STOPPED)
+			/* Stopped by the operator: the stack waits for them to start it
+			 * again; stopped for a restart: it is about to start. */
+			if ((p->held && p->info.state == PROC_STOPPED) || p->start_after_stop)
 				can_progress = true;
 			if (!p->selected || p->spec->kind == SPEC_CLEANUP || p->info.state != PROC_PENDING)
 				continue;
