@@ -1,6 +1,7 @@
 /*
  * cmd_ctl — the commands that drive a running engine through its control
- * socket: status, start, stop, restart, signal, logs, down, wait, attach. Each finds the engine (from --socket, VIGIL_SOCKET, -f FILE, or
+ * socket: status, start, stop, restart, signal, logs, down, reload, wait,
+ * attach. Each finds the engine (from --socket, VIGIL_SOCKET, -f FILE, or
  * the nearest .vigil/control.sock up from here), sends one request and
  * prints the answer. Exit statuses: 0 done, 1 the engine said no or is not
  * there, 2 bad usage, 3 (status, wait) some process is not in a good state.
@@ -507,6 +508,40 @@ cli_cmd_down(const struct cli_cmd *cmd, int argc, char **argv)
 			rc = CLI_OK;
 		}
 	}
+	client_free(c);
+	return rc;
+}
+
+int
+cli_cmd_reload(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args a;
+	struct client *c;
+	int r = ctl_begin(cmd, argc, argv, &a, &c);
+	if (r != CTL_GO)
+		return r;
+	cJSON *reply;
+	cJSON *res = ctl_call(c, ctl_request("reload", &a, 0), &reply);
+	int rc = CLI_FAILED;
+	if (res != NULL) {
+		static const char *const keys[] = {"added", "removed", "changed"};
+		for (int i = 0; i < 3; i++) {
+			const cJSON *n;
+			cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res, keys[i]))
+				if (cJSON_IsString(n))
+					printf("%s: %s\n", n->valuestring, keys[i]);
+		}
+		rc = CLI_OK;
+	} else if (reply != NULL) {
+		/* A stack file with problems: every one, as `vigil check` prints them. */
+		const cJSON *e;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(reply, "problems"))
+			if (cJSON_IsString(e))
+				fprintf(stderr, "%s\n", e->valuestring);
+		if (cJSON_GetObjectItemCaseSensitive(reply, "problems") != NULL)
+			rc = CLI_USAGE;
+	}
+	cJSON_Delete(reply);
 	client_free(c);
 	return rc;
 }

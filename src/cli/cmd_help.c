@@ -151,6 +151,14 @@ const struct cli_cmd cli_commands[] = {
 		cli_down_opts, cli_cmd_down,
 	},
 	{
+		"reload", "re-read the stack file and apply the difference",
+		"vigil reload",
+		"Starts added processes, stops removed ones, restarts changed ones (a\n"
+		"changed definition or effective environment), and leaves the others\n"
+		"running. A file with errors changes nothing; its problems are printed.",
+		cli_target_opts, cli_cmd_reload,
+	},
+	{
 		"wait", "wait until processes reach a condition",
 		"vigil wait [TARGET...] [--for ready|healthy|completed|started] [--timeout 30s]",
 		"Returns 0 once every process TARGETs name (all by default) has reached\n"

@@ -240,7 +240,6 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		break;
 	}
 	case PROTO_RELOAD: {
-		/* The file is checked, so a broken one is reported either way. */
 		struct diag d;
 		diag_init(&d);
 		struct spec *next = config_load(c->stack_file, &d);
@@ -250,11 +249,19 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 			return;
 		}
 		diag_fini(&d);
-		config_free(next);
-		server_send(conn, proto_reply_error(req->has_id, req->id,
-		    "the stack file is valid, but this engine cannot apply changes while it runs yet: "
-		    "use 'vigil down' and 'vigil up'"));
-		return;
+		if (strcmp(next->name, sv_spec(c->sv)->name) != 0) {
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "the stack file now names stack '%s', not '%s'; nothing changed", next->name,
+			    sv_spec(c->sv)->name));
+			config_free(next);
+			return;
+		}
+		res = cJSON_CreateObject();
+		cJSON *added = cJSON_AddArrayToObject(res, "added");
+		cJSON *removed = cJSON_AddArrayToObject(res, "removed");
+		cJSON *changed = cJSON_AddArrayToObject(res, "changed");
+		sv_reload(c->sv, next, added, removed, changed);
+		break;
 	}
 	case PROTO_DOWN:
 		c->down = true;

@@ -111,7 +111,7 @@ specjson_limit(cJSON *o, const char *key, int64_t v)
 		cJSON_AddNumberToObject(o, key, (double)v);
 }
 
-static cJSON *
+cJSON *
 specjson_process(const struct spec *s, const struct spec_process *p, bool show_secrets)
 {
 	cJSON *o = cJSON_CreateObject();

@@ -9,8 +9,12 @@
 #include <stdbool.h>
 
 struct spec;
+struct spec_process;
 struct cJSON;
 
+/* One process as JSON (with its effective environment), e.g. to compare definitions. */
+struct cJSON *specjson_process(const struct spec *s, const struct spec_process *p,
+    bool show_secrets);
 /* A new JSON tree (free with cJSON_Delete); secrets masked unless show_secrets. */
 struct cJSON *specjson_build(const struct spec *s, bool show_secrets);
 

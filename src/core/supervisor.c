@@ -16,6 +16,7 @@
  */
 #include "core/supervisor.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <regex.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 
 #include "core/arena.h"
 #include "core/config.h"
+#include "core/specjson.h"
 #include "core/guardian.h"
 #include "core/loop.h"
 #include "core/probe.h"
@@ -86,6 +88,7 @@ struct sv_proc {
 	int64_t last_watchdog_mono; /* for the notify watchdog */
 	char **envp;                /* owned: the environment, built at the first spawn */
 	bool held;                  /* stopped on request: stays stopped until started */
+	bool removed;               /* gone from the stack file (reload): freed once at rest */
 	bool start_after_stop;      /* a restart was asked: start again once stopped */
 	uint64_t dropped_reported;  /* log bytes lost, as last reported */
 	int64_t dropped_said_mono;  /* when that was said (monotonic ms) */
@@ -100,8 +103,10 @@ struct sv {
 	char *const *base_env;
 	sv_event_fn fn;
 	void *arg;
-	struct sv_proc *procs;      /* owned */
-	size_t nprocs;
+	struct sv_proc **procs;     /* owned, each owned: start order; replicas together */
+	size_t nprocs, capprocs;
+	struct spec **specs;        /* owned: specs taken by sv_reload (records may point into any) */
+	size_t nspecs;
 	struct probe_ctx *probes;   /* owned */
 	enum sv_phase phase;
 	bool started;
@@ -850,8 +855,9 @@ sv_dep_ok(struct sv *sv, const struct spec_dep *d, char *why, size_t size, bool 
 {
 	*blocked = false;
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		struct sv_proc *q = &sv->procs[i];
-		if (q->spec != &sv->spec->processes[d->index])
+		struct sv_proc *q = sv->procs[i];
+		/* By name: after a reload, records may point into different specs. */
+		if (q->removed || strcmp(q->spec->name, d->name) != 0)
 			continue;
 		enum proc_state st = q->info.state;
 		bool ok;
@@ -891,6 +897,21 @@ sv_dep_ok(struct sv *sv, const struct spec_dep *d, char *why, size_t size, bool 
 	return true;
 }
 
+/* A removed instance of the same name that is still up (its replacement waits). */
+static const struct sv_proc *
+sv_predecessor(const struct sv *sv, const struct sv_proc *p)
+{
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		const struct sv_proc *q = sv->procs[i];
+		if (q->removed && strcmp(q->name, p->name) == 0 && q->info.state != PROC_STOPPED &&
+		    q->info.state != PROC_EXITED && q->info.state != PROC_FATAL &&
+		    q->info.state != PROC_COMPLETED && q->info.state != PROC_FAILED &&
+		    q->info.state != PROC_DISABLED)
+			return q;
+	}
+	return NULL;
+}
+
 static bool
 sv_active(enum proc_state st)
 {
@@ -907,11 +928,11 @@ static bool
 sv_has_live_dependents(struct sv *sv, const struct spec_process *s, bool *seen)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		const struct sv_proc *q = &sv->procs[i];
-		if (!q->selected || q->spec == s)
+		const struct sv_proc *q = sv->procs[i];
+		if (!q->selected || strcmp(q->spec->name, s->name) == 0)
 			continue;
 		for (size_t j = 0; j < q->spec->ndeps; j++) {
-			if (&sv->spec->processes[q->spec->deps[j].index] != s)
+			if (strcmp(q->spec->deps[j].name, s->name) != 0)
 				continue;
 			if (sv_active(q->info.state))
 				return true;
@@ -952,7 +973,7 @@ sv_cleanup_phase(struct sv *sv)
 {
 	bool any_active = false;
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		struct sv_proc *p = &sv->procs[i];
+		struct sv_proc *p = sv->procs[i];
 		if (p->spec->kind != SPEC_CLEANUP || !p->selected)
 			continue;
 		if (p->info.state == PROC_PENDING && sv->killed_all)
@@ -976,12 +997,17 @@ sv_update_once(struct sv *sv)
 		return;
 	bool any_active = false;
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		struct sv_proc *p = &sv->procs[i];
+		struct sv_proc *p = sv->procs[i];
 		if (!p->selected || p->spec->kind == SPEC_CLEANUP)
 			continue;
 		if (sv->phase == SV_RUNNING && p->info.state == PROC_PENDING) {
 			bool ok = true, blocked = false;
 			char why[192] = "";
+			const struct sv_proc *old = sv_predecessor(sv, p);
+			if (old != NULL) {
+				ok = false;
+				snprintf(why, sizeof(why), "waiting for the previous %s to stop", old->name);
+			}
 			for (size_t j = 0; j < p->spec->ndeps && ok; j++)
 				ok = sv_dep_ok(sv, &p->spec->deps[j], why, sizeof(why), &blocked);
 			if (ok) {
@@ -1007,7 +1033,7 @@ sv_update_once(struct sv *sv)
 	bool can_progress = false;
 	if (sv->phase == SV_RUNNING) {
 		for (size_t i = 0; i < sv->nprocs; i++) {
-			struct sv_proc *p = &sv->procs[i];
+			struct sv_proc *p = sv->procs[i];
 			/* Stopped by the operator: the stack waits for them to start it
 			 * again; stopped for a restart: it is about to start. */
 			if ((p->held && p->info.state == PROC_STOPPED) || p->start_after_stop)
@@ -1073,6 +1099,85 @@ sv_mkdirs(const char *path, char *err, size_t err_size)
 	return true;
 }
 
+/* A new instance (replica r of s), pending, appended to the table. */
+static struct sv_proc *
+sv_proc_add(struct sv *sv, const struct spec_process *s, int r)
+{
+	if (sv->nprocs == sv->capprocs) {
+		size_t cap = sv->capprocs ? sv->capprocs * 2 : 16;
+		struct sv_proc **t = realloc(sv->procs, cap * sizeof(*t));
+		if (t == NULL)
+			abort(); /* a table of pointers: out of memory here is not survivable */
+		sv->procs = t;
+		sv->capprocs = cap;
+	}
+	struct sv_proc *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		abort();
+	sv->procs[sv->nprocs] = p;
+	p->sv = sv;
+	p->index = sv->nprocs++;
+	p->spec = s;
+	p->selected = !s->disabled;
+	p->out_fd = p->err_fd = -1;
+	if (s->replicas > 1)
+		snprintf(p->name, sizeof(p->name), "%s:%d", s->name, r);
+	else
+		snprintf(p->name, sizeof(p->name), "%s", s->name);
+	p->info.name = p->name;
+	p->info.spec = s;
+	p->info.replica = r;
+	p->info.state = s->disabled ? PROC_DISABLED : PROC_PENDING;
+	p->info.last_status = -1;
+	p->info.since_ms = model_realtime_ms();
+	p->restart_times = calloc((size_t)sv_restart_cap(s), sizeof(int64_t));
+	const struct spec_settings *set = &sv->spec->settings;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s.log", set->log_dir, p->name);
+	struct logstore_opts lo = {
+		.path = path, .max_size = set->log_max_size, .max_files = set->log_max_files,
+		.ring_bytes = (size_t)set->log_buffer,
+	};
+	p->log = logstore_new(&lo);
+	if (s->ready.kind == SPEC_PROBE_LOG)
+		p->has_re = regcomp(&p->ready_re, s->ready.log, REG_EXTENDED | REG_NOSUB) == 0;
+	if (s->ready.kind == SPEC_PROBE_NOTIFY || s->health.kind == SPEC_PROBE_NOTIFY) {
+		char sock[4200];
+		snprintf(sock, sizeof(sock), "%s/%s.sock", sv->run_dir, p->name);
+		p->notify = probe_notify_open(sv->loop, sock, sv_on_notify, p);
+	}
+	return p;
+}
+
+/* Frees an instance; one still running is killed with its group. */
+static void
+sv_proc_free(struct sv_proc *p)
+{
+	struct sv *sv = p->sv;
+	if (p->info.pid > 0) {
+		kill(-p->info.pid, SIGKILL);
+		loop_unwatch_child(sv->loop, p->info.pid);
+	}
+	sv_cancel_probes(p);
+	sv_cancel_timer(sv, &p->timer);
+	sv_cancel_timer(sv, &p->eof_timer);
+	if (p->out_fd >= 0) {
+		loop_unwatch(sv->loop, p->out_fd);
+		close(p->out_fd);
+	}
+	if (p->err_fd >= 0) {
+		loop_unwatch(sv->loop, p->err_fd);
+		close(p->err_fd);
+	}
+	logstore_free(p->log);
+	if (p->has_re)
+		regfree(&p->ready_re);
+	probe_notify_close(p->notify);
+	free(p->restart_times);
+	sv_free_env(p->envp);
+	free(p);
+}
+
 struct sv *
 sv_new(const struct sv_opts *o, char *err, size_t err_size)
 {
@@ -1088,50 +1193,11 @@ sv_new(const struct sv_opts *o, char *err, size_t err_size)
 	sv->fn = o->fn;
 	sv->arg = o->arg;
 	sv->probes = probe_ctx_new(o->loop);
-	size_t n = 0;
-	for (size_t i = 0; i < spec->nprocesses; i++)
-		n += (size_t)spec->processes[i].replicas;
-	sv->procs = calloc(n, sizeof(*sv->procs));
-	size_t k = 0;
 	for (size_t oi = 0; oi < spec->nprocesses; oi++) {
 		const struct spec_process *s = &spec->processes[spec->start_order[oi]];
-		for (int r = 0; r < s->replicas; r++) {
-			struct sv_proc *p = &sv->procs[k];
-			p->sv = sv;
-			p->index = k++;
-			p->spec = s;
-			p->selected = !s->disabled;
-			p->out_fd = p->err_fd = -1;
-			if (s->replicas > 1)
-				snprintf(p->name, sizeof(p->name), "%s:%d", s->name, r);
-			else
-				snprintf(p->name, sizeof(p->name), "%s", s->name);
-			p->info.name = p->name;
-			p->info.spec = s;
-			p->info.replica = r;
-			p->info.state = s->disabled ? PROC_DISABLED : PROC_PENDING;
-			p->info.last_status = -1;
-			p->info.since_ms = model_realtime_ms();
-			p->restart_times = calloc((size_t)sv_restart_cap(s), sizeof(int64_t));
-			char path[4200];
-			snprintf(path, sizeof(path), "%s/%s.log", spec->settings.log_dir, p->name);
-			struct logstore_opts lo = {
-				.path = path, .max_size = spec->settings.log_max_size,
-				.max_files = spec->settings.log_max_files,
-				.ring_bytes = (size_t)spec->settings.log_buffer,
-			};
-			p->log = logstore_new(&lo);
-			if (s->ready.kind == SPEC_PROBE_LOG) {
-				p->has_re = regcomp(&p->ready_re, s->ready.log, REG_EXTENDED | REG_NOSUB) == 0;
-			}
-			if (s->ready.kind == SPEC_PROBE_NOTIFY || s->health.kind == SPEC_PROBE_NOTIFY) {
-				char sock[4200];
-				snprintf(sock, sizeof(sock), "%s/%s.sock", sv->run_dir, p->name);
-				p->notify = probe_notify_open(o->loop, sock, sv_on_notify, p);
-			}
-		}
+		for (int r = 0; r < s->replicas; r++)
+			sv_proc_add(sv, s, r);
 	}
-	sv->nprocs = n;
 	return sv;
 }
 
@@ -1140,31 +1206,14 @@ sv_free(struct sv *sv)
 {
 	if (sv == NULL)
 		return;
-	for (size_t i = 0; i < sv->nprocs; i++) {
-		struct sv_proc *p = &sv->procs[i];
-		if (p->info.pid > 0)
-			kill(-p->info.pid, SIGKILL);
-		sv_cancel_probes(p);
-		sv_cancel_timer(sv, &p->timer);
-		sv_cancel_timer(sv, &p->eof_timer);
-		if (p->out_fd >= 0) {
-			loop_unwatch(sv->loop, p->out_fd);
-			close(p->out_fd);
-		}
-		if (p->err_fd >= 0) {
-			loop_unwatch(sv->loop, p->err_fd);
-			close(p->err_fd);
-		}
-		logstore_free(p->log);
-		if (p->has_re)
-			regfree(&p->ready_re);
-		probe_notify_close(p->notify);
-		free(p->restart_times);
-		sv_free_env(p->envp);
-	}
+	for (size_t i = 0; i < sv->nprocs; i++)
+		sv_proc_free(sv->procs[i]);
 	sv_cancel_timer(sv, &sv->shutdown_timer);
 	probe_ctx_free(sv->probes);
 	free(sv->procs);
+	for (size_t i = 0; i < sv->nspecs; i++)
+		config_free(sv->specs[i]);
+	free(sv->specs);
 	free(sv->run_dir);
 	free(sv);
 }
@@ -1178,8 +1227,8 @@ sv_select_one(struct sv *sv, size_t spec_index, bool *seen)
 	seen[spec_index] = true;
 	const struct spec_process *s = &sv->spec->processes[spec_index];
 	for (size_t i = 0; i < sv->nprocs; i++)
-		if (sv->procs[i].spec == s)
-			sv->procs[i].selected = true;
+		if (sv->procs[i]->spec == s)
+			sv->procs[i]->selected = true;
 	for (size_t j = 0; j < s->ndeps; j++)
 		sv_select_one(sv, s->deps[j].index, seen);
 }
@@ -1190,7 +1239,7 @@ sv_select(struct sv *sv, char *const *names, size_t n, char *err, size_t err_siz
 	const struct spec *spec = sv->spec;
 	bool *seen = calloc(spec->nprocesses + 1, sizeof(bool));
 	for (size_t i = 0; i < sv->nprocs; i++)
-		sv->procs[i].selected = false;
+		sv->procs[i]->selected = false;
 	for (size_t k = 0; k < n; k++) {
 		size_t idx = SIZE_MAX;
 		for (size_t i = 0; i < spec->nprocesses; i++)
@@ -1205,8 +1254,8 @@ sv_select(struct sv *sv, char *const *names, size_t n, char *err, size_t err_siz
 	}
 	/* Cleanups always run at the end of a run. */
 	for (size_t i = 0; i < sv->nprocs; i++)
-		if (sv->procs[i].spec->kind == SPEC_CLEANUP && !sv->procs[i].spec->disabled)
-			sv->procs[i].selected = true;
+		if (sv->procs[i]->spec->kind == SPEC_CLEANUP && !sv->procs[i]->spec->disabled)
+			sv->procs[i]->selected = true;
 	free(seen);
 	return true;
 }
@@ -1236,7 +1285,7 @@ sv_kill_all(struct sv *sv)
 	if (sv->phase == SV_RUNNING)
 		sv->phase = SV_SHUTTING_DOWN;
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		struct sv_proc *p = &sv->procs[i];
+		struct sv_proc *p = sv->procs[i];
 		if (p->info.state == PROC_PENDING || p->info.state == PROC_BACKOFF) {
 			sv_input(p, IN_STOP);
 		} else if (p->info.pid > 0) {
@@ -1248,11 +1297,38 @@ sv_kill_all(struct sv *sv)
 	sv_update(sv);
 }
 
+/* Frees removed instances that have come to rest (from the loop, never from their own callbacks). */
+static void
+sv_collect(struct sv *sv)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = sv->procs[i];
+		bool rest = p->info.pid == 0 && p->out_fd < 0 && p->err_fd < 0 &&
+		    p->timer == NULL && p->eof_timer == NULL && p->probe == NULL &&
+		    p->probe_timer == NULL && p->ready_timer == NULL &&
+		    p->info.state != PROC_STARTING && p->info.state != PROC_RUNNING &&
+		    p->info.state != PROC_STOPPING && p->info.state != PROC_BACKOFF;
+		if (p->removed && rest) {
+			logstore_flush(p->log);
+			sv_proc_free(p);
+			continue;
+		}
+		p->index = k;
+		sv->procs[k++] = p;
+	}
+	if (k != sv->nprocs) {
+		sv->nprocs = k;
+		sv_update(sv);
+	}
+}
+
 void
 sv_flush(struct sv *sv)
 {
+	sv_collect(sv);
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		struct sv_proc *p = &sv->procs[i];
+		struct sv_proc *p = sv->procs[i];
 		if (!logstore_pending(p->log))
 			continue;
 		logstore_flush(p->log);
@@ -1285,7 +1361,7 @@ int
 sv_exit_status(const struct sv *sv)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
-		const struct sv_proc *p = &sv->procs[i];
+		const struct sv_proc *p = sv->procs[i];
 		if (!p->selected)
 			continue;
 		enum proc_state st = p->info.state;
@@ -1302,7 +1378,7 @@ sv_match(const struct sv *sv, const char *target, size_t *out, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < sv->nprocs && n < max; i++)
-		if (model_match(&sv->procs[i].info, target))
+		if (model_match(&sv->procs[i]->info, target))
 			out[n++] = i;
 	return n;
 }
@@ -1310,7 +1386,7 @@ sv_match(const struct sv *sv, const char *target, size_t *out, size_t max)
 void
 sv_stop_proc(struct sv *sv, size_t i)
 {
-	struct sv_proc *p = &sv->procs[i];
+	struct sv_proc *p = sv->procs[i];
 	p->held = true;
 	p->start_after_stop = false;
 	sv_input(p, IN_STOP);
@@ -1327,7 +1403,7 @@ sv_at_rest(enum proc_state st)
 void
 sv_start_proc(struct sv *sv, size_t i)
 {
-	struct sv_proc *p = &sv->procs[i];
+	struct sv_proc *p = sv->procs[i];
 	if (sv->phase != SV_RUNNING)
 		return;
 	if (sv_at_rest(p->info.state)) {
@@ -1343,7 +1419,7 @@ sv_start_proc(struct sv *sv, size_t i)
 void
 sv_restart_proc(struct sv *sv, size_t i)
 {
-	struct sv_proc *p = &sv->procs[i];
+	struct sv_proc *p = sv->procs[i];
 	if (sv->phase != SV_RUNNING)
 		return;
 	if (p->info.state == PROC_STARTING || p->info.state == PROC_RUNNING) {
@@ -1358,12 +1434,93 @@ sv_restart_proc(struct sv *sv, size_t i)
 int
 sv_signal_proc(struct sv *sv, size_t i, int sig)
 {
-	struct sv_proc *p = &sv->procs[i];
+	struct sv_proc *p = sv->procs[i];
 	if (p->info.pid <= 0) {
 		errno = ESRCH;
 		return -1;
 	}
 	return kill(-p->info.pid, sig);
+}
+
+/* True when the process's definition (with its effective environment) changed. */
+static bool
+sv_changed(const struct spec *a, const struct spec_process *pa, const struct spec *b,
+    const struct spec_process *pb)
+{
+	cJSON *ja = specjson_process(a, pa, true), *jb = specjson_process(b, pb, true);
+	bool same = cJSON_Compare(ja, jb, true);
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	return !same;
+}
+
+static void
+sv_list_once(cJSON *list, const char *name)
+{
+	if (list == NULL)
+		return;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list)
+		if (strcmp(e->valuestring, name) == 0)
+			return;
+	cJSON_AddItemToArray(list, cJSON_CreateString(name));
+}
+
+void
+sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON *changed)
+{
+	struct spec **specs = realloc(sv->specs, (sv->nspecs + 1) * sizeof(*specs));
+	if (specs == NULL)
+		abort();
+	sv->specs = specs;
+	sv->specs[sv->nspecs++] = next;
+	const struct spec *old = sv->spec;
+	/* Old instances: kept (pointing at the new definition), or stopped and dropped. */
+	size_t nold = sv->nprocs;
+	for (size_t i = 0; i < nold; i++) {
+		struct sv_proc *p = sv->procs[i];
+		if (p->removed)
+			continue;
+		const struct spec_process *np = NULL;
+		for (size_t k = 0; k < next->nprocesses; k++)
+			if (strcmp(next->processes[k].name, p->spec->name) == 0)
+				np = &next->processes[k];
+		if (np != NULL && !sv_changed(old, p->spec, next, np) && p->info.replica < np->replicas) {
+			p->spec = np;
+			p->info.spec = np;
+			continue;
+		}
+		sv_list_once(np == NULL ? removed : changed, p->spec->name);
+		p->removed = true;
+		p->held = true;
+		p->start_after_stop = false;
+		sv_input(p, IN_STOP);
+	}
+	sv->spec = next;
+	/* New definitions: every replica without a kept instance is created. */
+	for (size_t oi = 0; oi < next->nprocesses; oi++) {
+		const struct spec_process *np = &next->processes[next->start_order[oi]];
+		bool existed = false;
+		for (int r = 0; r < np->replicas; r++) {
+			bool kept = false;
+			for (size_t i = 0; i < nold; i++) {
+				const struct sv_proc *p = sv->procs[i];
+				if (strcmp(p->spec->name, np->name) == 0)
+					existed = true;
+				if (!p->removed && p->spec == np && p->info.replica == r)
+					kept = true;
+			}
+			if (!kept)
+				sv_proc_add(sv, np, r);
+		}
+		if (!existed)
+			sv_list_once(added, np->name);
+		else
+			for (size_t i = nold; i < sv->nprocs; i++)
+				if (sv->procs[i]->spec == np)
+					sv_list_once(changed, np->name);
+	}
+	sv_update(sv);
 }
 
 const struct spec *
@@ -1381,17 +1538,17 @@ sv_count(const struct sv *sv)
 const struct proc_info *
 sv_proc(const struct sv *sv, size_t i)
 {
-	return &sv->procs[i].info;
+	return &sv->procs[i]->info;
 }
 
 bool
 sv_selected(const struct sv *sv, size_t i)
 {
-	return sv->procs[i].selected;
+	return sv->procs[i]->selected;
 }
 
 const struct logstore *
 sv_log(const struct sv *sv, size_t i)
 {
-	return sv->procs[i].log;
+	return sv->procs[i]->log;
 }

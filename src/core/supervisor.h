@@ -20,6 +20,7 @@ struct loop;
 struct spec;
 struct guardian;
 struct sv;
+struct cJSON;
 
 enum sv_event_kind {
 	SV_EV_STATE,  /* proc moved from -> to; reason says why */
@@ -85,6 +86,16 @@ void sv_start_proc(struct sv *sv, size_t i);
 void sv_restart_proc(struct sv *sv, size_t i);
 /* Sends sig to instance i's process group; -1 with errno ESRCH when it does not run. */
 int sv_signal_proc(struct sv *sv, size_t i, int sig);
+/*
+ * Applies a new spec of the same stack: processes added are started,
+ * removed ones stopped and dropped, changed ones (definition or effective
+ * environment) stopped and started again with the new definition once the
+ * old instance is down; unchanged ones keep running. The supervisor takes
+ * next and frees it in sv_free. Names go to the lists (cJSON arrays; NULL
+ * is fine).
+ */
+void sv_reload(struct sv *sv, struct spec *next, struct cJSON *added, struct cJSON *removed,
+    struct cJSON *changed);
 /* The spec in force. */
 const struct spec *sv_spec(const struct sv *sv);
 

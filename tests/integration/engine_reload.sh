@@ -1,0 +1,56 @@
+#!/bin/sh
+# vigil reload against a real engine: an added process starts, a removed
+# one stops and disappears, a changed one restarts with its new definition
+# (after the old one is down), an unchanged one keeps its pid; a broken
+# file changes nothing and its problems are printed.
+. "$(dirname "$0")/lib.sh"
+
+D=$T/stack
+mkdir -p "$D"
+cat >"$D/vigil.yaml" <<YAML
+processes:
+  keep: {command: "exec sleep $M.1"}
+  gone: {command: "exec sleep $M.2"}
+  change: {command: "echo v1; exec sleep $M.3"}
+YAML
+engine_start "$D"
+cd "$D"
+wait_for '[ -S .vigil/control.sock ] && "$VIGIL" wait --timeout 1s >/dev/null 2>&1' 15 || fail "never ready"
+pid_of() {
+    "$VIGIL" status --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])'
+}
+keep=$(pid_of keep)
+
+cat >"$D/vigil.yaml" <<YAML
+processes:
+  keep: {command: "exec sleep $M.1"}
+  change: {command: "echo v2; exec sleep $M.4"}
+  new: {command: "exec sleep $M.5"}
+YAML
+run_vigil reload
+expect_rc 0 "reload"
+expect_line "$T/out" "new: added" "reports the added process"
+expect_line "$T/out" "gone: removed" "the removed one"
+expect_line "$T/out" "change: changed" "the changed one"
+wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1 && [ "$(count_procs "sleep $M.2")" -eq 0 ]' 15 \
+    && pass "settled" || fail "did not settle"
+[ "$(pid_of keep)" = "$keep" ] && pass "unchanged process kept its pid" || fail "keep was restarted"
+[ "$(count_procs "sleep $M.2")" -eq 0 ] && pass "removed process stopped" || fail "gone still runs"
+[ "$(count_procs "sleep $M.3")" -eq 0 ] && [ "$(count_procs "sleep $M.4")" -eq 1 ] \
+    && pass "changed process runs its new command" || fail "change not replaced"
+[ "$(count_procs "sleep $M.5")" -eq 1 ] && pass "added process runs" || fail "new not started"
+run_vigil status
+expect_no_grep "$T/out" '^gone ' "the removed process is no longer listed"
+expect_before "$D/out" 'change +▸ stopped' 'change +\| v2' "the old instance stopped before the new one started"
+
+printf 'processes:\n  keep: {command: "exec sleep 1", restart: sometimes}\n' >"$D/vigil.yaml"
+run_vigil reload
+expect_rc 2 "a broken file"
+expect_grep "$T/err" "vigil.yaml:2:44: invalid restart policy 'sometimes'" "its problems are printed"
+[ "$(count_procs "sleep $M.5")" -eq 1 ] && pass "nothing changed" || fail "a broken reload changed something"
+
+run_vigil down
+expect_rc 0 "down"
+engine_wait 10 || fail "engine still runs"
+[ "$(count_procs "sleep $M.")" -eq 0 ] && pass "nothing left" || fail "processes left"
+finish
