@@ -351,7 +351,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	signal(SIGPIPE, SIG_IGN);
 	/* Processes that daemonize come back to us, not to init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	u.guardian = guardian_start();
+	u.guardian = guardian_start(run_dir);
 	if (u.guardian == NULL)
 		fprintf(stderr, "vigil: warning: no guardian (%s); processes may outlive a crash\n",
 		    strerror(errno));

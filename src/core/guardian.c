@@ -6,6 +6,7 @@
  */
 #include "core/guardian.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -85,8 +86,23 @@ guardian_reap_all(struct guardian_group *groups, size_t n)
 	}
 }
 
+/* Empties and removes the engine's run folder (it holds only sockets). */
+static void
+guardian_clean_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
 static void __attribute__((noreturn))
-guardian_main(int fd)
+guardian_main(int fd, const char *run_dir)
 {
 	setpgid(0, 0);
 	const int ignored[] = {SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
@@ -137,11 +153,13 @@ guardian_main(int fd)
 		}
 	}
 	guardian_reap_all(groups, n);
+	if (run_dir != NULL)
+		guardian_clean_dir(run_dir);
 	_exit(0);
 }
 
 struct guardian *
-guardian_start(void)
+guardian_start(const char *run_dir)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -163,7 +181,7 @@ guardian_start(void)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		guardian_main(p[0]);
+		guardian_main(p[0], run_dir);
 	}
 	close(p[0]);
 	g->pid = pid;

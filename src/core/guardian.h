@@ -15,8 +15,12 @@
 
 struct guardian;
 
-/* Forks the guardian. NULL with errno on failure. */
-struct guardian *guardian_start(void);
+/*
+ * Forks the guardian. run_dir (may be NULL) is the engine's private folder
+ * of sockets: after an abrupt end the guardian empties and removes it too.
+ * NULL with errno on failure.
+ */
+struct guardian *guardian_start(const char *run_dir);
 /* The guardian's pid (the engine reaps it when it exits). */
 pid_t guardian_pid(const struct guardian *g);
 /* The group pgid is ours now; on an abrupt end it gets stop_timeout_ms after SIGTERM. */

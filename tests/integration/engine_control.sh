@@ -73,6 +73,17 @@ expect_grep "$T/out" ' job +\| job done$' "grep across processes"
 run_vigil logs --json -n 1 job
 expect_grep "$T/out" '"name":"job","ts":[0-9]+,"stream":"out","text":"job done"' "JSON lines"
 
+# attach --stdio carries the protocol over stdin/stdout (what ssh uses).
+printf '{"id":5,"cmd":"version"}\n{"id":6,"cmd":"status","target":"job"}\n' | timeout 10 "$VIGIL" attach --stdio >"$T/attach" 2>&1
+expect_grep "$T/attach" '^\{"id":5,"ok":true,"result":\{"version":' "attach: a reply per request"
+expect_grep "$T/attach" '^\{"id":6,"ok":true,"result":\{"stack":"stack".*"name":"job"' "attach: in order"
+
+# logs -f follows new lines until interrupted.
+timeout 3 "$VIGIL" logs -f -n 1 api:1 >"$T/follow" 2>&1 || true
+n=$(grep -c 'api:1 *| tick' "$T/follow" || true)
+[ "$n" -ge 5 ] && pass "logs -f followed $n new lines" || fail "logs -f printed $n lines"
+expect_no_grep "$T/follow" 'api:0' "only the target's lines"
+
 # Malformed input gets an error reply; the engine and the connection go on.
 python3 - "$D/.vigil/control.sock" >"$T/raw" <<'PY'
 import socket, sys

@@ -33,6 +33,18 @@ run_vigil up -d -f "$T/bad.yaml"
 expect_rc 2 "a bad stack file"
 expect_grep "$T/err" "bad.yaml:2:37: unknown signal 'SIGNOPE'" "its problems, here"
 
+# A crash leaves a stale socket and pid file: the next engine replaces them.
+kill -9 "$pid"
+wait_for '[ "$(count_procs "sleep $M.")" -eq 0 ]' 15 && pass "the guardian ended the stack" || fail "stack left after kill -9"
+run_vigil status
+expect_rc 1 "status on a dead engine"
+expect_grep "$T/err" "no engine is running" "says the socket is stale"
+run_vigil up -d
+expect_rc 0 "up -d over a stale socket"
+pid=$(sed -n 's/.*engine pid \([0-9]*\).*/\1/p' "$T/out")
+run_vigil status
+expect_rc 0 "the new engine answers"
+
 run_vigil down
 expect_rc 0 "down"
 wait_for "! alive $pid" 10 && pass "the engine is gone" || { fail "engine still runs"; kill "$pid"; }

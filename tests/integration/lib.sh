@@ -158,12 +158,15 @@ run_dir_noter() {
     echo "{command: 'echo \"\$NOTIFY_SOCKET\" >$1; exec sleep $M.0', ready: {notify: true, timeout: 1h}}"
 }
 
-# forget_run_dir FILE — removes the run folder of an engine killed with
-# SIGKILL (which could not), as named in FILE by run_dir_noter.
+# forget_run_dir FILE — checks that the run folder of an engine killed with
+# SIGKILL, as named in FILE by run_dir_noter, was removed by its guardian
+# (and removes it, failing, when it was not).
 forget_run_dir() {
     _rd=$(dirname "$(cat "$1" 2>/dev/null || echo .)")
     case $_rd in
-    /tmp/vigil-??????) rm -f "$_rd"/*.sock && rmdir "$_rd" || fail "cannot remove $_rd" ;;
+    /tmp/vigil-??????)
+        if wait_for "[ ! -d '$_rd' ]" 5; then pass "the guardian removed the run folder"; else
+            rm -f "$_rd"/*.sock; rmdir "$_rd"; fail "run folder $_rd left behind"; fi ;;
     *) fail "no run folder named in $1" ;;
     esac
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -69,7 +70,14 @@ static void
 test_abandon_kills_groups(void **state)
 {
 	(void)state;
-	struct guardian *g = guardian_start();
+	char dir[] = "/tmp/vigil-guardian-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sock[64];
+	snprintf(sock, sizeof(sock), "%s/p.sock", dir);
+	FILE *f = fopen(sock, "w");
+	assert_non_null(f);
+	fclose(f);
+	struct guardian *g = guardian_start(dir);
 	assert_non_null(g);
 	pid_t polite = group("sleep 1000 & sleep 1000");
 	pid_t stubborn = group("trap '' TERM; sleep 1000 & trap '' TERM; while :; do sleep 1; done");
@@ -91,13 +99,14 @@ test_abandon_kills_groups(void **state)
 	int status;
 	assert_int_equal(waitpid(gpid, &status, 0), gpid);
 	assert_true(WIFEXITED(status));
+	assert_int_equal(access(dir, F_OK), -1); /* the run folder went with the engine */
 }
 
 static void
 test_release_kills_nothing(void **state)
 {
 	(void)state;
-	struct guardian *g = guardian_start();
+	struct guardian *g = guardian_start(NULL);
 	pid_t keep = group("sleep 1000");
 	guardian_track(g, keep, 100);
 	pid_t gpid = guardian_pid(g);
