@@ -73,6 +73,16 @@ expect_grep "$T/out" ' job +\| job done$' "grep across processes"
 run_vigil logs --json -n 1 job
 expect_grep "$T/out" '"name":"job","ts":[0-9]+,"stream":"out","text":"job done"' "JSON lines"
 
+# Another user is refused (the socket is 0600 in a 0700 folder; the
+# engine also checks the peer's uid).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+    RC=0
+    setpriv --reuid=nobody --regid=nogroup --clear-groups "$VIGIL" status \
+        --socket "$D/.vigil/control.sock" >"$T/out" 2>"$T/err" || RC=$?
+    expect_rc 1 "another user is refused"
+    expect_grep "$T/err" "[Pp]ermission denied" "and told why"
+fi
+
 # attach --stdio carries the protocol over stdin/stdout (what ssh uses).
 printf '{"id":5,"cmd":"version"}\n{"id":6,"cmd":"status","target":"job"}\n' | timeout 10 "$VIGIL" attach --stdio >"$T/attach" 2>&1
 expect_grep "$T/attach" '^\{"id":5,"ok":true,"result":\{"version":' "attach: a reply per request"
