@@ -222,7 +222,7 @@ ctl_print_table(const cJSON *procs)
 	printf("%-*s  %-9s %7s %8s %8s  %-9s %-10s %s\n", w, "NAME", "STATE", "PID", "UPTIME",
 	    "RESTARTS", "HEALTH", "GROUP", "TAGS");
 	cJSON_ArrayForEach(p, procs) {
-		char pid[16] = "-", up[16];
+		char pid[24] = "-", up[48];
 		double pv = ctl_num(p, "pid", -1);
 		if (pv > 0)
 			snprintf(pid, sizeof(pid), "%.0f", pv);
@@ -234,8 +234,11 @@ ctl_print_table(const cJSON *procs)
 			if (cJSON_IsString(t))
 				strbuf_addf(&tags, "%s%s", tags.len ? "," : "", t->valuestring);
 		const char *group = ctl_str(p, "group");
-		printf("%-*s  %-9s %7s %8s %8.0f  %-9s %-10s %s\n", w, ctl_str(p, "name"),
-		    ctl_str(p, "state"), pid, up, ctl_num(p, "restarts", 0), ctl_str(p, "health"),
+		const char *name = ctl_str(p, "name"), *st = ctl_str(p, "state");
+		const char *health = ctl_str(p, "health");
+		printf("%-*s  %-9s %7s %8s %8.0f  %-9s %-10s %s\n", w, name != NULL ? name : "?",
+		    st != NULL ? st : "?", pid, up, ctl_num(p, "restarts", 0),
+		    health != NULL ? health : "?",
 		    group != NULL ? group : "-", tags.len ? tags.data : "-");
 		strbuf_fini(&tags);
 	}

@@ -41,7 +41,10 @@
  */
 #include "core/probe.h"
 
+/* Calls go through the table below, not curl's type-checking macros. */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -114,7 +117,89 @@ struct probe_notify {
 	bool closed;
 };
 
+/*
+ * libcurl is loaded with dlopen when the first http probe (or tcp probe by
+ * host name) starts: it and the libraries it pulls in (TLS, GSSAPI, LDAP...)
+ * are half of the engine's memory and most of its start-up, and a stack
+ * without such a probe never needs them.
+ */
+static struct {
+	void *lib; /* the dlopen handle; NULL until loaded */
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *e, CURLoption opt, ...);
+	CURLcode (*easy_getinfo)(CURL *e, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *e);
+	const char *(*easy_strerror)(CURLcode code);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_setopt)(CURLM *m, CURLMoption opt, ...);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *e);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *e);
+	CURLMcode (*multi_assign)(CURLM *m, curl_socket_t s, void *p);
+	CURLMcode (*multi_cleanup)(CURLM *m);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+	CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int mask, int *running);
+} probe_libcurl;
+
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#define curl_global_init probe_libcurl.global_init
+#define curl_easy_init probe_libcurl.easy_init
+#define curl_easy_setopt probe_libcurl.easy_setopt
+#define curl_easy_getinfo probe_libcurl.easy_getinfo
+#define curl_easy_cleanup probe_libcurl.easy_cleanup
+#define curl_easy_strerror probe_libcurl.easy_strerror
+#define curl_multi_init probe_libcurl.multi_init
+#define curl_multi_setopt probe_libcurl.multi_setopt
+#define curl_multi_add_handle probe_libcurl.multi_add_handle
+#define curl_multi_remove_handle probe_libcurl.multi_remove_handle
+#define curl_multi_assign probe_libcurl.multi_assign
+#define curl_multi_cleanup probe_libcurl.multi_cleanup
+#define curl_multi_info_read probe_libcurl.multi_info_read
+#define curl_multi_socket_action probe_libcurl.multi_socket_action
+
 static bool probe_curl_initialized; /* curl_global_init ran (once per process) */
+
+/* Loads libcurl and finds its functions. 0, or -1 with errno ELIBACC. */
+static int
+probe_curl_load(void)
+{
+	if (probe_libcurl.lib != NULL)
+		return 0;
+	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (lib == NULL) {
+		errno = ELIBACC;
+		return -1;
+	}
+	static const char *const names[] = {
+		"curl_global_init", "curl_easy_init", "curl_easy_setopt", "curl_easy_getinfo",
+		"curl_easy_cleanup", "curl_easy_strerror", "curl_multi_init", "curl_multi_setopt",
+		"curl_multi_add_handle", "curl_multi_remove_handle", "curl_multi_assign",
+		"curl_multi_cleanup", "curl_multi_info_read", "curl_multi_socket_action",
+	};
+	/* The table's members are function pointers in the order of names. */
+	void **slots[] = {
+		(void **)&probe_libcurl.global_init, (void **)&probe_libcurl.easy_init,
+		(void **)&probe_libcurl.easy_setopt, (void **)&probe_libcurl.easy_getinfo,
+		(void **)&probe_libcurl.easy_cleanup, (void **)&probe_libcurl.easy_strerror,
+		(void **)&probe_libcurl.multi_init, (void **)&probe_libcurl.multi_setopt,
+		(void **)&probe_libcurl.multi_add_handle, (void **)&probe_libcurl.multi_remove_handle,
+		(void **)&probe_libcurl.multi_assign, (void **)&probe_libcurl.multi_cleanup,
+		(void **)&probe_libcurl.multi_info_read, (void **)&probe_libcurl.multi_socket_action,
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		*slots[i] = dlsym(lib, names[i]);
+		if (*slots[i] == NULL) {
+			dlclose(lib);
+			memset(&probe_libcurl, 0, sizeof(probe_libcurl));
+			errno = ELIBACC;
+			return -1;
+		}
+	}
+	probe_libcurl.lib = lib;
+	return 0;
+}
 
 /* ---- formatting -------------------------------------------------------- */
 
@@ -407,6 +492,8 @@ probe_curl_ready(struct probe_ctx *c)
 {
 	if (c->multi != NULL)
 		return 0;
+	if (probe_curl_load() < 0)
+		return -1;
 	/* Not thread-safe, like curl_global_init itself: the engine has one thread. */
 	if (!probe_curl_initialized) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
