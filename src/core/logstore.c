@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -602,6 +603,26 @@ logstore_note(struct logstore *ls, enum log_stream s, const char *text, log_line
 
 /* ---- life -------------------------------------------------------------- */
 
+/*
+ * The big buffers (ring, partial lines, file buffer) come straight from
+ * mmap: the kernel hands out zero pages on first touch, so a process that
+ * prints little costs little (malloc would write a header into each, making
+ * a page of every one resident: ~16 KiB per process before any output).
+ */
+static void *
+logstore_map(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+logstore_unmap(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
+}
+
 struct logstore *
 logstore_new(const struct logstore_opts *opts)
 {
@@ -617,9 +638,9 @@ logstore_new(const struct logstore_opts *opts)
 	ls->max_files = opts->max_files;
 	size_t ring = opts->ring_bytes != 0 ? opts->ring_bytes : LOGSTORE_RING_DEFAULT;
 	ls->ring_cap = ring & ~(size_t)7;
-	ls->ring = malloc(ls->ring_cap != 0 ? ls->ring_cap : 1);
-	ls->part[LOG_OUT] = malloc(LOGSTORE_MAX_LINE);
-	ls->part[LOG_ERR] = malloc(LOGSTORE_MAX_LINE);
+	ls->ring = logstore_map(ls->ring_cap != 0 ? ls->ring_cap : 1);
+	ls->part[LOG_OUT] = logstore_map(LOGSTORE_MAX_LINE);
+	ls->part[LOG_ERR] = logstore_map(LOGSTORE_MAX_LINE);
 	if (ls->ring == NULL || ls->part[LOG_OUT] == NULL || ls->part[LOG_ERR] == NULL)
 		goto fail;
 	if (opts->path != NULL) {
@@ -627,7 +648,7 @@ logstore_new(const struct logstore_opts *opts)
 		ls->path = strdup(opts->path);
 		ls->rot_from = malloc(room);
 		ls->rot_to = malloc(room);
-		ls->fbuf = malloc(LOGSTORE_FILE_BUF);
+		ls->fbuf = logstore_map(LOGSTORE_FILE_BUF);
 		if (ls->path == NULL || ls->rot_from == NULL || ls->rot_to == NULL ||
 		    ls->fbuf == NULL)
 			goto fail;
@@ -651,10 +672,10 @@ logstore_free(struct logstore *ls)
 	free(ls->path);
 	free(ls->rot_from);
 	free(ls->rot_to);
-	free(ls->fbuf);
-	free(ls->part[LOG_OUT]);
-	free(ls->part[LOG_ERR]);
-	free(ls->ring);
+	logstore_unmap(ls->fbuf, LOGSTORE_FILE_BUF);
+	logstore_unmap(ls->part[LOG_OUT], LOGSTORE_MAX_LINE);
+	logstore_unmap(ls->part[LOG_ERR], LOGSTORE_MAX_LINE);
+	logstore_unmap(ls->ring, ls->ring_cap != 0 ? ls->ring_cap : 1);
 	free(ls);
 }
 
