@@ -1,7 +1,7 @@
 /*
  * args — the option parser shared by every subcommand: short and long
  * options, "--opt=value", "--" to end options, and one-line errors with a
- * suggestion for typos.
+ * suggestion for typos; and loading the stack file a command names.
  */
 #include "cli/cli.h"
 
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/config.h"
+#include "core/diag.h"
 #include "core/strutil.h"
 
 void
@@ -120,4 +122,21 @@ cli_next(struct cli_parser *p)
 		}
 	}
 	return cli_unknown(p, a);
+}
+
+int
+cli_load_stack(const char *file, struct spec **out)
+{
+	char path[4096], err[256];
+	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return CLI_USAGE;
+	}
+	struct diag d;
+	diag_init(&d);
+	*out = config_load(path, &d);
+	if (*out == NULL)
+		diag_print(&d, stderr);
+	diag_fini(&d);
+	return *out != NULL ? CLI_OK : CLI_USAGE;
 }

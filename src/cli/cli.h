@@ -51,6 +51,13 @@ int cli_next(struct cli_parser *p);
 /* Prints "vigil: MESSAGE" to stderr and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct spec;
+/*
+ * Finds (-f FILE, else vigil.yaml / vigil.yml here) and loads the stack
+ * file. CLI_OK with *out set, or CLI_USAGE after printing every problem.
+ */
+int cli_load_stack(const char *file, struct spec **out);
+
 /* The subcommand table, ending with a zeroed entry. */
 extern const struct cli_cmd cli_commands[];
 const struct cli_cmd *cli_find(const char *name);

@@ -273,20 +273,10 @@ cli_cmd_check(const struct cli_cmd *cmd, int argc, char **argv)
 			return CLI_OK;
 		}
 	}
-	char path[4096], err[256];
-	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
-		fprintf(stderr, "vigil: %s\n", err);
-		return CLI_USAGE;
-	}
-	struct diag d;
-	diag_init(&d);
-	struct spec *s = config_load(path, &d);
-	if (s == NULL) {
-		diag_print(&d, stderr);
-		diag_fini(&d);
-		return CLI_USAGE;
-	}
-	diag_fini(&d);
+	struct spec *s;
+	int rc = cli_load_stack(file, &s);
+	if (rc != CLI_OK)
+		return rc;
 	if (json) {
 		cJSON *o = specjson_build(s, secrets);
 		char *text = cJSON_Print(o);

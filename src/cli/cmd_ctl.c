@@ -9,14 +9,12 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -337,11 +335,7 @@ cli_cmd_signal(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	int sig = signame_number(argv[1]);
 	if (sig == 0) {
-		char up[32];
-		snprintf(up, sizeof(up), "%s%.20s", strncasecmp(argv[1], "SIG", 3) ? "SIG" : "", argv[1]);
-		for (char *q = up; *q != '\0'; q++)
-			*q = (char)toupper((unsigned char)*q);
-		const char *hint = str_suggest(up, signame_all);
+		const char *hint = signame_suggest(argv[1]);
 		if (hint != NULL)
 			return cli_usage_error("unknown signal '%s' (did you mean '%s'?)", argv[1], hint);
 		return cli_usage_error("unknown signal '%s'", argv[1]);
@@ -364,11 +358,8 @@ ctl_print_line(const cJSON *l, int width, bool color)
 	char ts[16];
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	bool err = stream != NULL && strcmp(stream, "err") == 0;
-	static const char *const ansi[THEME_NAME_COLORS] = {
-		"\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m",
-	};
 	if (color)
-		printf("\033[2m%s\033[0m %s%-*s\033[0m %s %s\n", ts, ansi[theme_name_slot(name)], width,
+		printf("\033[2m%s\033[0m %s%-*s\033[0m %s %s\n", ts, theme_name_ansi(name), width,
 		    name, err ? "\033[31m!\033[0m" : "|", text);
 	else
 		printf("%s %-*s %s %s\n", ts, width, name, err ? "!" : "|", text);

@@ -74,10 +74,6 @@ struct up {
 	size_t prefix_len;
 };
 
-static const char *const up_ansi[THEME_NAME_COLORS] = {
-	"\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m",
-};
-
 static void
 up_stamp(int64_t ms, char *buf, size_t size)
 {
@@ -98,7 +94,7 @@ up_prefix(struct up *u, int64_t ms, const char *name)
 		int n;
 		if (u->color)
 			n = snprintf(u->prefix, sizeof(u->prefix), "\033[2m%s\033[0m %s%-*s\033[0m ", ts,
-			    up_ansi[theme_name_slot(name)], u->width, name);
+			    theme_name_ansi(name), u->width, name);
 		else
 			n = snprintf(u->prefix, sizeof(u->prefix), "%s %-*s ", ts, u->width, name);
 		u->prefix_len = n < 0 ? 0 : (size_t)n < sizeof(u->prefix) ? (size_t)n : sizeof(u->prefix) - 1;
@@ -316,23 +312,13 @@ static int
 up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **names,
     size_t nnames)
 {
-	char path[4096], err[9000];
-	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
-		fprintf(stderr, "vigil: %s\n", err);
-		return CLI_USAGE;
-	}
 	(void)cmd;
-	struct diag d;
-	diag_init(&d);
-	struct spec *spec = config_load(path, &d);
-	if (spec == NULL) {
-		diag_print(&d, stderr);
-		diag_fini(&d);
-		return CLI_USAGE;
-	}
-	diag_fini(&d);
-
-	int rc = CLI_FAILED;
+	char err[9000];
+	struct spec *spec;
+	int rc = cli_load_stack(file, &spec);
+	if (rc != CLI_OK)
+		return rc;
+	rc = CLI_FAILED;
 	char pidpath[4200];
 	char run_dir[] = "/tmp/vigil-XXXXXX";
 	bool have_run_dir = false;
@@ -446,20 +432,10 @@ static int
 up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char **names,
     size_t nnames)
 {
-	char path[4096], err[4200];
-	if (!config_find(file, path, sizeof(path), err, sizeof(err))) {
-		fprintf(stderr, "vigil: %s\n", err);
-		return CLI_USAGE;
-	}
-	struct diag d;
-	diag_init(&d);
-	struct spec *spec = config_load(path, &d);
-	if (spec == NULL) {
-		diag_print(&d, stderr);
-		diag_fini(&d);
-		return CLI_USAGE;
-	}
-	diag_fini(&d);
+	struct spec *spec;
+	int rc = cli_load_stack(file, &spec);
+	if (rc != CLI_OK)
+		return rc;
 	char logpath[4200];
 	snprintf(logpath, sizeof(logpath), "%s/.vigil", spec->dir);
 	mkdir(logpath, 0700);

@@ -1178,13 +1178,7 @@ cfg_process(struct cfg *c, const struct ynode *key, const struct ynode *m,
 		const char *s = cfg_str(c, n, "stop_signal");
 		int sig = s != NULL ? signame_number(s) : 0;
 		if (s != NULL && sig == 0) {
-			char up[32];
-			snprintf(up, sizeof(up), "%s%.20s", strncasecmp(s, "SIG", 3) ? "SIG" : "", s);
-			for (char *q = up; *q; q++)
-				*q = (char)toupper((unsigned char)*q);
-			/* A number is not a typo of a name: no suggestion for it. */
-			const char *hint = isdigit((unsigned char)*s) ? NULL
-			    : str_suggest(up, signame_all);
+			const char *hint = signame_suggest(s);
 			if (hint != NULL)
 				cfg_err(c, n, "unknown signal '%s' (did you mean '%s'?)", s, hint);
 			else

@@ -148,30 +148,17 @@ control_logs(struct control *c, const struct proto_req *req, const size_t *idx, 
 static char *
 control_reload_error(const struct proto_req *req, struct diag *d)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (req->has_id)
-		cJSON_AddNumberToObject(o, "id", (double)req->id);
-	else
-		cJSON_AddNullToObject(o, "id");
-	cJSON_AddBoolToObject(o, "ok", false);
 	char msg[96];
 	snprintf(msg, sizeof(msg), "the stack file has %zu problem%s; nothing changed",
 	    diag_total(d), diag_total(d) == 1 ? "" : "s");
-	cJSON_AddStringToObject(o, "error", msg);
-	cJSON *problems = cJSON_AddArrayToObject(o, "problems");
+	cJSON *problems = cJSON_CreateArray();
 	diag_sort(d);
 	char line[1400];
 	for (size_t i = 0; i < d->count && i < DIAG_SHOW; i++) {
 		diag_format(&d->entries[i], line, sizeof(line));
 		cJSON_AddItemToArray(problems, cJSON_CreateString(line));
 	}
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	size_t len = strlen(text);
-	char *out = realloc(text, len + 2);
-	out[len] = '\n';
-	out[len + 1] = '\0';
-	return out;
+	return proto_reply_error_details(req->has_id, req->id, msg, "problems", problems);
 }
 
 static void

@@ -681,6 +681,20 @@ proto_reply_error(bool has_id, int64_t id, const char *fmt, ...)
 }
 
 char *
+proto_reply_error_details(bool has_id, int64_t id, const char *error, const char *key,
+    cJSON *details)
+{
+	cJSON *obj = proto_reply_head(has_id, id, false);
+	if (obj == NULL || cJSON_AddStringToObject(obj, "error", error) == NULL ||
+	    !cJSON_AddItemToObject(obj, key, details)) {
+		cJSON_Delete(details);
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return proto_print_line(obj);
+}
+
+char *
 proto_event(const char *topic, cJSON *data)
 {
 	cJSON *obj = cJSON_CreateObject();

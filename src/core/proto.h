@@ -58,6 +58,9 @@ void proto_req_fini(struct proto_req *req);
 char *proto_reply_ok(const struct proto_req *req, struct cJSON *result); /* takes result */
 char *proto_reply_error(bool has_id, int64_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* An error reply that also carries details under key (e.g. "problems"); takes details. */
+char *proto_reply_error_details(bool has_id, int64_t id, const char *error, const char *key,
+    struct cJSON *details);
 /* An event line for subscribers; takes data. */
 char *proto_event(const char *topic, struct cJSON *data);
 

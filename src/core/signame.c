@@ -6,8 +6,11 @@
 #include <ctype.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/strutil.h"
 
 /* Names and numbers, index for index; names ends with NULL for suggestions. */
 const char *const signame_all[] = {
@@ -48,6 +51,19 @@ signame_number(const char *name)
 		if (strcasecmp(bare, signame_all[i] + 3) == 0)
 			return signame_numbers[i];
 	return 0;
+}
+
+const char *
+signame_suggest(const char *name)
+{
+	/* A number is not a typo of a name. */
+	if (name == NULL || isdigit((unsigned char)*name))
+		return NULL;
+	char up[32];
+	snprintf(up, sizeof(up), "%s%.20s", strncasecmp(name, "SIG", 3) ? "SIG" : "", name);
+	for (char *q = up; *q != '\0'; q++)
+		*q = (char)toupper((unsigned char)*q);
+	return str_suggest(up, signame_all);
 }
 
 const char *

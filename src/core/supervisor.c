@@ -897,16 +897,21 @@ sv_dep_ok(struct sv *sv, const struct spec_dep *d, char *why, size_t size, bool 
 	return true;
 }
 
+/* True for the states a process rests in (nothing runs, nothing is scheduled). */
+static bool
+sv_at_rest(enum proc_state st)
+{
+	return st == PROC_STOPPED || st == PROC_EXITED || st == PROC_FATAL ||
+	    st == PROC_COMPLETED || st == PROC_FAILED || st == PROC_DISABLED;
+}
+
 /* A removed instance of the same name that is still up (its replacement waits). */
 static const struct sv_proc *
 sv_predecessor(const struct sv *sv, const struct sv_proc *p)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		const struct sv_proc *q = sv->procs[i];
-		if (q->removed && strcmp(q->name, p->name) == 0 && q->info.state != PROC_STOPPED &&
-		    q->info.state != PROC_EXITED && q->info.state != PROC_FATAL &&
-		    q->info.state != PROC_COMPLETED && q->info.state != PROC_FAILED &&
-		    q->info.state != PROC_DISABLED)
+		if (q->removed && !sv_at_rest(q->info.state) && strcmp(q->name, p->name) == 0)
 			return q;
 	}
 	return NULL;
@@ -1306,9 +1311,7 @@ sv_collect(struct sv *sv)
 		struct sv_proc *p = sv->procs[i];
 		bool rest = p->info.pid == 0 && p->out_fd < 0 && p->err_fd < 0 &&
 		    p->timer == NULL && p->eof_timer == NULL && p->probe == NULL &&
-		    p->probe_timer == NULL && p->ready_timer == NULL &&
-		    p->info.state != PROC_STARTING && p->info.state != PROC_RUNNING &&
-		    p->info.state != PROC_STOPPING && p->info.state != PROC_BACKOFF;
+		    p->probe_timer == NULL && p->ready_timer == NULL && !sv_active(p->info.state);
 		if (p->removed && rest) {
 			logstore_flush(p->log);
 			sv_proc_free(p);
@@ -1390,14 +1393,6 @@ sv_stop_proc(struct sv *sv, size_t i)
 	p->held = true;
 	p->start_after_stop = false;
 	sv_input(p, IN_STOP);
-}
-
-/* True for the states a process rests in (nothing runs, nothing is scheduled). */
-static bool
-sv_at_rest(enum proc_state st)
-{
-	return st == PROC_STOPPED || st == PROC_EXITED || st == PROC_FATAL ||
-	    st == PROC_COMPLETED || st == PROC_FAILED || st == PROC_DISABLED;
 }
 
 void

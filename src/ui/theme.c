@@ -11,6 +11,11 @@ static const short theme_name_fg[THEME_NAME_COLORS] = {
 	COLOR_CYAN, COLOR_GREEN, COLOR_YELLOW, COLOR_MAGENTA, COLOR_BLUE, COLOR_RED,
 };
 
+/* The same colours as escapes, for `vigil up` and `vigil logs` lines. */
+static const char *const theme_name_esc[THEME_NAME_COLORS] = {
+	"\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m",
+};
+
 static bool theme_has_color;
 
 bool
@@ -36,6 +41,12 @@ theme_name_slot(const char *name)
 		h *= 16777619u;
 	}
 	return (int)(h % THEME_NAME_COLORS);
+}
+
+const char *
+theme_name_ansi(const char *name)
+{
+	return theme_name_esc[theme_name_slot(name)];
 }
 
 int

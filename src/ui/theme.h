@@ -14,6 +14,8 @@
 bool theme_init(void);
 /* The palette slot (0 .. THEME_NAME_COLORS-1) for a process name. */
 int theme_name_slot(const char *name);
+/* The ANSI escape that colours a process name in line output (the same colours). */
+const char *theme_name_ansi(const char *name);
 /* The curses attribute (colour pair) for a process name; 0 without colour. */
 int theme_name_attr(const char *name);
 

@@ -36,7 +36,7 @@ trap cleanup EXIT
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I "$src/src" \
     "$here/fuzz_proto.c" "$src/src/core/proto.c" "$src/src/core/units.c" \
-    "$src/src/core/signame.c" \
+    "$src/src/core/signame.c" "$src/src/core/strutil.c" \
     $(pkg-config --cflags --libs libcjson) -lm \
     -o "$work/fuzz_proto"
 

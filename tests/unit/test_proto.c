@@ -497,6 +497,12 @@ test_replies(void **state)
 	line = proto_reply_error(true, -3, "x");
 	assert_string_equal(line, "{\"id\":-3,\"ok\":false,\"error\":\"x\"}\n");
 	free(line);
+	cJSON *problems = cJSON_CreateArray();
+	cJSON_AddItemToArray(problems, cJSON_CreateString("f.yaml:2:3: bad"));
+	line = proto_reply_error_details(true, 9007199254740991LL, "1 problem", "problems", problems);
+	assert_string_equal(line, "{\"id\":9007199254740991,\"ok\":false,\"error\":\"1 problem\","
+	    "\"problems\":[\"f.yaml:2:3: bad\"]}\n");
+	free(line);
 
 	cJSON *data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "name", "api");

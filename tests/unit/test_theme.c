@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ui/theme.h"
 
@@ -29,6 +30,17 @@ test_slots(void **state)
 	for (int i = 0; i < THEME_NAME_COLORS; i++)
 		assert_true(counts[i] > 50); /* roughly even: 100 each expected */
 	assert_int_equal(theme_name_attr("api"), 0); /* no colour before init */
+	/* Line output colours a name like the screen does: one escape per slot. */
+	assert_string_equal(theme_name_ansi("proc1"), theme_name_ansi("proc1"));
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		for (int k = 0; k < 60; k++) {
+			char other[16];
+			snprintf(other, sizeof(other), "p%d", k);
+			bool same_slot = theme_name_slot(name) == theme_name_slot(other);
+			assert_int_equal(same_slot, strcmp(theme_name_ansi(name), theme_name_ansi(other)) == 0);
+		}
+	}
 }
 
 static void
