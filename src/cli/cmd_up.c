@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,7 +74,72 @@ struct up {
 	const char *prefix_name;   /* borrowed: the proc_info name it was made for */
 	char prefix[256];
 	size_t prefix_len;
+	/* Headless output, built here with memcpy and written by up_flush (before
+	 * the engine sleeps, or when full): stdio's per-call cost was most of
+	 * the engine's CPU in a burst of output. */
+	char out[1 << 16];
+	size_t out_len;
+	bool out_dead;     /* stdout failed (EPIPE, closed): printing stops, the stack does not */
+	bool lines_unread; /* stdout is /dev/null: log lines are not formatted at all */
 };
+
+/* Writes the buffered output; a failure stops further output. */
+static void
+up_flush(struct up *u)
+{
+	size_t off = 0;
+	while (off < u->out_len && !u->out_dead) {
+		ssize_t n = write(STDOUT_FILENO, u->out + off, u->out_len - off);
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+			poll(&pfd, 1, 1000); /* a non-blocking terminal: wait until it drains */
+		} else if (!(n < 0 && errno == EINTR)) {
+			u->out_dead = true;
+		}
+	}
+	u->out_len = 0;
+}
+
+/* Appends n bytes to the output. */
+static inline void
+up_put(struct up *u, const char *p, size_t n)
+{
+	if (u->out_len + n > sizeof(u->out)) {
+		up_flush(u);
+		if (n > sizeof(u->out)) {
+			/* A long line: straight through, after what was buffered. */
+			memcpy(u->out, p, sizeof(u->out));
+			u->out_len = sizeof(u->out);
+			up_put(u, p + sizeof(u->out), n - sizeof(u->out));
+			return;
+		}
+	}
+	memcpy(u->out + u->out_len, p, n);
+	u->out_len += n;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+up_printf(struct up *u, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		up_put(u, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* True when fd is /dev/null (character device 1:3): what goes there is never read. */
+static bool
+up_is_null(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+	    minor(st.st_rdev) == 3;
+}
 
 static void
 up_stamp(int64_t ms, char *buf, size_t size)
@@ -101,21 +168,21 @@ up_prefix(struct up *u, int64_t ms, const char *name)
 		u->prefix_sec = sec;
 		u->prefix_name = name;
 	}
-	fwrite_unlocked(u->prefix, 1, u->prefix_len, stdout);
+	up_put(u, u->prefix, u->prefix_len);
 }
 
 /* A line the engine says about itself. */
 static void __attribute__((format(printf, 2, 3)))
 up_say(struct up *u, const char *fmt, ...)
 {
-	char ts[16];
+	char ts[16], msg[1024];
 	up_stamp(model_realtime_ms(), ts, sizeof(ts));
-	printf(u->color ? "\033[2m%s\033[0m \033[1m%-*s\033[0m ▸ " : "%s %-*s ▸ ", ts, u->width, "vigil");
 	va_list ap;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	up_printf(u, u->color ? "\033[2m%s\033[0m \033[1m%-*s\033[0m ▸ %s\n" : "%s %-*s ▸ %s\n", ts,
+	    u->width, "vigil", msg);
 }
 
 static const char *
@@ -145,18 +212,20 @@ up_on_event(const struct sv_event *ev, void *arg)
 	if (ev->kind == SV_EV_LOG) {
 		const struct log_line *l = ev->line;
 		/* The hot path: one line per call, millions in a burst. */
+		if (u->lines_unread || u->out_dead)
+			return;
 		up_prefix(u, l->ts_ms, p->name);
-		if (l->stream == LOG_ERR)
-			fputs_unlocked(u->color ? "\033[31m!\033[0m " : "! ", stdout);
+		if (l->stream == LOG_ERR && u->color)
+			up_put(u, "\033[31m!\033[0m ", 11);
 		else
-			fputs_unlocked("| ", stdout);
-		fwrite_unlocked(l->text, 1, l->len, stdout);
-		putc_unlocked('\n', stdout);
+			up_put(u, l->stream == LOG_ERR ? "! " : "| ", 2);
+		up_put(u, l->text, l->len);
+		up_put(u, "\n", 1);
 		return;
 	}
 	if (ev->kind == SV_EV_WARNING) {
 		up_prefix(u, model_realtime_ms(), p->name);
-		printf(u->color ? "▸ \033[1;33mwarning\033[0m (%s)\n" : "▸ warning (%s)\n", ev->reason);
+		up_printf(u, u->color ? "▸ \033[1;33mwarning\033[0m (%s)\n" : "▸ warning (%s)\n", ev->reason);
 		return;
 	}
 	if (ev->kind == SV_EV_STATE && ev->from == ev->to && ev->to == PROC_PENDING &&
@@ -172,14 +241,13 @@ up_on_event(const struct sv_event *ev, void *arg)
 		label = "ready";
 	else
 		label = model_state_name(ev->to);
+	bool why = ev->reason != NULL && ev->reason[0] != '\0';
 	if (u->color)
-		printf("▸ %s%s\033[0m", ev->kind == SV_EV_HEALTH ?
-		    (p->health == HEALTH_HEALTHY ? "\033[32m" : "\033[31m") : up_state_color(ev->to), label);
+		up_printf(u, "▸ %s%s\033[0m%s%s%s\n", ev->kind == SV_EV_HEALTH ?
+		    (p->health == HEALTH_HEALTHY ? "\033[32m" : "\033[31m") : up_state_color(ev->to), label,
+		    why ? " (" : "", why ? ev->reason : "", why ? ")" : "");
 	else
-		printf("▸ %s", label);
-	if (ev->reason != NULL && ev->reason[0] != '\0')
-		printf(" (%s)", ev->reason);
-	putchar('\n');
+		up_printf(u, "▸ %s%s%s%s\n", label, why ? " (" : "", why ? ev->reason : "", why ? ")" : "");
 }
 
 /* Every event: printed, and sent to the control socket's subscribers. */
@@ -189,6 +257,14 @@ up_on_any_event(const struct sv_event *ev, void *arg)
 	struct up *u = arg;
 	up_on_event(ev, u);
 	control_on_event(u->control, ev);
+}
+
+/* Log lines are wanted by the printer (unless stdout goes nowhere) or a subscriber. */
+static bool
+up_wants_lines(void *arg)
+{
+	struct up *u = arg;
+	return (!u->lines_unread && !u->out_dead) || control_wants_lines(u->control);
 }
 
 static void
@@ -254,7 +330,7 @@ up_before_sleep(struct loop *l, void *arg)
 	sv_flush(u->sv);
 	if (up_ready_fd >= 0)
 		up_report_ready(u);
-	fflush(stdout);
+	up_flush(u);
 }
 
 static void
@@ -354,12 +430,11 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		if (w > u.width)
 			u.width = w;
 	}
-	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	u.lines_unread = up_is_null(STDOUT_FILENO);
 
 	struct sv_opts so = {
 		.spec = spec, .loop = u.loop, .guardian = u.guardian, .run_dir = run_dir,
-		.base_env = environ, .fn = up_on_any_event, .arg = &u,
+		.base_env = environ, .fn = up_on_any_event, .arg = &u, .wants_lines = up_wants_lines,
 	};
 	u.sv = sv_new(&so, err, sizeof(err));
 	if (u.sv == NULL) {
@@ -397,7 +472,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		up_report_ready(&u); /* the whole run ended before the first report */
 	rc = sv_exit_status(u.sv);
 	up_say(&u, "stack %s is down (exit status %d)", spec->name, rc);
-	fflush(stdout);
+	up_flush(&u);
 out:
 	control_free(u.control); /* clients see EOF: the engine is gone */
 	sv_free(u.sv);

@@ -317,6 +317,12 @@ control_on_event(struct control *c, const struct sv_event *ev)
 }
 
 bool
+control_wants_lines(const struct control *c)
+{
+	return c != NULL && server_has_subscribers(c->server, PROTO_TOPIC_LOGS);
+}
+
+bool
 control_down_requested(const struct control *c)
 {
 	return c != NULL && c->down;

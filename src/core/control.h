@@ -24,6 +24,8 @@ struct control *control_new(struct loop *l, struct sv *sv, const char *path,
 void control_free(struct control *c);
 /* Forwards one supervisor event to subscribers. */
 void control_on_event(struct control *c, const struct sv_event *ev);
+/* True while a client subscribes to the logs topic. */
+bool control_wants_lines(const struct control *c);
 /* True once a client asked for `down` (the engine is shutting down for it). */
 bool control_down_requested(const struct control *c);
 

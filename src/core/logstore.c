@@ -57,6 +57,7 @@
 
 #define LOGSTORE_FILE_BUF (256 * 1024)
 #define LOGSTORE_RING_DEFAULT ((size_t)1 << 20)
+#define LOGSTORE_RING_SLACK 4096 /* bytes freed beyond need when a full ring evicts */
 #define LOGSTORE_STAMP_MAX 48 /* "YYYY-MM-DDTHH:MM:SS.mmmZ err+ " with room for odd years */
 
 enum logstore_kind { LOGSTORE_PLAIN = 0, LOGSTORE_PIECE = 1, LOGSTORE_NOEOL = 2 };
@@ -348,7 +349,7 @@ logstore_pending(const struct logstore *ls)
 }
 
 /* Appends one formatted line to the file buffer, flushing first when it would not fit. */
-static void
+static inline void
 logstore_file_put(struct logstore *ls, enum log_stream s, const char *text, size_t len,
     unsigned flags)
 {
@@ -397,10 +398,15 @@ logstore_ring_evict(struct logstore *ls)
 	}
 }
 
-/* Evicts the oldest records until rs contiguous bytes are free at ring_tail. */
+/*
+ * Evicts the oldest records until rs contiguous bytes are free at
+ * ring_tail; when it has to evict, it frees LOGSTORE_RING_SLACK bytes more,
+ * so that a full ring evicts once per few KiB of output, not once per line.
+ */
 static void
 logstore_ring_room(struct logstore *ls, size_t rs)
 {
+	size_t want = rs;
 	for (;;) {
 		if (ls->ring_lines == 0) {
 			ls->ring_head = ls->ring_tail = 0;
@@ -408,29 +414,36 @@ logstore_ring_room(struct logstore *ls, size_t rs)
 			return;
 		}
 		if (!ls->ring_wrapped) {
-			if (ls->ring_tail + rs <= ls->ring_cap)
+			if (ls->ring_tail + want <= ls->ring_cap)
 				return;
 			ls->ring_end = ls->ring_tail;
 			ls->ring_tail = 0;
 			ls->ring_wrapped = true;
 		}
-		if (ls->ring_tail + rs <= ls->ring_head)
+		if (ls->ring_tail + want <= ls->ring_head)
 			return;
+		if (want == rs && rs + LOGSTORE_RING_SLACK <= ls->ring_cap / 4)
+			want = rs + LOGSTORE_RING_SLACK;
 		logstore_ring_evict(ls);
 	}
 }
 
 /* Copies one line into the ring, truncated to the ring's size if longer. */
-static void
+static inline void
 logstore_ring_put(struct logstore *ls, enum log_stream s, const char *text, size_t len,
     unsigned flags)
 {
-	if (ls->ring_cap < sizeof(struct logstore_rec) + 8)
-		return;
-	if (logstore_rec_size(len) > ls->ring_cap)
-		len = ls->ring_cap - sizeof(struct logstore_rec);
 	size_t rs = logstore_rec_size(len);
-	logstore_ring_room(ls, rs);
+	size_t end = ls->ring_tail + rs;
+	if (ls->ring_wrapped ? end > ls->ring_head : end > ls->ring_cap) {
+		if (ls->ring_cap < sizeof(struct logstore_rec) + 8)
+			return;
+		if (rs > ls->ring_cap) {
+			len = ls->ring_cap - sizeof(struct logstore_rec);
+			rs = logstore_rec_size(len);
+		}
+		logstore_ring_room(ls, rs);
+	}
 	struct logstore_rec r = {
 		.ts_ms = ls->ts_ms,
 		.len = (uint32_t)len,

@@ -103,6 +103,7 @@ struct sv {
 	char *const *base_env;
 	sv_event_fn fn;
 	void *arg;
+	bool (*wants_lines)(void *arg);
 	struct sv_proc **procs;     /* owned, each owned: start order; replicas together */
 	size_t nprocs, capprocs;
 	struct spec **specs;        /* owned: specs taken by sv_reload (records may point into any) */
@@ -225,7 +226,9 @@ sv_on_pipe(struct loop *l, int fd, unsigned events, void *arg)
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
 			p->last_output_mono = sv_mono_ms(); /* once per read, not per line */
-			logstore_feed(p->log, s, buf, (size_t)n, sv_on_line, p);
+			bool probe = p->info.state == PROC_STARTING && p->has_re && !p->failed_start;
+			bool wanted = p->sv->wants_lines == NULL || p->sv->wants_lines(p->sv->arg);
+			logstore_feed(p->log, s, buf, (size_t)n, probe || wanted ? sv_on_line : NULL, p);
 			if (fd != (s == LOG_OUT ? p->out_fd : p->err_fd))
 				return; /* a callback closed it */
 			continue;
@@ -1197,6 +1200,7 @@ sv_new(const struct sv_opts *o, char *err, size_t err_size)
 	sv->base_env = o->base_env;
 	sv->fn = o->fn;
 	sv->arg = o->arg;
+	sv->wants_lines = o->wants_lines;
 	sv->probes = probe_ctx_new(o->loop);
 	for (size_t oi = 0; oi < spec->nprocesses; oi++) {
 		const struct spec_process *s = &spec->processes[spec->start_order[oi]];

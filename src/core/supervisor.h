@@ -47,6 +47,12 @@ struct sv_opts {
 	char *const *base_env;        /* the engine's environment (environ) */
 	sv_event_fn fn;               /* every event goes here */
 	void *arg;
+	/*
+	 * Asked once per read from a pipe: does anyone want that output's
+	 * SV_EV_LOG events? NULL = always. When nobody does, the lines still go
+	 * to the ring and the log file, without an event per line.
+	 */
+	bool (*wants_lines)(void *arg);
 };
 
 /* A supervisor for every process of the spec; nothing starts yet. NULL with a message. */

@@ -39,6 +39,23 @@ check_seq "seq" "$T/seq/.vigil/logs/counter.log"
 expect_grep "$T/seq/.vigil/logs/counter.log" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z out 1$' \
     "seq: line format"
 
+# The headless printer's copy, to a file: every line, in order, prefixed.
+mkdir "$T/print"
+cat >"$T/print/vigil.yaml" <<'EOF'
+version: 1
+processes:
+  counter: {command: [seq, "200000"], kind: oneshot}
+EOF
+engine_start "$T/print"
+engine_wait 45 || fail "print: the engine did not end"
+expect_rc 0 "print: completed" "$T/print/err"
+# shellcheck disable=SC2016 # awk's own $ fields
+got=$(awk '$2 == "counter" && $3 == "|" { n++; if ($4 != n && !bad) bad = n }
+    END { printf "%d %d", n, bad }' "$T/print/out")
+[ "$got" = "200000 0" ] && pass "print: 200000 lines printed in order" || fail "print: $got (lines, first out of order)"
+expect_grep "$T/print/out" '^[0-9]{2}:[0-9]{2}:[0-9]{2} counter \| 200000$' "print: the last line"
+expect_grep "$T/print/out" 'stack .* is down \(exit status 0\)$' "print: the engine's last word after the output"
+
 # The same across rotation: 20 MB files, the newest last.
 mkdir "$T/rot"
 cat >"$T/rot/vigil.yaml" <<'EOF'

@@ -63,4 +63,22 @@ ms=$(sed -n 's/^status_ms: //p' "$T/sub")
 run_vigil down
 expect_rc 0 "down"
 engine_wait 10 || fail "engine still runs"
+
+# An engine whose stdout is /dev/null prints no line, yet a `logs -f`
+# subscriber gets every new one.
+D2=$T/quiet
+mkdir -p "$D2"
+cat >"$D2/vigil.yaml" <<YAML
+processes:
+  api: {command: "i=0; while :; do i=\$((i+1)); echo line \$i; sleep 0.02; done"}
+YAML
+ENGINE_OUT=/dev/null engine_start "$D2"
+cd "$D2"
+wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1' 15 || fail "quiet: never ready"
+timeout 3 "$VIGIL" logs -f -n 1 api >"$T/quiet.out" 2>&1 || true
+n=$(grep -c "line [0-9]*$" "$T/quiet.out" || true)
+[ "$n" -ge 20 ] && pass "logs -f got $n lines from an engine printing to /dev/null" || fail "logs -f got $n lines"
+run_vigil down
+expect_rc 0 "quiet: down"
+engine_wait 10 || fail "quiet: engine still runs"
 finish
