@@ -217,13 +217,19 @@ ctl_print_table(const cJSON *procs)
 		if (n != NULL && (int)strlen(n) > w)
 			w = (int)strlen(n);
 	}
-	printf("%-*s  %-9s %7s %8s %8s  %-9s %-10s %s\n", w, "NAME", "STATE", "PID", "UPTIME",
-	    "RESTARTS", "HEALTH", "GROUP", "TAGS");
+	printf("%-*s  %-9s %7s %6s %7s %8s %8s  %-9s %-10s %s\n", w, "NAME", "STATE", "PID", "CPU%",
+	    "MEM", "UPTIME", "RESTARTS", "HEALTH", "GROUP", "TAGS");
 	cJSON_ArrayForEach(p, procs) {
-		char pid[24] = "-", up[48];
+		char pid[24] = "-", up[48], cpu[24] = "-", mem[24] = "-";
 		double pv = ctl_num(p, "pid", -1);
 		if (pv > 0)
 			snprintf(pid, sizeof(pid), "%.0f", pv);
+		/* The process and its descendants, as `top` would need a tree view to show. */
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(p, "metrics");
+		if (cJSON_IsObject(m)) {
+			snprintf(cpu, sizeof(cpu), "%.1f", ctl_num(m, "tree_cpu", 0));
+			units_fmt_mem((uint64_t)ctl_num(m, "tree_rss", 0), mem, sizeof(mem));
+		}
 		ctl_uptime(ctl_num(p, "uptime_ms", -1), up, sizeof(up));
 		struct strbuf tags;
 		strbuf_init(&tags);
@@ -234,12 +240,34 @@ ctl_print_table(const cJSON *procs)
 		const char *group = ctl_str(p, "group");
 		const char *name = ctl_str(p, "name"), *st = ctl_str(p, "state");
 		const char *health = ctl_str(p, "health");
-		printf("%-*s  %-9s %7s %8s %8.0f  %-9s %-10s %s\n", w, name != NULL ? name : "?",
-		    st != NULL ? st : "?", pid, up, ctl_num(p, "restarts", 0),
+		printf("%-*s  %-9s %7s %6s %7s %8s %8.0f  %-9s %-10s %s\n", w, name != NULL ? name : "?",
+		    st != NULL ? st : "?", pid, cpu, mem, up, ctl_num(p, "restarts", 0),
 		    health != NULL ? health : "?",
 		    group != NULL ? group : "-", tags.len ? tags.data : "-");
 		strbuf_fini(&tags);
 	}
+}
+
+/* One line about the machine under the table. */
+static void
+ctl_print_host(const cJSON *h)
+{
+	if (!cJSON_IsObject(h) || ctl_num(h, "at", 0) <= 0)
+		return;
+	char used[24], total[24];
+	double mt = ctl_num(h, "mem_total", 0), ma = ctl_num(h, "mem_available", 0);
+	units_fmt_mem((uint64_t)(mt - ma), used, sizeof(used));
+	units_fmt_mem((uint64_t)mt, total, sizeof(total));
+	const cJSON *load = cJSON_GetObjectItemCaseSensitive(h, "load");
+	double l[3] = {0, 0, 0};
+	for (int i = 0; i < 3; i++) {
+		const cJSON *v = cJSON_GetArrayItem(load, i);
+		if (cJSON_IsNumber(v))
+			l[i] = v->valuedouble;
+	}
+	printf("\nhost: cpu %.1f%% of %d cores, memory %s used of %s, load %.2f %.2f %.2f, %.0f processes\n",
+	    ctl_num(h, "cpu", 0), cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "cores")),
+	    used, total, l[0], l[1], l[2], ctl_num(h, "procs", 0));
 }
 
 int
@@ -266,6 +294,7 @@ cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 			free(text);
 		} else {
 			ctl_print_table(procs);
+			ctl_print_host(cJSON_GetObjectItemCaseSensitive(res, "host"));
 		}
 	}
 	cJSON_Delete(reply);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/sampler.h"
 #include "core/config.h"
 #include "core/control.h"
 #include "core/diag.h"
@@ -35,6 +36,7 @@ extern char **environ;
 
 enum { UP_FILE, UP_DETACH, UP_NO_TUI, UP_SOCKET, UP_HELP };
 
+#define UP_SLOW_SAMPLE_MS 5000 /* descriptors and I/O are read this often */
 #define UP_DETACH_WAIT_MS 30000 /* `up -d` reports after this even if some still start */
 
 /* `up -d`: the pipe to the command that started the engine; -1 otherwise. */
@@ -64,6 +66,8 @@ struct up {
 	struct sv *sv;
 	struct guardian *guardian;
 	struct control *control; /* owned: the control socket */
+	struct sampler *sampler; /* owned; NULL when /proc cannot be read */
+	int64_t next_sample;     /* loop_now() ns of the next sweep */
 	bool color;        /* ANSI colours on stdout */
 	int width;         /* of the name column */
 	int signals;       /* SIGINT/SIGTERM received */
@@ -209,6 +213,8 @@ up_on_event(const struct sv_event *ev, void *arg)
 {
 	struct up *u = arg;
 	const struct proc_info *p = ev->proc;
+	if (ev->kind == SV_EV_METRICS)
+		return; /* figures are for `vigil status` and the dashboard, not the line output */
 	if (ev->kind == SV_EV_LOG) {
 		const struct log_line *l = ev->line;
 		/* The hot path: one line per call, millions in a burst. */
@@ -257,6 +263,20 @@ up_on_any_event(const struct sv_event *ev, void *arg)
 	struct up *u = arg;
 	up_on_event(ev, u);
 	control_on_event(u->control, ev);
+}
+
+/* Every sample_interval: one sweep of the collectors, on absolute deadlines (no drift). */
+static void
+up_on_sample(struct loop *l, void *arg)
+{
+	struct up *u = arg;
+	sampler_sweep(u->sampler);
+	int64_t step = u->spec->settings.sample_interval_ms * 1000000;
+	int64_t now = loop_now();
+	u->next_sample += step;
+	if (u->next_sample <= now) /* a stall (suspend, a slow disk): skip, do not catch up */
+		u->next_sample = now + step;
+	loop_timer_at(l, u->next_sample, up_on_sample, u);
 }
 
 /* Log lines are wanted by the printer (unless stdout goes nowhere) or a subscriber. */
@@ -464,7 +484,15 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	loop_before_sleep(u.loop, up_before_sleep, &u);
 	up_say(&u, "stack %s (%s), engine pid %d", spec->name, spec->file, (int)getpid());
 	up_ready_deadline = loop_now() + (int64_t)UP_DETACH_WAIT_MS * 1000000;
+	u.sampler = sampler_new(u.sv, NULL, UP_SLOW_SAMPLE_MS);
+	if (u.sampler == NULL)
+		up_say(&u, "warning: no process figures (/proc: %s)", strerror(errno));
 	sv_start(u.sv);
+	if (u.sampler != NULL) {
+		sampler_sweep(u.sampler); /* the base for the first figures */
+		u.next_sample = loop_now();
+		up_on_sample(u.loop, &u);
+	}
 	if (!sv_done(u.sv) && loop_run(u.loop) < 0)
 		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));
 	sv_flush(u.sv);
@@ -475,6 +503,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	up_flush(&u);
 out:
 	control_free(u.control); /* clients see EOF: the engine is gone */
+	sampler_free(u.sampler);
 	sv_free(u.sv);
 	guardian_release(u.guardian);
 	loop_free(u.loop);

@@ -182,6 +182,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		cJSON_AddStringToObject(res, "file", c->stack_file);
 		cJSON_AddNumberToObject(res, "engine_pid", getpid());
 		cJSON_AddItemToObject(res, "processes", control_processes(c, idx, n));
+		cJSON_AddItemToObject(res, "host", model_host_json(sv_host(c->sv)));
 		break;
 	case PROTO_START:
 	case PROTO_STOP:
@@ -223,6 +224,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		for (size_t i = 0; i < total; i++)
 			all[i] = i;
 		cJSON_AddItemToObject(res, "processes", control_processes(c, all, total));
+		cJSON_AddItemToObject(res, "host", model_host_json(sv_host(c->sv)));
 		free(all);
 		break;
 	}
@@ -301,17 +303,47 @@ control_free(struct control *c)
 	free(c);
 }
 
+/* The metrics event: the host and every running instance's figures. */
+static cJSON *
+control_metrics_json(const struct control *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "host", model_host_json(sv_host(c->sv)));
+	cJSON *procs = cJSON_AddArrayToObject(o, "processes");
+	for (size_t i = 0; i < sv_count(c->sv); i++) {
+		const struct proc_info *p = sv_proc(c->sv, i);
+		if (p->pid <= 0 || p->metrics.at_ms == 0)
+			continue;
+		cJSON *m = model_metrics_json(&p->metrics);
+		cJSON_AddStringToObject(m, "name", p->name);
+		cJSON_AddNumberToObject(m, "pid", p->pid);
+		cJSON_AddItemToArray(procs, m);
+	}
+	return o;
+}
+
 void
 control_on_event(struct control *c, const struct sv_event *ev)
 {
 	if (c == NULL)
 		return;
-	unsigned topic = ev->kind == SV_EV_LOG ? PROTO_TOPIC_LOGS : PROTO_TOPIC_STATE;
+	unsigned topic = ev->kind == SV_EV_LOG ? PROTO_TOPIC_LOGS :
+	    ev->kind == SV_EV_METRICS ? PROTO_TOPIC_METRICS : PROTO_TOPIC_STATE;
 	if (!server_has_subscribers(c->server, topic))
 		return;
-	cJSON *data = ev->kind == SV_EV_LOG ? control_line_json(ev->proc->name, ev->line)
-	    : model_json(ev->proc, model_realtime_ms());
-	char *line = proto_event(ev->kind == SV_EV_LOG ? "logs" : "state", data);
+	cJSON *data;
+	const char *name;
+	if (ev->kind == SV_EV_LOG) {
+		data = control_line_json(ev->proc->name, ev->line);
+		name = "logs";
+	} else if (ev->kind == SV_EV_METRICS) {
+		data = control_metrics_json(c);
+		name = "metrics";
+	} else {
+		data = model_json(ev->proc, model_realtime_ms());
+		name = "state";
+	}
+	char *line = proto_event(name, data);
 	server_broadcast(c->server, topic, line);
 	free(line);
 }

@@ -1,5 +1,6 @@
 /*
- * model — names for states, and the clock stamps are taken from.
+ * model — names for states, the records as JSON, and the clock stamps are
+ * taken from.
  */
 #include "core/model.h"
 
@@ -66,6 +67,74 @@ model_json(const struct proc_info *p, int64_t now_ms)
 	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
 	for (size_t i = 0; i < s->ntags; i++)
 		cJSON_AddItemToArray(tags, cJSON_CreateString(s->tags[i]));
+	if (up && p->metrics.at_ms > 0)
+		cJSON_AddItemToObject(o, "metrics", model_metrics_json(&p->metrics));
+	else
+		cJSON_AddNullToObject(o, "metrics");
+	return o;
+}
+
+/* A number rounded to 0.1 (CPU percentages, rates), or null when negative (unknown). */
+static void
+model_add_round(cJSON *o, const char *key, double v)
+{
+	if (v < 0)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, (double)(int64_t)(v * 10 + 0.5) / 10);
+}
+
+static void
+model_add_count(cJSON *o, const char *key, int64_t v)
+{
+	if (v < 0)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+cJSON *
+model_metrics_json(const struct proc_metrics *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "at", (double)m->at_ms);
+	model_add_round(o, "cpu", m->cpu);
+	model_add_round(o, "tree_cpu", m->tree_cpu);
+	cJSON_AddNumberToObject(o, "rss", (double)m->rss);
+	cJSON_AddNumberToObject(o, "tree_rss", (double)m->tree_rss);
+	cJSON_AddNumberToObject(o, "threads", m->threads);
+	cJSON_AddNumberToObject(o, "tree_threads", m->tree_threads);
+	model_add_count(o, "fds", m->fds);
+	model_add_count(o, "tree_fds", m->tree_fds);
+	model_add_round(o, "io_read", m->io_read);
+	model_add_round(o, "io_write", m->io_write);
+	cJSON_AddNumberToObject(o, "tree_procs", m->tree_procs);
+	char st[2] = {m->kstate, '\0'};
+	cJSON_AddStringToObject(o, "kstate", st);
+	cJSON_AddBoolToObject(o, "cgroup", m->cgroup);
+	model_add_count(o, "cgroup_memory", m->cg_memory);
+	model_add_count(o, "oom_kills", m->oom_kills);
+	return o;
+}
+
+cJSON *
+model_host_json(const struct model_host *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "at", (double)h->at_ms);
+	model_add_round(o, "cpu", h->cpu);
+	cJSON *cores = cJSON_AddArrayToObject(o, "cores");
+	for (int i = 0; i < h->ncores; i++)
+		cJSON_AddItemToArray(cores, cJSON_CreateNumber((double)(int64_t)(h->core_cpu[i] * 10 + 0.5) / 10));
+	cJSON_AddNumberToObject(o, "mem_total", (double)h->mem_total);
+	cJSON_AddNumberToObject(o, "mem_available", (double)h->mem_available);
+	cJSON_AddNumberToObject(o, "swap_total", (double)h->swap_total);
+	cJSON_AddNumberToObject(o, "swap_free", (double)h->swap_free);
+	cJSON *load = cJSON_AddArrayToObject(o, "load");
+	for (int i = 0; i < 3; i++)
+		cJSON_AddItemToArray(load, cJSON_CreateNumber((double)(int64_t)(h->load[i] * 100 + 0.5) / 100));
+	cJSON_AddNumberToObject(o, "uptime_s", (double)(int64_t)h->uptime_s);
+	cJSON_AddNumberToObject(o, "procs", h->procs);
 	return o;
 }
 

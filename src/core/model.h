@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct spec_process;
+struct series;
 struct cJSON;
 
 /* The states of DESIGN.md; see supervisor.c for the transitions. */
@@ -31,6 +32,43 @@ enum proc_state {
 
 enum proc_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
 
+/*
+ * What a process costs, as of the last sample (the collectors write it
+ * through sv_set_metrics). "tree" figures cover the process and every
+ * descendant; tree CPU comes from its cgroup when it has one (exact, dead
+ * children included), from the ppid tree otherwise.
+ */
+struct proc_metrics {
+	int64_t at_ms;           /* realtime of the sample; 0 = none while this instance ran */
+	double cpu;              /* % of one core, the process alone */
+	double tree_cpu;         /* % of one core, the process and its descendants */
+	uint64_t rss;            /* bytes, the process alone */
+	uint64_t tree_rss;       /* bytes, summed over the tree */
+	int threads, tree_threads;
+	int fds, tree_fds;       /* open descriptors; -1 = unknown */
+	double io_read;          /* bytes/s read from storage by the tree; < 0 = unknown */
+	double io_write;         /* bytes/s written to storage by the tree; < 0 = unknown */
+	int tree_procs;          /* processes in the tree, itself included */
+	char kstate;             /* the kernel's state letter: R, S, D, Z, T …; 0 = unknown */
+	bool cgroup;             /* tree CPU and memory from a cgroup */
+	int64_t cg_memory;       /* bytes charged to its cgroup (page cache included); -1 = none */
+	int64_t oom_kills;       /* OOM kills in its cgroup; -1 = unknown */
+};
+
+#define MODEL_MAX_CORES 256
+
+/* The machine as a whole, as of the last sample. */
+struct model_host {
+	int64_t at_ms;           /* realtime of the sample; 0 = none yet */
+	double cpu;              /* % of all cores together (100 = all busy) */
+	int ncores;              /* entries in core_cpu (at most MODEL_MAX_CORES) */
+	double core_cpu[MODEL_MAX_CORES]; /* % of each core */
+	uint64_t mem_total, mem_available, swap_total, swap_free; /* bytes */
+	double load[3];          /* 1, 5, 15 minutes */
+	double uptime_s;
+	int procs;               /* processes on the host */
+};
+
 struct proc_info {
 	const char *name;                 /* "api", or "worker:1" for a replica */
 	const struct spec_process *spec;  /* borrowed from the spec */
@@ -43,6 +81,8 @@ struct proc_info {
 	int64_t since_ms;                 /* realtime of the last state change */
 	int64_t started_ms;               /* realtime of the last spawn; 0 = never */
 	char reason[192];                 /* why it is in this state ("waiting: db is fatal") */
+	struct proc_metrics metrics;      /* zeroed at each spawn */
+	const struct series *history;     /* owned by the supervisor; NULL when out of memory */
 };
 
 /*
@@ -55,6 +95,11 @@ bool model_state_good(const struct proc_info *p);
 
 /* The record as JSON for the control protocol (a new object; the caller owns it). */
 struct cJSON *model_json(const struct proc_info *p, int64_t now_ms);
+
+/* The metrics as a JSON object (a new object; the caller owns it). */
+struct cJSON *model_metrics_json(const struct proc_metrics *m);
+/* The host figures as a JSON object (a new object; the caller owns it). */
+struct cJSON *model_host_json(const struct model_host *h);
 
 const char *model_state_name(enum proc_state s);
 const char *model_health_name(enum proc_health h);

@@ -104,6 +104,7 @@ struct sv {
 	sv_event_fn fn;
 	void *arg;
 	bool (*wants_lines)(void *arg);
+	struct model_host host;     /* the last host sample */
 	struct sv_proc **procs;     /* owned, each owned: start order; replicas together */
 	size_t nprocs, capprocs;
 	struct spec **specs;        /* owned: specs taken by sv_reload (records may point into any) */
@@ -504,6 +505,7 @@ sv_act_spawn(struct sv_proc *p)
 	p->failed_start = false;
 	p->restart_after_stop = false;
 	p->info.started_ms = model_realtime_ms();
+	memset(&p->info.metrics, 0, sizeof(p->info.metrics));
 	if (rc < 0) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "spawn failed: %s", err);
@@ -1550,4 +1552,27 @@ const struct logstore *
 sv_log(const struct sv *sv, size_t i)
 {
 	return sv->procs[i]->log;
+}
+
+void
+sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metrics *m)
+{
+	struct sv_proc *p = sv->procs[i];
+	if (p->info.pid <= 0 || p->info.pid != pid)
+		return; /* it exited (or respawned) since the sample was taken */
+	p->info.metrics = *m;
+}
+
+void
+sv_set_host(struct sv *sv, const struct model_host *h)
+{
+	sv->host = *h;
+	struct sv_event ev = {.kind = SV_EV_METRICS};
+	sv_emit(sv, &ev);
+}
+
+const struct model_host *
+sv_host(const struct sv *sv)
+{
+	return &sv->host;
 }

@@ -27,6 +27,7 @@ enum sv_event_kind {
 	SV_EV_LOG,    /* proc printed line */
 	SV_EV_HEALTH, /* proc's health changed; reason says why */
 	SV_EV_WARNING, /* something about proc the operator should know (log data lost) */
+	SV_EV_METRICS, /* a sample of every process and the host was taken (proc is NULL) */
 };
 
 struct sv_event {
@@ -112,5 +113,15 @@ const struct proc_info *sv_proc(const struct sv *sv, size_t i);
 bool sv_selected(const struct sv *sv, size_t i);
 /* The log of the i-th instance. */
 const struct logstore *sv_log(const struct sv *sv, size_t i);
+
+/*
+ * Samples from the collectors: the i-th instance's figures (ignored unless
+ * it is running with the pid they were taken for), then, once per sweep,
+ * the host's, which also emits SV_EV_METRICS.
+ */
+void sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metrics *m);
+void sv_set_host(struct sv *sv, const struct model_host *h);
+/* The last host sample (at_ms 0 before the first). */
+const struct model_host *sv_host(const struct sv *sv);
 
 #endif

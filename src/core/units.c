@@ -266,3 +266,24 @@ units_fmt_size(int64_t bytes, char *buf, size_t size)
 	}
 	snprintf(buf, size, "%lldB", (long long)bytes);
 }
+
+void
+units_fmt_mem(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "KMGTP";
+	if (bytes < 1024) {
+		snprintf(buf, size, "%lluB", (unsigned long long)bytes);
+		return;
+	}
+	double v = (double)bytes / 1024;
+	int i = 0;
+	while (v >= 1000 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	/* One decimal below 100 (9.5M, 95.3M), none above (953M). */
+	if (v < 99.95)
+		snprintf(buf, size, "%.1f%c", v, units[i]);
+	else
+		snprintf(buf, size, "%.0f%c", v, units[i]);
+}

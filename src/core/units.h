@@ -26,5 +26,7 @@ bool units_number(const char *s, double *out, const char **err);
 void units_fmt_duration(int64_t ms, char *buf, size_t size);
 /* The shortest exact form: "512KiB", "10MB", "1000B". */
 void units_fmt_size(int64_t bytes, char *buf, size_t size);
+/* A measured size, short and rounded for tables: "0", "980K", "12.3M", "1.5G" (powers of 1024). */
+void units_fmt_mem(uint64_t bytes, char *buf, size_t size);
 
 #endif

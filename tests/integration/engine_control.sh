@@ -24,7 +24,7 @@ cd "$D/sub/dir"
 wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1' 15 || fail "the stack never got ready"
 run_vigil status
 expect_rc 0 "status: everything good"
-expect_grep "$T/out" '^NAME +STATE +PID +UPTIME +RESTARTS +HEALTH +GROUP +TAGS$' "status header"
+expect_grep "$T/out" '^NAME +STATE +PID +CPU% +MEM +UPTIME +RESTARTS +HEALTH +GROUP +TAGS$' "status header"
 expect_grep "$T/out" '^db +running +[0-9]+ .* data +core$' "db row"
 expect_grep "$T/out" '^api:1 +running ' "replica rows"
 expect_grep "$T/out" '^job +completed +- ' "oneshot row"

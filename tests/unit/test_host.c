@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "collectors/host.h"
 
@@ -33,7 +35,7 @@ test_host_matches_proc(void **state)
 	(void)state;
 	struct host_reader *r = host_reader_new();
 	assert_non_null(r);
-	struct host_sample s;
+	struct model_host s;
 	assert_true(host_read(r, &s));
 	assert_int_equal(s.mem_total, meminfo_field("MemTotal"));
 	assert_int_equal(s.swap_total, meminfo_field("SwapTotal"));
@@ -46,8 +48,29 @@ test_host_matches_proc(void **state)
 	assert_int_equal(fscanf(f, "%lf", &up), 1);
 	fclose(f);
 	assert_true(s.uptime_s > 0 && s.uptime_s <= up + 1.0 && s.uptime_s >= up - 60.0);
-	/* A second read works on the same context. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	assert_int_equal(s.ncores, cores);
+	/* A second read works on the same context; with a core kept busy in
+	 * between, the CPU figures are deltas that show it. */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	volatile unsigned long spin = 0;
+	do {
+		for (int i = 0; i < 100000; i++)
+			spin++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 300);
 	assert_true(host_read(r, &s));
+	/* One busy core of `cores`: at least most of 100/cores percent overall. */
+	assert_true(s.cpu >= 80.0 / (double)cores);
+	assert_true(s.cpu <= 100.0);
+	double max = 0;
+	for (int i = 0; i < s.ncores; i++) {
+		assert_true(s.core_cpu[i] >= 0 && s.core_cpu[i] <= 100.0);
+		if (s.core_cpu[i] > max)
+			max = s.core_cpu[i];
+	}
+	assert_true(max >= 40.0); /* the spinning thread may move between cores */
 	host_reader_free(r);
 	host_reader_free(NULL);
 }

@@ -158,6 +158,16 @@ test_format(void **state)
 	assert_string_equal(buf, "10MB");
 	units_fmt_size(1234, buf, sizeof(buf));
 	assert_string_equal(buf, "1234B");
+	/* Measured sizes, rounded for tables. */
+	const struct { uint64_t b; const char *s; } mem[] = {
+		{0, "0B"}, {1023, "1023B"}, {1024, "1.0K"}, {1536, "1.5K"}, {999 * 1024, "999K"},
+		{1000 * 1024, "1.0M"}, {(uint64_t)95.3 * 1048576, "95.0M"}, {200ULL << 20, "200M"},
+		{3ULL << 30, "3.0G"}, {1536ULL << 30, "1.5T"},
+	};
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
+		units_fmt_mem(mem[i].b, buf, sizeof(buf));
+		assert_string_equal(buf, mem[i].s);
+	}
 	/* Printing then parsing gives the same number. */
 	const int64_t sizes[] = {512000, 4096, 1073741824, 999, 3000000000LL};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -1,0 +1,118 @@
+#!/bin/sh
+# What vigil says a process costs, against the kernel's own accounting over
+# the same window: a busy loop reads ~100 % CPU, a process holding 200 MB
+# reads its VmRSS, and a `sh -c` wrapper whose three children each burn
+# ~30 % reads their sum for the tree while the shell itself reads ~0.
+. "$(dirname "$0")/lib.sh"
+
+D=$T/stack
+mkdir -p "$D"
+cat >"$D/vigil.yaml" <<'YAML'
+version: 1
+settings: {sample_interval: 500ms}
+processes:
+  busy:
+    command: ["sh", "-c", "while :; do :; done"]
+  hog:
+    command: ["python3", "-c", "import time; b = b'\\x01' * (200 << 20); print('holding', flush=True); time.sleep(1000)"]
+    ready: {log: holding, timeout: 20s}
+  wrapper:
+    command: |
+      for i in 1 2 3; do
+        python3 -c '
+      import time
+      while True:
+          t = time.monotonic()
+          while time.monotonic() - t < 0.03: pass
+          time.sleep(0.07)
+      ' &
+      done
+      wait
+YAML
+engine_start "$D"
+cd "$D"
+wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1' 30 || fail "the stack never came up"
+
+# Samples vigil's figures for 4 s while reading the kernel's ticks at both ends.
+python3 - "$VIGIL" >"$T/m" 2>&1 <<'PY' || fail "the sampling script failed"
+import json, os, subprocess, sys, time
+vigil = sys.argv[1]
+hz = os.sysconf("SC_CLK_TCK")
+
+def status():
+    out = subprocess.run([vigil, "status", "--json"], stdout=subprocess.PIPE, text=True).stdout
+    return {p["name"]: p for p in json.loads(out)["processes"]}
+
+def ticks(pid):
+    try:
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])
+    except OSError:
+        return 0
+
+def tree(pid):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                pp = int(open("/proc/%s/stat" % d).read().rsplit(")", 1)[1].split()[1])
+                kids.setdefault(pp, []).append(int(d))
+            except OSError:
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return out
+
+s = status()
+busy, wrap, hog = s["busy"]["pid"], s["wrapper"]["pid"], s["hog"]["pid"]
+members = tree(wrap)
+t0, k0 = time.monotonic(), {p: ticks(p) for p in [busy] + members}
+readings = {"busy": [], "wrapper": [], "wrapper_own": []}
+while time.monotonic() - t0 < 4:
+    time.sleep(0.5)
+    s = status()
+    readings["busy"].append(s["busy"]["metrics"]["cpu"])
+    readings["wrapper"].append(s["wrapper"]["metrics"]["tree_cpu"])
+    readings["wrapper_own"].append(s["wrapper"]["metrics"]["cpu"])
+t1, k1 = time.monotonic(), {p: ticks(p) for p in [busy] + members}
+span = t1 - t0
+kern_busy = 100.0 * (k1[busy] - k0[busy]) / hz / span
+kern_tree = 100.0 * sum(k1[p] - k0[p] for p in members) / hz / span
+avg = lambda v: sum(v[1:]) / max(1, len(v) - 1)   # the first reading may cover time before t0
+print("busy vigil %.1f kernel %.1f" % (avg(readings["busy"]), kern_busy))
+print("tree vigil %.1f kernel %.1f members %d" % (avg(readings["wrapper"]), kern_tree, len(members)))
+print("own vigil %.1f" % avg(readings["wrapper_own"]))
+vm = [l for l in open("/proc/%d/status" % hog) if l.startswith("VmRSS:")][0].split()[1]
+print("rss vigil %d kernel %d" % (s["hog"]["metrics"]["rss"], int(vm) * 1024))
+print("procs %d" % s["wrapper"]["metrics"]["tree_procs"])
+PY
+cat "$T/m"
+check() { # NAME A B TOL — |A - B| <= TOL
+    if awk -v a="$2" -v b="$3" -v t="$4" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; then
+        pass "$1: vigil $2, kernel $3"
+    else
+        fail "$1: vigil $2, kernel $3 (more than $4 apart)"
+    fi
+}
+set -- $(sed -n 's/^busy vigil \([0-9.]*\) kernel \([0-9.]*\)$/\1 \2/p' "$T/m")
+check "busy loop CPU %" "$1" "$2" 10
+awk -v v="$1" 'BEGIN { exit !(v >= 60 && v <= 110) }' && pass "busy loop reads $1 % (one core at most)" ||
+    fail "busy loop reads $1 %"
+set -- $(sed -n 's/^tree vigil \([0-9.]*\) kernel \([0-9.]*\) .*$/\1 \2/p' "$T/m")
+check "wrapper tree CPU %" "$1" "$2" 15
+awk -v v="$1" 'BEGIN { exit !(v >= 45) }' && pass "the tree's three 30 % children show ($1 %)" ||
+    fail "the tree reads only $1 %"
+set -- $(sed -n 's/^own vigil \([0-9.]*\)$/\1/p' "$T/m")
+awk -v v="$1" 'BEGIN { exit !(v < 10) }' && pass "the wrapper shell alone: $1 %" || fail "the shell alone reads $1 %"
+set -- $(sed -n 's/^rss vigil \([0-9]*\) kernel \([0-9]*\)$/\1 \2/p' "$T/m")
+awk -v a="$1" -v b="$2" 'BEGIN { d = (a - b) / b; if (d < 0) d = -d; exit !(d <= 0.05 && b > 200 * 1048576) }' &&
+    pass "200 MB process: RSS $1 within 5 % of VmRSS $2" || fail "RSS $1 vs VmRSS $2"
+expect_grep "$T/m" '^procs [4-9]' "the wrapper's tree holds the shell and its three children"
+
+run_vigil down
+expect_rc 0 "down"
+engine_wait 15 || fail "engine still runs"
+finish

@@ -1,0 +1,219 @@
+/*
+ * test_proc — the process sweep: the stat parser, sorting, the children
+ * index and tree walks on a fixture tree (tests/fixtures/proc/basic),
+ * deltas between two sweeps on a copy whose files change, and the live
+ * /proc read through libproc2 against the hand reader.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collectors/proc.h"
+
+#define BASIC VIGIL_FIXTURES "/proc/basic"
+
+static void
+test_parse(void **state)
+{
+	(void)state;
+	struct proc_rec r;
+	const char *line = "102 (my (odd) name) S 100 100 100 0 -1 4194560 100 0 0 0 20 10 0 0 20 0 2 0 "
+	    "5020 1000000 500 18446744073709551615";
+	assert_true(proc_parse_stat(line, strlen(line), &r));
+	assert_int_equal(r.pid, 102);
+	assert_string_equal(r.comm, "my (odd) name");
+	assert_int_equal(r.state, 'S');
+	assert_int_equal(r.ppid, 100);
+	assert_int_equal(r.pgrp, 100);
+	assert_int_equal(r.ticks, 30);
+	assert_int_equal(r.threads, 2);
+	assert_int_equal(r.start_ticks, 5020);
+	assert_int_equal(r.rss_pages, 500);
+	/* A negative nice value does not disturb the fields after it. */
+	const char *neg = "200 (other) S 1 200 200 0 -1 4194560 100 0 0 0 1000 1000 0 0 20 -5 1 0 20 1 4000";
+	assert_true(proc_parse_stat(neg, strlen(neg), &r));
+	assert_int_equal(r.threads, 1);
+	assert_int_equal(r.rss_pages, 4000);
+	/* Truncated or malformed text is refused. */
+	const char *bad[] = {"", "99 (broken", "x (a) S 1", "5 (a) S 1 2 3", "0 (zero) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 0 0 1 0 1 1 1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(proc_parse_stat(bad[i], strlen(bad[i]), &r));
+	/* A comm longer than 15 characters is cut, not overflowed. */
+	const char *lng = "7 (abcdefghijklmnopqrstuvwxyz) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 9 1 2";
+	assert_true(proc_parse_stat(lng, strlen(lng), &r));
+	assert_string_equal(r.comm, "abcdefghijklmno");
+}
+
+struct seen {
+	pid_t pids[16];
+	size_t n;
+};
+
+static void
+on_member(const struct proc_rec *r, void *arg)
+{
+	struct seen *s = arg;
+	assert_true(s->n < 16);
+	s->pids[s->n++] = r->pid;
+}
+
+static void
+test_fixture_tree(void **state)
+{
+	(void)state;
+	struct proc_scan *s = proc_scan_new(BASIC);
+	assert_non_null(s);
+	assert_int_equal(proc_scan_run(s), 0);
+	size_t n;
+	const struct proc_rec *recs = proc_scan_recs(s, &n);
+	/* 99's stat is malformed: skipped. Sorted by pid whatever readdir's order. */
+	assert_int_equal(n, 7);
+	const pid_t want[] = {1, 100, 101, 102, 103, 104, 200};
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(recs[i].pid, want[i]);
+	assert_null(proc_scan_find(s, 99));
+	assert_string_equal(proc_scan_find(s, 102)->comm, "my (odd) name");
+	/* 100's tree: itself, 101 (and its child 104), 102, the zombie 103; not 1 or 200. */
+	struct seen seen = {0};
+	assert_int_equal(proc_scan_tree(s, 100, on_member, &seen), 5);
+	assert_int_equal(seen.pids[0], 100);
+	int mask = 0;
+	for (size_t i = 1; i < seen.n; i++)
+		mask |= seen.pids[i] == 101 ? 1 : seen.pids[i] == 102 ? 2 : seen.pids[i] == 103 ? 4 :
+		    seen.pids[i] == 104 ? 8 : 16;
+	assert_int_equal(mask, 15);
+	/* 104 comes right after its parent 101: depth first. */
+	for (size_t i = 1; i + 1 < seen.n; i++)
+		if (seen.pids[i] == 101)
+			assert_int_equal(seen.pids[i + 1], 104);
+	seen.n = 0;
+	assert_int_equal(proc_scan_tree(s, 1, on_member, &seen), 7); /* init: everyone */
+	seen.n = 0;
+	assert_int_equal(proc_scan_tree(s, 4242, on_member, &seen), 0);
+	/* Extra files. */
+	uint64_t rb, wb;
+	assert_int_equal(proc_read_io(s, 101, &rb, &wb), 0);
+	assert_int_equal(rb, 4096);
+	assert_int_equal(wb, 8192);
+	assert_int_equal(proc_read_io(s, 102, &rb, &wb), -1);
+	assert_int_equal(proc_count_fds(s, 101), 4);
+	assert_int_equal(proc_count_fds(s, 104), 1);
+	assert_int_equal(proc_count_fds(s, 102), -1);
+	/* Start times from btime: 1795500000 s + 5010 ticks. */
+	assert_int_equal(proc_scan_start_ms(s, 5010),
+	    1795500000LL * 1000 + 5010LL * 1000 / proc_scan_hz(s));
+	/* The first sweep has no interval: no deltas. */
+	assert_int_equal(proc_scan_interval_ns(s), 0);
+	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 101)), 0);
+	proc_scan_free(s);
+	proc_scan_free(NULL);
+	assert_null(proc_scan_new("/nonexistent/proc"));
+}
+
+/* Writes a stat file under root. */
+static void
+put_stat(const char *root, pid_t pid, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%d/stat", root, (int)pid);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_deltas(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/vigil-proc-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	put_stat(root, 10, "10 (a) S 1 10 10 0 -1 0 0 0 0 0 100 50 0 0 20 0 1 0 500 1 10");
+	put_stat(root, 11, "11 (b) S 10 10 10 0 -1 0 0 0 0 0 10 0 0 0 20 0 1 0 600 1 10");
+	put_stat(root, 12, "12 (gone) S 10 10 10 0 -1 0 0 0 0 0 10 0 0 0 20 0 1 0 601 1 10");
+	struct proc_scan *s = proc_scan_new(root);
+	assert_non_null(s);
+	assert_int_equal(proc_scan_run(s), 0);
+	/* Later: 10 used 30 ticks more; 11 was replaced by a new process with the
+	 * same pid (another start time); 12 exited; 13 is new. */
+	put_stat(root, 10, "10 (a) S 1 10 10 0 -1 0 0 0 0 0 120 60 0 0 20 0 1 0 500 1 10");
+	put_stat(root, 11, "11 (b2) S 10 10 10 0 -1 0 0 0 0 0 4 1 0 0 20 0 1 0 900 1 10");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/12/stat", root);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/12", root);
+	rmdir(path);
+	put_stat(root, 13, "13 (c) S 10 10 10 0 -1 0 0 0 0 0 7 0 0 0 20 0 1 0 950 1 10");
+	assert_int_equal(proc_scan_run(s), 0);
+	assert_true(proc_scan_interval_ns(s) > 0);
+	const struct proc_rec *r10 = proc_scan_find(s, 10), *r11 = proc_scan_find(s, 11);
+	assert_non_null(proc_scan_prev(s, r10));
+	assert_int_equal(proc_scan_delta(s, r10), 30);
+	assert_null(proc_scan_prev(s, r11)); /* pid reused: a new process */
+	assert_int_equal(proc_scan_delta(s, r11), 5);
+	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 13)), 7);
+	assert_null(proc_scan_find(s, 12));
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+	proc_scan_free(s);
+}
+
+/* The live host through libproc2 agrees with the hand reader on our own process. */
+static void
+test_live(void **state)
+{
+	(void)state;
+	struct proc_scan *live = proc_scan_new(NULL);
+	struct proc_scan *hand = proc_scan_new("/proc/.");
+	assert_non_null(live);
+	assert_non_null(hand);
+	assert_int_equal(proc_scan_run(live), 0);
+	assert_int_equal(proc_scan_run(hand), 0);
+	const struct proc_rec *a = proc_scan_find(live, getpid());
+	const struct proc_rec *b = proc_scan_find(hand, getpid());
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->ppid, getppid());
+	assert_int_equal(a->ppid, b->ppid);
+	assert_int_equal(a->pgrp, b->pgrp);
+	assert_int_equal(a->start_ticks, b->start_ticks);
+	assert_int_equal(a->threads, b->threads);
+	assert_string_equal(a->comm, b->comm);
+	assert_true(a->rss_pages > 0);
+	/* Our parent's tree holds us. */
+	struct seen seen = {0};
+	size_t total = proc_scan_tree(live, getpid(), on_member, &seen);
+	assert_true(total >= 1);
+	assert_int_equal(seen.pids[0], getpid());
+	size_t n1, n2;
+	proc_scan_recs(live, &n1);
+	proc_scan_recs(hand, &n2);
+	assert_true(n1 > 1 && n2 > 1);
+	assert_int_equal(proc_count_fds(live, getpid()) >= 3, 1);
+	uint64_t rb, wb;
+	assert_int_equal(proc_read_io(live, getpid(), &rb, &wb), 0);
+	proc_scan_free(live);
+	proc_scan_free(hand);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_fixture_tree),
+		cmocka_unit_test(test_deltas),
+		cmocka_unit_test(test_live),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
