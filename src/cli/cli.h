@@ -73,6 +73,8 @@ int cli_cmd_stop(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_restart(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_signal(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_metrics(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_export(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_down(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_reload(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv);

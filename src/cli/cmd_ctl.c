@@ -6,7 +6,7 @@
  * prints the answer. Exit statuses: 0 done, 1 the engine said no or is not
  * there, 2 bad usage, 3 (status, wait) some process is not in a good state.
  */
-#include "cli/cli.h"
+#include "cli/ctl.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,24 +25,6 @@
 #include "core/strutil.h"
 #include "core/units.h"
 #include "ui/theme.h"
-
-#define CTL_TIMEOUT_MS 10000
-#define CTL_NOT_GOOD 3
-
-/* What every control command accepts, plus its own flags. */
-struct ctl_args {
-	const char *file;
-	const char *socket;
-	bool json;
-	bool follow;
-	int64_t lines;
-	const char *grep;
-	const char *since;
-	const char *wait_for;
-	int64_t timeout_ms;
-	const char *args[256]; /* positional: targets (and the signal for `signal`) */
-	size_t nargs;
-};
 
 enum {
 	CTL_OPT_FILE, CTL_OPT_SOCKET, CTL_OPT_JSON, CTL_OPT_FOLLOW, CTL_OPT_LINES, CTL_OPT_GREP,
@@ -100,6 +82,10 @@ ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a)
 		} else if (strcmp(name, "timeout") == 0) {
 			if (!units_duration(p.value, &a->timeout_ms, &err))
 				return cli_usage_error("option '--timeout': %s", err);
+		} else if (strcmp(name, "format") == 0) {
+			if (strcmp(p.value, "json") != 0 && strcmp(p.value, "csv") != 0)
+				return cli_usage_error("option '--format': '%s' is not json or csv", p.value);
+			a->format = p.value;
 		} else if (strcmp(name, "stdio") == 0) {
 			/* attach's only mode */
 		} else if (strcmp(name, "help") == 0) {
@@ -124,13 +110,12 @@ ctl_connect(const struct ctl_args *a)
 	return c;
 }
 
-#define CTL_GO (-100) /* ctl_begin: go on with the command */
 
 /*
  * Parses the arguments and connects: CTL_GO with *c set, or the exit
  * status to return (help printed, bad usage, no engine).
  */
-static int
+int
 ctl_begin(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a,
     struct client **c)
 {
@@ -142,7 +127,7 @@ ctl_begin(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a,
 }
 
 /* A request object with cmd and the positional targets from index first on. */
-static cJSON *
+cJSON *
 ctl_request(const char *cmd, const struct ctl_args *a, size_t first)
 {
 	cJSON *req = cJSON_CreateObject();
@@ -156,7 +141,7 @@ ctl_request(const char *cmd, const struct ctl_args *a, size_t first)
 }
 
 /* Sends req and returns the result of an ok reply; NULL (message printed) otherwise. */
-static cJSON *
+cJSON *
 ctl_call(struct client *c, cJSON *req, cJSON **reply_out)
 {
 	char err[512];
@@ -175,14 +160,14 @@ ctl_call(struct client *c, cJSON *req, cJSON **reply_out)
 	return res != NULL ? res : reply;
 }
 
-static const char *
+const char *
 ctl_str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static double
+double
 ctl_num(const cJSON *o, const char *key, double dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -270,36 +255,53 @@ ctl_print_host(const cJSON *h)
 	    used, total, l[0], l[1], l[2], ctl_num(h, "procs", 0));
 }
 
+/* status: the table (or JSON); exit 3 when a process is not in a good state. */
+static int
+ctl_show_status(const struct ctl_args *a, const cJSON *res)
+{
+	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes");
+	int rc = CLI_OK;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, procs)
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "good")))
+			rc = CTL_NOT_GOOD;
+	if (a->json) {
+		char *text = cJSON_Print(res);
+		printf("%s\n", text);
+		free(text);
+	} else {
+		ctl_print_table(procs);
+		ctl_print_host(cJSON_GetObjectItemCaseSensitive(res, "host"));
+	}
+	return rc;
+}
+
 int
-cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
+ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
+    int (*show)(const struct ctl_args *a, const cJSON *res))
 {
 	struct ctl_args a;
 	struct client *c;
 	int r = ctl_begin(cmd, argc, argv, &a, &c);
 	if (r != CTL_GO)
 		return r;
+	cJSON *req = ctl_request(verb, &a, 0);
+	if (a.since != NULL)
+		cJSON_AddStringToObject(req, "since", a.since);
+	else if (strcmp(verb, "history") == 0)
+		cJSON_AddStringToObject(req, "since", "1h"); /* export's default */
 	cJSON *reply;
-	cJSON *res = ctl_call(c, ctl_request("status", &a, 0), &reply);
-	int rc = CLI_FAILED;
-	if (res != NULL) {
-		const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes");
-		rc = CLI_OK;
-		const cJSON *p;
-		cJSON_ArrayForEach(p, procs)
-			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "good")))
-				rc = CTL_NOT_GOOD;
-		if (a.json) {
-			char *text = cJSON_Print(res);
-			printf("%s\n", text);
-			free(text);
-		} else {
-			ctl_print_table(procs);
-			ctl_print_host(cJSON_GetObjectItemCaseSensitive(res, "host"));
-		}
-	}
+	cJSON *res = ctl_call(c, req, &reply);
+	int rc = res != NULL ? show(&a, res) : CLI_FAILED;
 	cJSON_Delete(reply);
 	client_free(c);
 	return rc;
+}
+
+int
+cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	return ctl_query(cmd, argc, argv, "status", ctl_show_status);
 }
 
 /* start, stop, restart: the same shape. */

@@ -56,6 +56,14 @@ static const struct cli_opt cli_logs_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+static const struct cli_opt cli_export_opts[] = {
+	CLI_WHERE_OPTS,
+	{0, "format", "json|csv", "the output format (default json)"},
+	{0, "since", "DURATION", "how far back (default 1h; at most 24h are kept)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 static const struct cli_opt cli_down_opts[] = {
 	CLI_WHERE_OPTS,
 	{0, "timeout", "DURATION", "how long to wait for the engine to exit (default 30s)"},
@@ -103,8 +111,10 @@ const struct cli_cmd cli_commands[] = {
 	{
 		"status", "show the processes of the running stack",
 		"vigil status [--json] [TARGET...]",
-		"Prints NAME, STATE, PID, UPTIME, RESTARTS, HEALTH, GROUP and TAGS of each\n"
-		"process (or of those TARGETs name: name, name:N, @group, #tag, all).\n"
+		"Prints NAME, STATE, PID, CPU%, MEM, UPTIME, RESTARTS, HEALTH, GROUP and\n"
+		"TAGS of each process (or of those TARGETs name: name, name:N, @group,\n"
+		"#tag, all), then a line about the host. CPU% (100 = one core) and MEM\n"
+		"(resident) cover the process and all its descendants.\n"
 		"Exit status 0 when every one is in a good state (running, or completed\n"
 		"for a oneshot), 3 otherwise, 1 when no engine runs.",
 		cli_status_opts, cli_cmd_status,
@@ -142,6 +152,24 @@ const struct cli_cmd cli_commands[] = {
 		"prefixed like `vigil up`; -f keeps printing new lines. The whole history\n"
 		"is in the log files (log_dir, default .vigil/logs beside the stack file).",
 		cli_logs_opts, cli_cmd_logs,
+	},
+	{
+		"metrics", "print the current figures for Prometheus",
+		"vigil metrics [TARGET...]",
+		"Prints each process's CPU, memory, threads, descriptors, I/O, restarts\n"
+		"and state, and the host's, in the Prometheus text exposition format\n"
+		"(vigil_process_cpu_percent{stack=\"shop\",process=\"api\",replica=\"0\"} …).\n"
+		"A figure not known yet (a process not running) has no sample.",
+		cli_target_opts, cli_cmd_metrics,
+	},
+	{
+		"export", "write the kept metric history as JSON or CSV",
+		"vigil export [--format json|csv] [--since 1h] [TARGET...]",
+		"Writes cpu, tree_cpu, rss, tree_rss, io_read and io_write of each process:\n"
+		"every sample of the last 10 minutes, and 5-minute buckets (min, avg, max)\n"
+		"before that, up to 24 hours. CSV has one row per time, process and metric:\n"
+		"time,process,resolution,metric,min,avg,max.",
+		cli_export_opts, cli_cmd_export,
 	},
 	{
 		"down", "stop the whole stack and its engine",

@@ -490,8 +490,8 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	sv_start(u.sv);
 	if (u.sampler != NULL) {
 		sampler_sweep(u.sampler); /* the base for the first figures */
-		u.next_sample = loop_now();
-		up_on_sample(u.loop, &u);
+		u.next_sample = loop_now() + spec->settings.sample_interval_ms * 1000000;
+		loop_timer_at(u.loop, u.next_sample, up_on_sample, &u);
 	}
 	if (!sv_done(u.sv) && loop_run(u.loop) < 0)
 		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));

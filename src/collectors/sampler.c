@@ -210,17 +210,25 @@ sampler_sweep(struct sampler *s)
 {
 	if (proc_scan_run(s->scan) < 0)
 		return -1;
+	if (proc_scan_interval_ns(s->scan) == 0) {
+		/* The first sweep only sets the base the next one's CPU figures are taken from. */
+		if (s->host != NULL) {
+			struct model_host h;
+			host_read(s->host, &h);
+		}
+		return 0;
+	}
 	int64_t now = sampler_mono_ns();
 	bool slow = s->last_slow_ns == 0 || now - s->last_slow_ns >= s->slow_ns;
 	int64_t io_dt = s->last_slow_ns != 0 ? now - s->last_slow_ns : 0;
 	s->nio_next = 0;
 	for (size_t i = 0; i < sv_count(s->sv); i++) {
 		const struct proc_info *p = sv_proc(s->sv, i);
-		if (p->pid <= 0)
-			continue;
 		struct proc_metrics m;
-		if (!sampler_instance(s, p->pid, slow, io_dt, &m))
+		if (p->pid <= 0 || !sampler_instance(s, p->pid, slow, io_dt, &m)) {
+			sv_set_metrics(s->sv, i, 0, NULL);
 			continue;
+		}
 		if (!slow) {
 			/* Between slow sweeps, the slower figures stay as last read. */
 			const struct proc_metrics *old = &p->metrics;
@@ -233,7 +241,8 @@ sampler_sweep(struct sampler *s)
 	}
 	if (slow) {
 		/* This slow sweep's totals become the base of the next one's rates. */
-		qsort(s->io_next, s->nio_next, sizeof(*s->io_next), sampler_io_cmp);
+		if (s->nio_next > 1)
+			qsort(s->io_next, s->nio_next, sizeof(*s->io_next), sampler_io_cmp);
 		struct sampler_io *t = s->io;
 		size_t tc = s->cap_io;
 		s->io = s->io_next;

@@ -20,7 +20,11 @@ struct sampler;
  */
 struct sampler *sampler_new(struct sv *sv, const char *proc_root, int64_t slow_ms);
 void sampler_free(struct sampler *s);
-/* One sweep; 0, or -1 with errno when /proc could not be read (the model keeps its last figures). */
+/*
+ * One sweep; 0, or -1 with errno when /proc could not be read (the model
+ * keeps its last figures). The first sweep writes nothing: it is the base
+ * the next one's rates are measured from.
+ */
 int sampler_sweep(struct sampler *s);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/control.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "core/logstore.h"
 #include "core/model.h"
 #include "core/proto.h"
+#include "core/series.h"
 #include "core/server.h"
 #include "core/supervisor.h"
 
@@ -144,6 +146,53 @@ control_logs(struct control *c, const struct proto_req *req, const size_t *idx, 
 	return res;
 }
 
+/*
+ * The history of the selected instances newer than since: per metric, fine
+ * points [t, v] for the last 10 minutes and, before the oldest fine point,
+ * 5-minute buckets [t, min, avg, max].
+ */
+static cJSON *
+control_history(struct control *c, const struct proto_req *req, const size_t *idx, size_t n)
+{
+	cJSON *res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "stack", sv_spec(c->sv)->name);
+	cJSON_AddNumberToObject(res, "interval_ms", (double)sv_spec(c->sv)->settings.sample_interval_ms);
+	cJSON *procs = cJSON_AddArrayToObject(res, "processes");
+	static struct series_point pts[SERIES_FINE_MAX];
+	static struct series_bucket bks[SERIES_BUCKETS];
+	for (size_t i = 0; i < n; i++) {
+		const struct proc_info *p = sv_proc(c->sv, idx[i]);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToArray(procs, o);
+		cJSON_AddStringToObject(o, "name", p->name);
+		cJSON *fine = cJSON_AddObjectToObject(o, "fine");
+		cJSON *coarse = cJSON_AddObjectToObject(o, "coarse");
+		for (int m = 0; m < SERIES_METRICS && p->history != NULL; m++) {
+			const char *mn = series_metric_name((enum series_metric)m);
+			size_t np = series_fine(p->history, (enum series_metric)m, req->since_ms, pts,
+			    SERIES_FINE_MAX);
+			cJSON *fa = cJSON_AddArrayToObject(fine, mn);
+			for (size_t k = 0; k < np; k++) {
+				double row[2] = {(double)pts[k].t_ms, round(pts[k].v * 100) / 100};
+				cJSON_AddItemToArray(fa, cJSON_CreateDoubleArray(row, 2));
+			}
+			/* Buckets only for the time the fine points do not cover. */
+			int64_t fine_from = np > 0 ? pts[0].t_ms : INT64_MAX;
+			size_t nb = series_coarse(p->history, (enum series_metric)m, req->since_ms, bks,
+			    SERIES_BUCKETS);
+			cJSON *ca = cJSON_AddArrayToObject(coarse, mn);
+			for (size_t k = 0; k < nb; k++) {
+				if (bks[k].t_ms + SERIES_BUCKET_MS > fine_from)
+					break;
+				double row[4] = {(double)bks[k].t_ms, round(bks[k].min * 100) / 100,
+					round(bks[k].avg * 100) / 100, round(bks[k].max * 100) / 100};
+				cJSON_AddItemToArray(ca, cJSON_CreateDoubleArray(row, 4));
+			}
+		}
+	}
+	return res;
+}
+
 /* A reply to reload when the file has problems: the error plus every problem. */
 static char *
 control_reload_error(const struct proto_req *req, struct diag *d)
@@ -169,7 +218,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 	size_t *idx = NULL, n = 0;
 	bool needs_targets = req->cmd == PROTO_STATUS || req->cmd == PROTO_START ||
 	    req->cmd == PROTO_STOP || req->cmd == PROTO_RESTART || req->cmd == PROTO_SIGNAL ||
-	    req->cmd == PROTO_LOGS;
+	    req->cmd == PROTO_LOGS || req->cmd == PROTO_HISTORY;
 	if (needs_targets && !control_select(c, req, &idx, &n, err, sizeof(err))) {
 		server_send(conn, proto_reply_error(req->has_id, req->id, "%s", err));
 		return;
@@ -259,6 +308,9 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		server_send(conn, proto_reply_ok(req, res));
 		sv_shutdown(c->sv);
 		return;
+	case PROTO_HISTORY:
+		res = control_history(c, req, idx, n);
+		break;
 	case PROTO_VERSION:
 		res = cJSON_CreateObject();
 		cJSON_AddStringToObject(res, "version", VIGIL_VERSION);

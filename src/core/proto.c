@@ -56,6 +56,7 @@ static const char *const proto_cmd_names[PROTO_CMD_COUNT] = {
 	[PROTO_RELOAD] = "reload",
 	[PROTO_DOWN] = "down",
 	[PROTO_VERSION] = "version",
+	[PROTO_HISTORY] = "history",
 };
 
 /* The request's keys besides "id" and "cmd", in the order their values are checked. */
@@ -90,6 +91,7 @@ static const unsigned proto_cmd_keys[PROTO_CMD_COUNT] = {
 	[PROTO_RELOAD] = 0,
 	[PROTO_DOWN] = 0,
 	[PROTO_VERSION] = 0,
+	[PROTO_HISTORY] = PROTO_KEYS_TARGETS | PROTO_K(PROTO_KEY_SINCE),
 };
 
 static const struct {

@@ -23,7 +23,7 @@ struct cJSON;
 
 enum proto_cmd {
 	PROTO_STATUS, PROTO_START, PROTO_STOP, PROTO_RESTART, PROTO_SIGNAL, PROTO_LOGS,
-	PROTO_SUBSCRIBE, PROTO_RELOAD, PROTO_DOWN, PROTO_VERSION, PROTO_CMD_COUNT,
+	PROTO_SUBSCRIBE, PROTO_RELOAD, PROTO_DOWN, PROTO_VERSION, PROTO_HISTORY, PROTO_CMD_COUNT,
 };
 
 #define PROTO_TOPIC_STATE 0x1u
@@ -40,7 +40,7 @@ struct proto_req {
 	int signal;           /* PROTO_SIGNAL: the signal number */
 	int64_t lines;        /* PROTO_LOGS: last N lines (default 100) */
 	const char *grep;     /* PROTO_LOGS: POSIX ERE or NULL (checked to compile) */
-	int64_t since_ms;     /* PROTO_LOGS: only lines newer than this (realtime ms), 0 = all */
+	int64_t since_ms;     /* PROTO_LOGS, PROTO_HISTORY: only what is newer (realtime ms), 0 = all */
 	unsigned topics;      /* PROTO_SUBSCRIBE: PROTO_TOPIC_* (default all) */
 	struct cJSON *json;   /* owned: the parsed request (free with proto_req_fini) */
 };

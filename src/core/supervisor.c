@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #include "core/guardian.h"
 #include "core/loop.h"
 #include "core/probe.h"
+#include "core/series.h"
 #include "core/signame.h"
 #include "core/spawn.h"
 #include "core/units.h"
@@ -64,6 +66,7 @@ struct sv_proc {
 	const struct spec_process *spec;
 	bool selected;              /* takes part in this run */
 	struct logstore *log;       /* owned */
+	struct series *history;     /* owned: metric history; NULL when out of memory */
 	int out_fd, err_fd;         /* owned pipe ends; -1 when closed */
 	bool exited;                /* the current pid was reaped */
 	int status;                 /* its waitpid status */
@@ -1149,6 +1152,8 @@ sv_proc_add(struct sv *sv, const struct spec_process *s, int r)
 		.ring_bytes = (size_t)set->log_buffer,
 	};
 	p->log = logstore_new(&lo);
+	p->history = series_new(set->sample_interval_ms);
+	p->info.history = p->history;
 	if (s->ready.kind == SPEC_PROBE_LOG)
 		p->has_re = regcomp(&p->ready_re, s->ready.log, REG_EXTENDED | REG_NOSUB) == 0;
 	if (s->ready.kind == SPEC_PROBE_NOTIFY || s->health.kind == SPEC_PROBE_NOTIFY) {
@@ -1180,6 +1185,7 @@ sv_proc_free(struct sv_proc *p)
 		close(p->err_fd);
 	}
 	logstore_free(p->log);
+	series_free(p->history);
 	if (p->has_re)
 		regfree(&p->ready_re);
 	probe_notify_close(p->notify);
@@ -1558,9 +1564,23 @@ void
 sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metrics *m)
 {
 	struct sv_proc *p = sv->procs[i];
-	if (p->info.pid <= 0 || p->info.pid != pid)
-		return; /* it exited (or respawned) since the sample was taken */
-	p->info.metrics = *m;
+	bool ours = m != NULL && p->info.pid > 0 && p->info.pid == pid;
+	if (ours)
+		p->info.metrics = *m; /* otherwise it exited (or respawned) since the sample was taken */
+	double v[SERIES_METRICS];
+	for (int k = 0; k < SERIES_METRICS; k++)
+		v[k] = NAN; /* a gap in the history while it does not run */
+	if (ours) {
+		v[SERIES_CPU] = m->cpu;
+		v[SERIES_TREE_CPU] = m->tree_cpu;
+		v[SERIES_RSS] = (double)m->rss;
+		v[SERIES_TREE_RSS] = (double)m->tree_rss;
+		if (m->io_read >= 0)
+			v[SERIES_IO_READ] = m->io_read;
+		if (m->io_write >= 0)
+			v[SERIES_IO_WRITE] = m->io_write;
+	}
+	series_add(p->history, ours ? m->at_ms : model_realtime_ms(), v);
 }
 
 void

@@ -115,8 +115,9 @@ bool sv_selected(const struct sv *sv, size_t i);
 const struct logstore *sv_log(const struct sv *sv, size_t i);
 
 /*
- * Samples from the collectors: the i-th instance's figures (ignored unless
- * it is running with the pid they were taken for), then, once per sweep,
+ * Samples from the collectors, once per sweep for every instance: its
+ * figures (kept, and added to its history, when it still runs with the pid
+ * they were taken for; NULL = none this sweep, a gap in the history), then
  * the host's, which also emits SV_EV_METRICS.
  */
 void sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metrics *m);

@@ -1,0 +1,241 @@
+/*
+ * cmd_metrics — the figures of a running stack for other tools: `vigil
+ * metrics` prints the current values in the Prometheus text exposition
+ * format (version 0.0.4), `vigil export` writes the kept history as JSON or
+ * CSV.
+ */
+#include "cli/ctl.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/strutil.h"
+
+/* A label value with \, " and newline escaped, as the exposition format wants. */
+static void
+metrics_label(struct strbuf *b, const char *v)
+{
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			strbuf_addc(b, '\\');
+		if (*p == '\n') {
+			strbuf_add(b, "\\n");
+			continue;
+		}
+		strbuf_addc(b, *p);
+	}
+}
+
+/* One family: HELP and TYPE once, then a sample per call of metrics_sample. */
+static void
+metrics_family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+metrics_value(double v)
+{
+	if (isnan(v))
+		printf("NaN\n");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		printf("%.0f\n", v);
+	else
+		printf("%.3f\n", v);
+}
+
+/* The labels of a process instance: stack, process (its name in the file) and replica. */
+static void
+metrics_proc_labels(struct strbuf *b, const char *stack, const cJSON *p)
+{
+	strbuf_add(b, "{stack=\"");
+	metrics_label(b, stack);
+	strbuf_add(b, "\",process=\"");
+	const char *proc = ctl_str(p, "process");
+	metrics_label(b, proc != NULL ? proc : "?");
+	strbuf_addf(b, "\",replica=\"%.0f\"", ctl_num(p, "replica", 0));
+}
+
+struct metrics_def {
+	const char *name, *type, *help;
+	const char *key;     /* in "metrics" of a process; NULL = special */
+};
+
+static const struct metrics_def metrics_proc_defs[] = {
+	{"vigil_process_cpu_percent", "gauge", "CPU use of the process alone, percent of one core.", "cpu"},
+	{"vigil_process_tree_cpu_percent", "gauge", "CPU use of the process and its descendants, percent of one core.", "tree_cpu"},
+	{"vigil_process_memory_bytes", "gauge", "Resident memory of the process alone.", "rss"},
+	{"vigil_process_tree_memory_bytes", "gauge", "Resident memory of the process and its descendants.", "tree_rss"},
+	{"vigil_process_threads", "gauge", "Threads of the process alone.", "threads"},
+	{"vigil_process_tree_threads", "gauge", "Threads of the process and its descendants.", "tree_threads"},
+	{"vigil_process_open_fds", "gauge", "Open file descriptors of the process alone.", "fds"},
+	{"vigil_process_tree_open_fds", "gauge", "Open file descriptors of the process and its descendants.", "tree_fds"},
+	{"vigil_process_io_read_bytes_per_second", "gauge", "Bytes read from storage per second by the process tree.", "io_read"},
+	{"vigil_process_io_write_bytes_per_second", "gauge", "Bytes written to storage per second by the process tree.", "io_write"},
+	{"vigil_process_tree_processes", "gauge", "Processes in the tree, the process itself included.", "tree_procs"},
+	{"vigil_process_cgroup_memory_bytes", "gauge", "Memory charged to the process's cgroup (page cache included).", "cgroup_memory"},
+	{"vigil_process_oom_kills_total", "counter", "OOM kills in the process's cgroup.", "oom_kills"},
+};
+
+/* Prints every family for the processes in procs, and the host's. */
+static void
+metrics_print(const char *stack, const cJSON *procs, const cJSON *host)
+{
+	struct strbuf lb;
+	strbuf_init(&lb);
+	const cJSON *p;
+	metrics_family("vigil_process_up", "gauge", "1 when the process is running (ready), 0 otherwise.");
+	cJSON_ArrayForEach(p, procs) {
+		lb.len = 0;
+		metrics_proc_labels(&lb, stack, p);
+		const char *st = ctl_str(p, "state");
+		printf("vigil_process_up%s} %d\n", lb.data, st != NULL && strcmp(st, "running") == 0);
+	}
+	metrics_family("vigil_process_state", "gauge", "The process's state as a label; the value is always 1.");
+	cJSON_ArrayForEach(p, procs) {
+		lb.len = 0;
+		metrics_proc_labels(&lb, stack, p);
+		const char *st = ctl_str(p, "state");
+		printf("vigil_process_state%s,state=\"%s\"} 1\n", lb.data, st != NULL ? st : "?");
+	}
+	metrics_family("vigil_process_restarts_total", "counter", "Restarts since the engine started.");
+	cJSON_ArrayForEach(p, procs) {
+		lb.len = 0;
+		metrics_proc_labels(&lb, stack, p);
+		printf("vigil_process_restarts_total%s} %.0f\n", lb.data, ctl_num(p, "restarts", 0));
+	}
+	for (size_t d = 0; d < sizeof(metrics_proc_defs) / sizeof(metrics_proc_defs[0]); d++) {
+		const struct metrics_def *def = &metrics_proc_defs[d];
+		bool header = false;
+		cJSON_ArrayForEach(p, procs) {
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(p, "metrics");
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, def->key);
+			if (!cJSON_IsNumber(v))
+				continue; /* not running, or not known: no sample rather than a made-up 0 */
+			if (!header)
+				metrics_family(def->name, def->type, def->help);
+			header = true;
+			lb.len = 0;
+			metrics_proc_labels(&lb, stack, p);
+			printf("%s%s} ", def->name, lb.data);
+			metrics_value(v->valuedouble);
+		}
+	}
+	if (cJSON_IsObject(host) && ctl_num(host, "at", 0) > 0) {
+		lb.len = 0;
+		metrics_label(&lb, stack);
+		const char *sl = lb.data != NULL ? lb.data : "";
+		static const struct metrics_def host_defs[] = {
+			{"vigil_host_cpu_percent", "gauge", "CPU use of the host, percent of all cores together.", "cpu"},
+			{"vigil_host_memory_total_bytes", "gauge", "Memory of the host.", "mem_total"},
+			{"vigil_host_memory_available_bytes", "gauge", "Memory available for new work (MemAvailable).", "mem_available"},
+			{"vigil_host_swap_total_bytes", "gauge", "Swap of the host.", "swap_total"},
+			{"vigil_host_swap_free_bytes", "gauge", "Free swap.", "swap_free"},
+			{"vigil_host_uptime_seconds", "gauge", "Seconds since the host booted.", "uptime_s"},
+			{"vigil_host_processes", "gauge", "Processes on the host.", "procs"},
+		};
+		for (size_t d = 0; d < sizeof(host_defs) / sizeof(host_defs[0]); d++) {
+			metrics_family(host_defs[d].name, host_defs[d].type, host_defs[d].help);
+			printf("%s{stack=\"%s\"} ", host_defs[d].name, sl);
+			metrics_value(ctl_num(host, host_defs[d].key, NAN));
+		}
+		metrics_family("vigil_host_load", "gauge", "Load average over 1, 5 and 15 minutes.");
+		const cJSON *load = cJSON_GetObjectItemCaseSensitive(host, "load");
+		static const char *const spans[] = {"1m", "5m", "15m"};
+		for (int i = 0; i < 3; i++) {
+			const cJSON *v = cJSON_GetArrayItem(load, i);
+			printf("vigil_host_load{stack=\"%s\",span=\"%s\"} ", sl, spans[i]);
+			metrics_value(cJSON_IsNumber(v) ? v->valuedouble : NAN);
+		}
+		metrics_family("vigil_host_core_cpu_percent", "gauge", "CPU use of each core, percent.");
+		const cJSON *c;
+		int core = 0;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(host, "cores")) {
+			printf("vigil_host_core_cpu_percent{stack=\"%s\",core=\"%d\"} ", sl, core++);
+			metrics_value(cJSON_IsNumber(c) ? c->valuedouble : NAN);
+		}
+	}
+	strbuf_fini(&lb);
+}
+
+static int
+metrics_show(const struct ctl_args *a, const cJSON *res)
+{
+	(void)a;
+	const char *stack = ctl_str(res, "stack");
+	metrics_print(stack != NULL ? stack : "?", cJSON_GetObjectItemCaseSensitive(res, "processes"),
+	    cJSON_GetObjectItemCaseSensitive(res, "host"));
+	return fflush(stdout) == 0 ? CLI_OK : CLI_FAILED;
+}
+
+int
+cli_cmd_metrics(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	return ctl_query(cmd, argc, argv, "status", metrics_show);
+}
+
+/* "2026-11-24T09:21:49.123Z" */
+static void
+export_time(double ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03dZ", (int)fmod(ms, 1000));
+}
+
+/* CSV in long form: one row per time, process and metric; fine rows have min = avg = max. */
+static void
+export_csv(const cJSON *procs)
+{
+	printf("time,process,resolution,metric,min,avg,max\n");
+	const cJSON *p;
+	cJSON_ArrayForEach(p, procs) {
+		const char *name = ctl_str(p, "name");
+		static const char *const res[] = {"coarse", "fine"}; /* older first */
+		for (int k = 0; k < 2; k++) {
+			const cJSON *set = cJSON_GetObjectItemCaseSensitive(p, res[k]);
+			const cJSON *metric;
+			cJSON_ArrayForEach(metric, set) {
+				const cJSON *row;
+				cJSON_ArrayForEach(row, metric) {
+					int n = cJSON_GetArraySize(row);
+					if (n < 2)
+						continue;
+					char ts[40];
+					export_time(cJSON_GetArrayItem(row, 0)->valuedouble, ts, sizeof(ts));
+					double lo = cJSON_GetArrayItem(row, 1)->valuedouble;
+					double avg = n >= 4 ? cJSON_GetArrayItem(row, 2)->valuedouble : lo;
+					double hi = n >= 4 ? cJSON_GetArrayItem(row, 3)->valuedouble : lo;
+					/* Names are [A-Za-z0-9_:-]: no quoting needed. */
+					printf("%s,%s,%s,%s,%g,%g,%g\n", ts, name != NULL ? name : "?", res[k],
+					    metric->string, lo, avg, hi);
+				}
+			}
+		}
+	}
+}
+
+static int
+export_show(const struct ctl_args *a, const cJSON *res)
+{
+	if (a->format != NULL && strcmp(a->format, "csv") == 0) {
+		export_csv(cJSON_GetObjectItemCaseSensitive(res, "processes"));
+	} else {
+		char *text = cJSON_PrintUnformatted(res);
+		printf("%s\n", text);
+		free(text);
+	}
+	return fflush(stdout) == 0 ? CLI_OK : CLI_FAILED;
+}
+
+int
+cli_cmd_export(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	return ctl_query(cmd, argc, argv, "history", export_show);
+}
