@@ -1,0 +1,118 @@
+/*
+ * cgstat — parses a group's accounting files; opens nothing for writing.
+ * Each file is small (a few hundred bytes) and read whole into a stack
+ * buffer; "key value" files are searched for one whole key.
+ */
+#include "collectors/cgstat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CGSTAT_BUF 4096 /* bytes read from one accounting file */
+
+/* Reads dir/file into buf (NUL-terminated); true when something was read. */
+static bool
+cgstat_slurp(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size_t n = 0;
+	while (n + 1 < size) {
+		ssize_t r = read(fd, buf + n, size - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return n > 0;
+}
+
+/* Parses an unsigned decimal that makes up the whole of s (up to a newline). */
+static bool
+cgstat_number(const char *s, uint64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || (*end != '\0' && *end != '\n'))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A single-number file (memory.current, cpuacct.usage …). */
+static bool
+cgstat_file_number(const char *dir, const char *file, uint64_t *out)
+{
+	char buf[64];
+	return cgstat_slurp(dir, file, buf, sizeof(buf)) && cgstat_number(buf, out);
+}
+
+/* The value of key in a "key value" per line file (cpu.stat, memory.events, memory.oom_control). */
+static bool
+cgstat_keyed(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+	char buf[CGSTAT_BUF];
+	if (!cgstat_slurp(dir, file, buf, sizeof(buf)))
+		return false;
+	size_t kl = strlen(key);
+	for (const char *line = buf; *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
+			return cgstat_number(line + kl + 1, out);
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	return false;
+}
+
+bool
+cgstat_read_src(const struct cgstat_src *src, struct cgstat *out)
+{
+	*out = (struct cgstat){0};
+	if (src->cpu_dir != NULL) {
+		if (src->cpu_ver == CG_VER_V2) {
+			out->has_cpu = cgstat_keyed(src->cpu_dir, "cpu.stat", "usage_usec", &out->cpu_usec);
+		} else if (src->cpu_ver == CG_VER_V1) {
+			uint64_t ns = 0;
+			out->has_cpu = cgstat_file_number(src->cpu_dir, "cpuacct.usage", &ns);
+			out->cpu_usec = ns / 1000;
+		}
+	}
+	if (src->mem_dir != NULL) {
+		if (src->mem_ver == CG_VER_V2) {
+			out->has_mem = cgstat_file_number(src->mem_dir, "memory.current", &out->mem_bytes);
+			out->has_oom = cgstat_keyed(src->mem_dir, "memory.events", "oom_kill", &out->oom_kills);
+		} else if (src->mem_ver == CG_VER_V1) {
+			out->has_mem = cgstat_file_number(src->mem_dir, "memory.usage_in_bytes",
+			    &out->mem_bytes);
+			out->has_oom = cgstat_keyed(src->mem_dir, "memory.oom_control", "oom_kill",
+			    &out->oom_kills);
+		}
+	}
+	return out->has_cpu || out->has_mem || out->has_oom;
+}
+
+bool
+cgstat_read(const struct cg_group *g, struct cgstat *out)
+{
+	struct cgstat_src src;
+	src.cpu_dir = cg_group_dir(g, CG_ROLE_CPU_ACCT, &src.cpu_ver);
+	src.mem_dir = cg_group_dir(g, CG_ROLE_MEM_ACCT, &src.mem_ver);
+	return cgstat_read_src(&src, out);
+}

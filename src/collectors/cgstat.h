@@ -1,0 +1,37 @@
+/*
+ * cgstat — what a process's cgroup has cost: CPU time, memory in use and
+ * OOM kills, read from the group's accounting files (v2 cpu.stat,
+ * memory.current, memory.events; v1 cpuacct.usage, memory.usage_in_bytes,
+ * memory.oom_control). Only reads; the group itself belongs to core/cgroup.
+ */
+#ifndef VIGIL_COLLECTORS_CGSTAT_H
+#define VIGIL_COLLECTORS_CGSTAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/cgroup.h"
+
+struct cgstat {
+	bool has_cpu;
+	uint64_t cpu_usec;   /* CPU time used by the group since it was made, microseconds */
+	bool has_mem;
+	uint64_t mem_bytes;  /* memory charged to the group now, bytes (page cache included) */
+	bool has_oom;
+	uint64_t oom_kills;  /* processes the OOM killer killed in the group */
+};
+
+/* Where to read (collectors get it from a group; tests point it at fixture files). */
+struct cgstat_src {
+	const char *cpu_dir;   /* borrowed; NULL = no CPU accounting */
+	enum cg_ver cpu_ver;   /* v2: cpu.stat usage_usec; v1: cpuacct.usage (ns) */
+	const char *mem_dir;   /* borrowed; NULL = no memory accounting */
+	enum cg_ver mem_ver;   /* v2: memory.current, memory.events; v1: memory.usage_in_bytes, memory.oom_control */
+};
+
+/* Reads src into *out (unread items have has_* false); false when nothing could be read. */
+bool cgstat_read_src(const struct cgstat_src *src, struct cgstat *out);
+/* cgstat_read_src on the group's accounting directories. */
+bool cgstat_read(const struct cg_group *g, struct cgstat *out);
+
+#endif
