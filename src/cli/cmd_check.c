@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/cgroup.h"
 #include "core/config.h"
 #include "core/diag.h"
 #include "core/signame.h"
@@ -218,6 +219,15 @@ check_print(const struct spec *s, bool show_secrets)
 	printf("  samples every %s; logs in %s (rotated at %s, %d kept; %s in memory per process)\n",
 	    check_dur(st->sample_interval_ms, c, sizeof(c)), st->log_dir, a, st->log_max_files, b);
 	printf("  shutdown within %s\n", check_dur(st->shutdown_timeout_ms, a, sizeof(a)));
+	/* What `vigil up` would get here, as the engine would find it. */
+	const char *cgo = getenv("VIGIL_CGROUPS");
+	if (cgo != NULL && strcmp(cgo, "off") == 0) {
+		printf("  cgroup none: turned off (VIGIL_CGROUPS=off; ppid tree and rlimits only)\n");
+	} else {
+		struct cg_env *cg = cg_env_new(NULL);
+		printf("  %s\n", cg_env_describe(cg));
+		cg_env_free(cg);
+	}
 	printf("\nstart order:\n");
 	for (size_t i = 0; i < s->nprocesses; i++) {
 		if (i > 0)

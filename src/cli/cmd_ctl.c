@@ -272,6 +272,9 @@ ctl_show_status(const struct ctl_args *a, const cJSON *res)
 	} else {
 		ctl_print_table(procs);
 		ctl_print_host(cJSON_GetObjectItemCaseSensitive(res, "host"));
+		const char *cg = ctl_str(res, "cgroups");
+		if (cg != NULL)
+			printf("%s\n", cg);
 	}
 	return rc;
 }

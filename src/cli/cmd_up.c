@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "collectors/sampler.h"
+#include "core/cgroup.h"
 #include "core/config.h"
 #include "core/control.h"
 #include "core/diag.h"
@@ -67,6 +68,7 @@ struct up {
 	struct guardian *guardian;
 	struct control *control; /* owned: the control socket */
 	struct sampler *sampler; /* owned; NULL when /proc cannot be read */
+	struct cg_env *cgroups;  /* owned: where processes get cgroups */
 	int64_t next_sample;     /* loop_now() ns of the next sweep */
 	bool color;        /* ANSI colours on stdout */
 	int width;         /* of the name column */
@@ -452,8 +454,11 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	}
 	u.lines_unread = up_is_null(STDOUT_FILENO);
 
+	const char *cgo = getenv("VIGIL_CGROUPS");
+	u.cgroups = cgo != NULL && strcmp(cgo, "off") == 0 ? NULL : cg_env_new(NULL);
 	struct sv_opts so = {
 		.spec = spec, .loop = u.loop, .guardian = u.guardian, .run_dir = run_dir,
+		.cgroups = u.cgroups,
 		.base_env = environ, .fn = up_on_any_event, .arg = &u, .wants_lines = up_wants_lines,
 	};
 	u.sv = sv_new(&so, err, sizeof(err));
@@ -483,6 +488,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	loop_on_orphan(u.loop, up_on_orphan, &u);
 	loop_before_sleep(u.loop, up_before_sleep, &u);
 	up_say(&u, "stack %s (%s), engine pid %d", spec->name, spec->file, (int)getpid());
+	up_say(&u, "%s", sv_cgroups_describe(u.sv));
 	up_ready_deadline = loop_now() + (int64_t)UP_DETACH_WAIT_MS * 1000000;
 	u.sampler = sampler_new(u.sv, NULL, UP_SLOW_SAMPLE_MS);
 	if (u.sampler == NULL)
@@ -505,6 +511,7 @@ out:
 	control_free(u.control); /* clients see EOF: the engine is gone */
 	sampler_free(u.sampler);
 	sv_free(u.sv);
+	cg_env_free(u.cgroups); /* after the supervisor: its groups came from it */
 	guardian_release(u.guardian);
 	loop_free(u.loop);
 	if (have_run_dir) {

@@ -16,8 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "collectors/cgstat.h"
 #include "collectors/host.h"
 #include "collectors/proc.h"
+#include "core/cgroup.h"
 #include "core/model.h"
 #include "core/supervisor.h"
 
@@ -28,8 +30,17 @@ struct sampler_io {
 	uint64_t read_bytes, write_bytes;
 };
 
+/* A cgroup's CPU counter at the last sweep. */
+struct sampler_cg {
+	const struct cg_group *cg;   /* borrowed: the key */
+	uint64_t usec;
+};
+
 struct sampler {
 	struct sv *sv;               /* borrowed */
+	struct sampler_cg *cgs, *cgs_next; /* owned: last sweep's counters; the next ones */
+	size_t ncgs, ncgs_next, cap_cgs, cap_cgs_next;
+	int64_t last_ns;             /* monotonic time of the last sweep */
 	struct proc_scan *scan;      /* owned */
 	struct host_reader *host;    /* owned; NULL when the host cannot be read */
 	int64_t slow_ns;
@@ -88,6 +99,8 @@ sampler_free(struct sampler *s)
 	host_reader_free(s->host);
 	free(s->io);
 	free(s->io_next);
+	free(s->cgs);
+	free(s->cgs_next);
 	free(s);
 }
 
@@ -205,6 +218,43 @@ sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
 	return true;
 }
 
+/*
+ * The cgroup's figures replace the ppid tree's CPU (the cgroup counts every
+ * process it ever held, short-lived ones included) and add its memory and
+ * OOM kills.
+ */
+static void
+sampler_cgroup(struct sampler *s, const struct cg_group *cg, int64_t dt_ns, struct proc_metrics *m)
+{
+	struct cgstat st;
+	if (cg == NULL || !cgstat_read(cg, &st))
+		return;
+	if (st.has_mem)
+		m->cg_memory = (int64_t)st.mem_bytes;
+	if (st.has_oom)
+		m->oom_kills = (int64_t)st.oom_kills;
+	if (!st.has_cpu)
+		return;
+	if (s->ncgs_next == s->cap_cgs_next) {
+		size_t cap = s->cap_cgs_next ? s->cap_cgs_next * 2 : 32;
+		struct sampler_cg *p = realloc(s->cgs_next, cap * sizeof(*p));
+		if (p == NULL)
+			return;
+		s->cgs_next = p;
+		s->cap_cgs_next = cap;
+	}
+	s->cgs_next[s->ncgs_next++] = (struct sampler_cg){cg, st.cpu_usec};
+	for (size_t k = 0; k < s->ncgs; k++) {
+		if (s->cgs[k].cg != cg)
+			continue;
+		if (dt_ns > 0 && st.cpu_usec >= s->cgs[k].usec) {
+			m->tree_cpu = 100.0 * (double)(st.cpu_usec - s->cgs[k].usec) / ((double)dt_ns / 1000);
+			m->cgroup = true;
+		}
+		break;
+	}
+}
+
 int
 sampler_sweep(struct sampler *s)
 {
@@ -216,9 +266,13 @@ sampler_sweep(struct sampler *s)
 			struct model_host h;
 			host_read(s->host, &h);
 		}
+		s->last_ns = sampler_mono_ns();
 		return 0;
 	}
 	int64_t now = sampler_mono_ns();
+	int64_t dt = s->last_ns != 0 ? now - s->last_ns : 0;
+	s->last_ns = now;
+	s->ncgs_next = 0;
 	bool slow = s->last_slow_ns == 0 || now - s->last_slow_ns >= s->slow_ns;
 	int64_t io_dt = s->last_slow_ns != 0 ? now - s->last_slow_ns : 0;
 	s->nio_next = 0;
@@ -229,6 +283,7 @@ sampler_sweep(struct sampler *s)
 			sv_set_metrics(s->sv, i, 0, NULL);
 			continue;
 		}
+		sampler_cgroup(s, sv_cgroup(s->sv, i), dt, &m);
 		if (!slow) {
 			/* Between slow sweeps, the slower figures stay as last read. */
 			const struct proc_metrics *old = &p->metrics;
@@ -239,17 +294,26 @@ sampler_sweep(struct sampler *s)
 		}
 		sv_set_metrics(s->sv, i, p->pid, &m);
 	}
+	/* This sweep's cgroup counters are the base of the next one's. */
+	struct sampler_cg *tc = s->cgs;
+	size_t tcap = s->cap_cgs;
+	s->cgs = s->cgs_next;
+	s->ncgs = s->ncgs_next;
+	s->cap_cgs = s->cap_cgs_next;
+	s->cgs_next = tc;
+	s->cap_cgs_next = tcap;
+	s->ncgs_next = 0;
 	if (slow) {
 		/* This slow sweep's totals become the base of the next one's rates. */
 		if (s->nio_next > 1)
 			qsort(s->io_next, s->nio_next, sizeof(*s->io_next), sampler_io_cmp);
-		struct sampler_io *t = s->io;
-		size_t tc = s->cap_io;
+		struct sampler_io *tio = s->io;
+		size_t tiocap = s->cap_io;
 		s->io = s->io_next;
 		s->nio = s->nio_next;
 		s->cap_io = s->cap_io_next;
-		s->io_next = t;
-		s->cap_io_next = tc;
+		s->io_next = tio;
+		s->cap_io_next = tiocap;
 		s->nio_next = 0;
 		s->last_slow_ns = now;
 	}

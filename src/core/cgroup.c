@@ -1277,6 +1277,49 @@ cg_kill_fn(pid_t pid, void *arg)
 	return 0;
 }
 
+/* Signals every pid of the walk with the signal in *arg. */
+static int
+cg_signal_fn(pid_t pid, void *arg)
+{
+	if (pid > 1 && pid != getpid())
+		(void)kill(pid, *(const int *)arg);
+	return 0;
+}
+
+int
+cg_group_signal(const struct cg_group *g, int sig)
+{
+	const char *dir = cg_group_dir(g, CG_ROLE_PLACE, NULL);
+	if (dir == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return cg_each_pid(dir, 0, cg_signal_fn, &sig);
+}
+
+int64_t
+cg_group_oom_kills(const struct cg_group *g)
+{
+	enum cg_ver ver;
+	const char *dir = g != NULL ? cg_group_dir(g, CG_ROLE_MEM_ACCT, &ver) : NULL;
+	if (dir == NULL)
+		return -1;
+	char buf[1024];
+	if (cg_read_small(dir, ver == CG_VER_V2 ? "memory.events" : "memory.oom_control", buf,
+	    sizeof(buf)) < 0)
+		return -1;
+	/* "oom_kill N" on a line of its own, in both formats. */
+	for (const char *line = buf; *line != '\0';) {
+		if (strncmp(line, "oom_kill ", 9) == 0)
+			return strtoll(line + 9, NULL, 10);
+		const char *nl = strchr(line, '\n');
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	return -1;
+}
+
 int
 cg_dir_kill(const char *dir)
 {

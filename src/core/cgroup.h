@@ -117,6 +117,10 @@ int cg_group_procs_fds(const struct cg_group *g, int *fds, size_t cap);
  * since a fork can race. Does not wait. 0 or -1 with errno.
  */
 int cg_group_kill(const struct cg_group *g);
+/* Sends sig to every process in the group (placement hierarchy); 0 or -1 with errno. */
+int cg_group_signal(const struct cg_group *g, int sig);
+/* OOM kills counted in the group's memory hierarchy (memory.events or memory.oom_control); -1 when unknown. */
+int64_t cg_group_oom_kills(const struct cg_group *g);
 /* True when no process is left in the group (placement cgroup.procs empty, subdirectories too). */
 bool cg_group_empty(const struct cg_group *g);
 /* The directories of the group (at most CG_NROLES), placement first; returns how many there are (may exceed cap). Borrowed. */

@@ -232,6 +232,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		cJSON_AddNumberToObject(res, "engine_pid", getpid());
 		cJSON_AddItemToObject(res, "processes", control_processes(c, idx, n));
 		cJSON_AddItemToObject(res, "host", model_host_json(sv_host(c->sv)));
+		cJSON_AddStringToObject(res, "cgroups", sv_cgroups_describe(c->sv));
 		break;
 	case PROTO_START:
 	case PROTO_STOP:

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,16 +19,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/loop.h"
 
 #define GUARDIAN_MAX_WAIT_MS 60000 /* an abandoned group gets at most this before SIGKILL */
 
-/* One message on the pipe; smaller than PIPE_BUF, so writes are atomic. */
+/*
+ * One message on the pipe: this header, then len bytes of a cgroup
+ * directory for 'C'/'c'; written in one write() below PIPE_BUF, so atomic.
+ */
 struct guardian_msg {
-	char op;            /* '+' track, '-' untrack, 'q' orderly end */
+	char op;            /* '+' track, '-' untrack a group; 'C'/'c' a cgroup; 'q' orderly end */
 	int32_t pgid;
 	int64_t timeout_ms;
+	uint16_t len;       /* bytes of path that follow */
 };
+
+#define GUARDIAN_PATH_MAX (PIPE_BUF - sizeof(struct guardian_msg))
 
 struct guardian {
 	pid_t pid;
@@ -86,6 +94,22 @@ guardian_reap_all(struct guardian_group *groups, size_t n)
 	}
 }
 
+/* Removes an emptied cgroup directory (the kernel may take a moment to let go), then its two parents when empty. */
+static void
+guardian_rmdir_cgroup(char *dir)
+{
+	for (int tries = 0; rmdir(dir) < 0 && errno == EBUSY && tries < 50; tries++)
+		poll(NULL, 0, 20);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			return;
+		*slash = '\0';
+		if (rmdir(dir) < 0)
+			return; /* another stack's, or still in use */
+	}
+}
+
 /* Empties and removes the engine's run folder (it holds only sockets). */
 static void
 guardian_clean_dir(const char *dir)
@@ -125,6 +149,8 @@ guardian_main(int fd, const char *run_dir)
 
 	struct guardian_group *groups = NULL;
 	size_t n = 0, cap = 0;
+	char **cgroups = NULL; /* cgroup directories, killed last */
+	size_t ncg = 0, capcg = 0;
 	for (;;) {
 		struct guardian_msg m;
 		ssize_t r = read(fd, &m, sizeof(m));
@@ -134,6 +160,42 @@ guardian_main(int fd, const char *run_dir)
 			break; /* EOF or a broken pipe: the engine is gone */
 		if (m.op == 'q')
 			_exit(0);
+		if (m.op == 'C' || m.op == 'c') {
+			char path[PIPE_BUF];
+			size_t got = 0;
+			while (got < m.len && got < sizeof(path) - 1) {
+				r = read(fd, path + got, m.len - got);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r <= 0)
+					break;
+				got += (size_t)r;
+			}
+			if (got != m.len)
+				break;
+			path[got] = '\0';
+			if (m.op == 'C' && ncg == capcg) {
+				capcg = capcg ? capcg * 2 : 64;
+				char **c = realloc(cgroups, capcg * sizeof(*c));
+				if (c == NULL)
+					continue;
+				cgroups = c;
+			}
+			if (m.op == 'C') {
+				char *d = strdup(path);
+				if (d != NULL)
+					cgroups[ncg++] = d;
+				continue;
+			}
+			for (size_t i = 0; i < ncg; i++) {
+				if (strcmp(cgroups[i], path) == 0) {
+					free(cgroups[i]);
+					cgroups[i] = cgroups[--ncg];
+					break;
+				}
+			}
+			continue;
+		}
 		if (m.op == '+') {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 64;
@@ -153,6 +215,12 @@ guardian_main(int fd, const char *run_dir)
 		}
 	}
 	guardian_reap_all(groups, n);
+	/* Whatever left its process group but not its cgroup goes now; then the
+	 * emptied cgroups are removed (with vigil/<stack> and vigil when empty). */
+	for (size_t i = 0; i < ncg; i++)
+		cg_dir_kill(cgroups[i]);
+	for (size_t i = 0; i < ncg; i++)
+		guardian_rmdir_cgroup(cgroups[i]);
 	if (run_dir != NULL)
 		guardian_clean_dir(run_dir);
 	_exit(0);
@@ -196,31 +264,53 @@ guardian_pid(const struct guardian *g)
 }
 
 static void
-guardian_send(struct guardian *g, char op, pid_t pgid, int64_t timeout_ms)
+guardian_send(struct guardian *g, char op, pid_t pgid, int64_t timeout_ms, const char *path)
 {
 	if (g == NULL || g->fd < 0)
 		return;
+	char buf[PIPE_BUF];
 	struct guardian_msg m;
 	memset(&m, 0, sizeof(m));
 	m.op = op;
 	m.pgid = (int32_t)pgid;
 	m.timeout_ms = timeout_ms;
+	size_t len = path != NULL ? strlen(path) : 0;
+	if (len > GUARDIAN_PATH_MAX)
+		return; /* cannot be sent whole; the process group is still tracked */
+	m.len = (uint16_t)len;
+	memcpy(buf, &m, sizeof(m));
+	if (len > 0)
+		memcpy(buf + sizeof(m), path, len);
 	ssize_t r;
 	do
-		r = write(g->fd, &m, sizeof(m));
+		r = write(g->fd, buf, sizeof(m) + len);
 	while (r < 0 && errno == EINTR);
 }
 
 void
 guardian_track(struct guardian *g, pid_t pgid, int64_t stop_timeout_ms)
 {
-	guardian_send(g, '+', pgid, stop_timeout_ms);
+	guardian_send(g, '+', pgid, stop_timeout_ms, NULL);
 }
 
 void
 guardian_untrack(struct guardian *g, pid_t pgid)
 {
-	guardian_send(g, '-', pgid, 0);
+	guardian_send(g, '-', pgid, 0, NULL);
+}
+
+void
+guardian_track_cgroup(struct guardian *g, const char *dir)
+{
+	if (dir != NULL)
+		guardian_send(g, 'C', 0, 0, dir);
+}
+
+void
+guardian_untrack_cgroup(struct guardian *g, const char *dir)
+{
+	if (dir != NULL)
+		guardian_send(g, 'c', 0, 0, dir);
 }
 
 void
@@ -228,7 +318,7 @@ guardian_release(struct guardian *g)
 {
 	if (g == NULL)
 		return;
-	guardian_send(g, 'q', 0, 0);
+	guardian_send(g, 'q', 0, 0, NULL);
 	close(g->fd);
 	free(g);
 }

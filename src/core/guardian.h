@@ -27,6 +27,9 @@ pid_t guardian_pid(const struct guardian *g);
 void guardian_track(struct guardian *g, pid_t pgid, int64_t stop_timeout_ms);
 /* The group is gone (or was stopped by the engine). */
 void guardian_untrack(struct guardian *g, pid_t pgid);
+/* A cgroup directory whose processes die with the engine too (after the groups' grace); NULL is ignored. */
+void guardian_track_cgroup(struct guardian *g, const char *dir);
+void guardian_untrack_cgroup(struct guardian *g, const char *dir);
 /* Orderly end: the guardian exits without killing anything. Frees g; NULL is fine. */
 void guardian_release(struct guardian *g);
 /* Test hook: close the pipe without a goodbye, as a crash would. Frees g. */

@@ -29,7 +29,7 @@
 
 #include "core/config.h"
 
-enum spawn_step { SPAWN_DEVNULL, SPAWN_CWD, SPAWN_LIMITS, SPAWN_USER, SPAWN_EXEC };
+enum spawn_step { SPAWN_DEVNULL, SPAWN_CWD, SPAWN_LIMITS, SPAWN_USER, SPAWN_EXEC, SPAWN_CGROUP };
 
 /* What the child writes on the error pipe when a step fails. */
 struct spawn_failure {
@@ -129,6 +129,10 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 	/* Own session and group, so signals reach the whole tree and a
 	 * terminal's Ctrl-C does not. */
 	setsid();
+	/* Into its cgroup(s) before anything else runs: whatever it forks is counted and killed with it. */
+	for (size_t i = 0; i < o->ncg_fds; i++)
+		if (write(o->cg_fds[i], "0", 1) != 1)
+			spawn_child_fail(errpipe, SPAWN_CGROUP);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -211,6 +215,9 @@ spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *err, s
 			break;
 		case SPAWN_DEVNULL:
 			snprintf(err, err_size, "standard streams: %s", strerror(f.err));
+			break;
+		case SPAWN_CGROUP:
+			snprintf(err, err_size, "joining its cgroup: %s", strerror(f.err));
 			break;
 		default:
 			snprintf(err, err_size, "%s: %s", what, strerror(f.err));

@@ -22,6 +22,8 @@ struct spawn_opts {
 	const char *user;               /* "name", "uid" or "name:group"; NULL = the engine's */
 	int umask;                      /* -1 = inherit */
 	const struct spec_limits *limits; /* nofile, nproc, core; NULL = inherit */
+	const int *cg_fds;              /* cgroup.procs files the child writes "0" to first; borrowed */
+	size_t ncg_fds;
 };
 
 struct spawn_result {

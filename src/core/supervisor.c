@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/cgroup.h"
 #include "core/config.h"
 #include "core/specjson.h"
 #include "core/guardian.h"
@@ -67,6 +68,9 @@ struct sv_proc {
 	bool selected;              /* takes part in this run */
 	struct logstore *log;       /* owned */
 	struct series *history;     /* owned: metric history; NULL when out of memory */
+	struct cg_group *cg;        /* owned: its cgroup (made at the first spawn); NULL = none */
+	bool cg_tried;              /* the cgroup was attempted (a failure is said once) */
+	int64_t oom_base;           /* the group's OOM kill count at spawn; -1 = unknown */
 	int out_fd, err_fd;         /* owned pipe ends; -1 when closed */
 	bool exited;                /* the current pid was reaped */
 	int status;                 /* its waitpid status */
@@ -107,6 +111,7 @@ struct sv {
 	sv_event_fn fn;
 	void *arg;
 	bool (*wants_lines)(void *arg);
+	struct cg_env *cgroups;     /* borrowed; NULL = no cgroups */
 	struct model_host host;     /* the last host sample */
 	struct sv_proc **procs;     /* owned, each owned: start order; replicas together */
 	size_t nprocs, capprocs;
@@ -486,18 +491,74 @@ sv_describe_status(int status, char *buf, size_t size)
 	}
 }
 
+/*
+ * Describes how the instance ended: its exit status, and when the kernel's
+ * OOM killer took it (its cgroup counted a kill since the spawn), that.
+ */
+static void
+sv_describe_exit(struct sv_proc *p, char *buf, size_t size)
+{
+	sv_describe_status(p->status, buf, size);
+	if (p->cg == NULL || p->oom_base < 0 || !WIFSIGNALED(p->status) || WTERMSIG(p->status) != SIGKILL)
+		return;
+	int64_t now = cg_group_oom_kills(p->cg);
+	if (now > p->oom_base) {
+		char lim[32] = "";
+		if (p->spec->limits.memory > 0)
+			units_fmt_size(p->spec->limits.memory, lim, sizeof(lim));
+		snprintf(buf, size, "killed by the OOM killer%s%s%s", lim[0] ? " (memory limit " : "", lim,
+		    lim[0] ? ")" : "");
+		p->oom_base = now;
+	}
+}
+
+/* Its cgroup, made at the first spawn; a failure is said once in its log and it runs without. */
+static void
+sv_cgroup_prepare(struct sv_proc *p)
+{
+	struct sv *sv = p->sv;
+	if (p->cg_tried || sv->cgroups == NULL || cg_env_mode(sv->cgroups) == CG_MODE_NONE)
+		return;
+	p->cg_tried = true;
+	struct cg_limits lim = {0};
+	if (p->spec->limits.memory > 0)
+		lim.memory_bytes = p->spec->limits.memory;
+	if (p->spec->limits.cpu > 0)
+		lim.cpu_percent_x100 = (int)(p->spec->limits.cpu * 100 + 0.5);
+	char err[512] = "";
+	p->cg = cg_group_new(sv->cgroups, sv->spec->name, p->name, &lim, err, sizeof(err));
+	if (err[0] != '\0') {
+		char note[600];
+		snprintf(note, sizeof(note), "%s: %s", p->cg != NULL ? "cgroup" : "no cgroup", err);
+		logstore_note(p->log, LOG_ERR, note, sv_on_line, p);
+	}
+	const char *dirs[CG_NROLES];
+	size_t nd = p->cg != NULL ? cg_group_dirs(p->cg, dirs, CG_NROLES) : 0;
+	for (size_t i = 0; i < nd && i < CG_NROLES; i++)
+		guardian_track_cgroup(sv->guardian, dirs[i]);
+}
+
 static void
 sv_act_spawn(struct sv_proc *p)
 {
 	struct sv *sv = p->sv;
 	sv_cancel_timer(sv, &p->timer);
+	sv_cgroup_prepare(p);
+	int cg_fds[CG_NROLES];
+	int ncg = p->cg != NULL ? cg_group_procs_fds(p->cg, cg_fds, CG_NROLES) : 0;
+	if (ncg < 0)
+		ncg = 0;
+	p->oom_base = p->cg != NULL ? cg_group_oom_kills(p->cg) : -1;
 	struct spawn_opts o = {
 		.cmd = &p->spec->command, .cwd = p->spec->cwd, .envp = sv_env(p),
 		.user = p->spec->user, .umask = p->spec->umask, .limits = &p->spec->limits,
+		.cg_fds = cg_fds, .ncg_fds = (size_t)ncg,
 	};
 	struct spawn_result r;
 	char err[256];
 	int rc = spawn_process(&o, &r, err, sizeof(err));
+	for (int i = 0; i < ncg; i++)
+		close(cg_fds[i]);
 	if (p->spec->user != NULL && geteuid() != 0 && p->info.started_ms == 0) {
 		char note[160];
 		snprintf(note, sizeof(note), "user '%.64s' not applied: vigil is not running as root",
@@ -557,6 +618,13 @@ sv_signal_group(struct sv_proc *p, int sig)
 	kill(-p->info.pid, sig);
 	if (sig != SIGKILL && sig != SIGCONT)
 		kill(-p->info.pid, SIGCONT);
+	/* And whatever left the group but not the cgroup (setsid, double fork). */
+	if (p->cg != NULL) {
+		if (sig == SIGKILL)
+			cg_group_kill(p->cg);
+		else
+			cg_group_signal(p->cg, sig);
+	}
 }
 
 static void
@@ -631,7 +699,7 @@ sv_act_finished(struct sv_proc *p)
 	sv_cancel_probes(p);
 	sv_cancel_timer(p->sv, &p->timer);
 	char how[96];
-	sv_describe_status(p->status, how, sizeof(how));
+	sv_describe_exit(p, how, sizeof(how));
 	bool success = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 && !p->failed_start;
 	if (p->failed_start) {
 		char why[300];
@@ -659,7 +727,7 @@ static void
 sv_act_stopped(struct sv_proc *p)
 {
 	char how[96];
-	sv_describe_status(p->status, how, sizeof(how));
+	sv_describe_exit(p, how, sizeof(how));
 	sv_cancel_timer(p->sv, &p->timer);
 	p->info.pid = 0;
 	if (p->restart_after_stop && p->sv->phase == SV_RUNNING) {
@@ -818,6 +886,8 @@ sv_on_eof_timer(struct loop *l, void *arg)
 	if (p->eof_stage++ == 0) {
 		/* Something it left behind holds the pipes: end the rest of the group. */
 		kill(-p->info.pid, SIGKILL);
+		if (p->cg != NULL)
+			cg_group_kill(p->cg);
 		p->eof_timer = loop_timer_after(p->sv->loop, SV_EOF_GRACE_MS, sv_on_eof_timer, p);
 		return;
 	}
@@ -840,6 +910,9 @@ sv_maybe_finished(struct sv_proc *p)
 	sv_cancel_timer(p->sv, &p->eof_timer);
 	p->exited = false;
 	guardian_untrack(p->sv->guardian, p->info.pid);
+	/* What it left running in its cgroup ends with it, as under systemd. */
+	if (p->cg != NULL && !cg_group_empty(p->cg))
+		cg_group_kill(p->cg);
 	p->info.last_status = p->status;
 	sv_input(p, IN_FINISHED);
 }
@@ -1173,6 +1246,14 @@ sv_proc_free(struct sv_proc *p)
 		kill(-p->info.pid, SIGKILL);
 		loop_unwatch_child(sv->loop, p->info.pid);
 	}
+	if (p->cg != NULL) {
+		cg_group_kill(p->cg);
+		const char *dirs[CG_NROLES];
+		size_t nd = cg_group_dirs(p->cg, dirs, CG_NROLES);
+		for (size_t i = 0; i < nd && i < CG_NROLES; i++)
+			guardian_untrack_cgroup(sv->guardian, dirs[i]);
+		cg_group_free(p->cg);
+	}
 	sv_cancel_probes(p);
 	sv_cancel_timer(sv, &p->timer);
 	sv_cancel_timer(sv, &p->eof_timer);
@@ -1209,6 +1290,7 @@ sv_new(const struct sv_opts *o, char *err, size_t err_size)
 	sv->fn = o->fn;
 	sv->arg = o->arg;
 	sv->wants_lines = o->wants_lines;
+	sv->cgroups = o->cgroups;
 	sv->probes = probe_ctx_new(o->loop);
 	for (size_t oi = 0; oi < spec->nprocesses; oi++) {
 		const struct spec_process *s = &spec->processes[spec->start_order[oi]];
@@ -1595,4 +1677,17 @@ const struct model_host *
 sv_host(const struct sv *sv)
 {
 	return &sv->host;
+}
+
+const char *
+sv_cgroups_describe(const struct sv *sv)
+{
+	return sv->cgroups != NULL ? cg_env_describe(sv->cgroups) :
+	    "cgroup none: turned off (VIGIL_CGROUPS=off; ppid tree and rlimits only)";
+}
+
+const struct cg_group *
+sv_cgroup(const struct sv *sv, size_t i)
+{
+	return sv->procs[i]->cg;
 }

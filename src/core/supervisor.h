@@ -19,6 +19,8 @@
 struct loop;
 struct spec;
 struct guardian;
+struct cg_env;
+struct cg_group;
 struct sv;
 struct cJSON;
 
@@ -54,6 +56,12 @@ struct sv_opts {
 	 * to the ring and the log file, without an event per line.
 	 */
 	bool (*wants_lines)(void *arg);
+	/*
+	 * Where processes get cgroups (borrowed; NULL or mode none = none):
+	 * each instance gets vigil/<stack>/<name> at its first spawn, with its
+	 * limits, and is killed through it at stop.
+	 */
+	struct cg_env *cgroups;
 };
 
 /* A supervisor for every process of the spec; nothing starts yet. NULL with a message. */
@@ -124,5 +132,9 @@ void sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metric
 void sv_set_host(struct sv *sv, const struct model_host *h);
 /* The last host sample (at_ms 0 before the first). */
 const struct model_host *sv_host(const struct sv *sv);
+/* Which cgroup mode is in force, one line ("cgroup hybrid: placement+kill v2 …"). */
+const char *sv_cgroups_describe(const struct sv *sv);
+/* The i-th instance's cgroup; NULL when it has none (yet). */
+const struct cg_group *sv_cgroup(const struct sv *sv, size_t i);
 
 #endif

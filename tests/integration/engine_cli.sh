@@ -144,8 +144,10 @@ if [ "$ms" -ge 900 ] && [ "$ms" -le 3500 ]; then pass "bg: finished in ${ms}ms";
 n=$(count_procs "sleep $M\\.2")
 if [ "$n" -eq 0 ]; then pass "bg: the background child was killed"; else fail "bg: $n left"; fi
 
-# One that left its process group keeps the pipe: the engine stops waiting
-# after 2 s. It is ours to end afterwards.
+# One that left its process group (setsid) keeps the pipe. With cgroups it
+# is killed with the rest of its cgroup after the 1 s grace; without them
+# (VIGIL_CGROUPS=off) the engine stops waiting after 2 s, and it is ours to
+# end afterwards.
 mkdir "$T/esc"
 cat >"$T/esc/vigil.yaml" <<EOF
 version: 1
@@ -158,7 +160,23 @@ engine_wait 10 || fail "esc: the engine did not end"
 ms=$(($(now_ms) - t0))
 expect_rc 0 "esc: completed" "$T/esc/err"
 expect_grep "$T/esc/out" '^[0-9:]{8} escaper +▸ completed \(status 0\)$' "esc: completed"
-if [ "$ms" -ge 1900 ] && [ "$ms" -le 4500 ]; then pass "esc: finished in ${ms}ms"; else fail "esc: finished in ${ms}ms"; fi
+if grep -q 'cgroup none' "$T/esc/out"; then
+    if [ "$ms" -ge 1900 ] && [ "$ms" -le 4500 ]; then pass "esc: finished in ${ms}ms"; else fail "esc: finished in ${ms}ms"; fi
+else
+    if [ "$ms" -ge 900 ] && [ "$ms" -le 3500 ]; then pass "esc: finished in ${ms}ms (cgroup)"; else fail "esc: finished in ${ms}ms"; fi
+    n=$(count_procs "sleep $M\\.3")
+    if [ "$n" -eq 0 ]; then pass "esc: the escaped process was killed with its cgroup"; else fail "esc: $n left"; fi
+fi
+for pid in $(pgrep -f "^sleep $M\\.3\$" || true); do kill "$pid"; done
+
+mkdir "$T/esc2"
+cp "$T/esc/vigil.yaml" "$T/esc2/"
+t0=$(now_ms)
+VIGIL_CGROUPS=off engine_start "$T/esc2"
+engine_wait 10 || fail "esc2: the engine did not end"
+ms=$(($(now_ms) - t0))
+expect_grep "$T/esc2/out" 'cgroup none: turned off' "esc2: cgroups off"
+if [ "$ms" -ge 1900 ] && [ "$ms" -le 4500 ]; then pass "esc2: finished in ${ms}ms"; else fail "esc2: finished in ${ms}ms"; fi
 for pid in $(pgrep -f "^sleep $M\\.3\$" || true); do kill "$pid"; done
 
 finish

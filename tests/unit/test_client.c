@@ -40,7 +40,8 @@ now_ms(void)
 static void
 make_dir(const char *base, const char *sub, char *out, size_t size)
 {
-	snprintf(out, size, "%s/%s", base, sub);
+	int n = snprintf(out, size, "%s/%s", base, sub);
+	assert_true(n > 0 && (size_t)n < size);
 	assert_int_equal(mkdir(out, 0700), 0);
 }
 
