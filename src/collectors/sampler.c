@@ -224,10 +224,18 @@ sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
  * OOM kills.
  */
 static void
-sampler_cgroup(struct sampler *s, const struct cg_group *cg, int64_t dt_ns, struct proc_metrics *m)
+sampler_cgroup(struct sampler *s, const struct cg_group *cg, bool slow, int64_t dt_ns,
+    struct proc_metrics *m)
 {
+	if (cg == NULL)
+		return;
+	/* CPU every sweep; memory and OOM kills with the other slow figures. */
+	struct cgstat_src src = {0};
+	src.cpu_dir = cg_group_dir(cg, CG_ROLE_CPU_ACCT, &src.cpu_ver);
+	if (slow)
+		src.mem_dir = cg_group_dir(cg, CG_ROLE_MEM_ACCT, &src.mem_ver);
 	struct cgstat st;
-	if (cg == NULL || !cgstat_read(cg, &st))
+	if (!cgstat_read_src(&src, &st))
 		return;
 	if (st.has_mem)
 		m->cg_memory = (int64_t)st.mem_bytes;
@@ -283,10 +291,12 @@ sampler_sweep(struct sampler *s)
 			sv_set_metrics(s->sv, i, 0, NULL);
 			continue;
 		}
-		sampler_cgroup(s, sv_cgroup(s->sv, i), dt, &m);
+		sampler_cgroup(s, sv_cgroup(s->sv, i), slow, dt, &m);
 		if (!slow) {
 			/* Between slow sweeps, the slower figures stay as last read. */
 			const struct proc_metrics *old = &p->metrics;
+			m.cg_memory = old->at_ms != 0 ? old->cg_memory : -1;
+			m.oom_kills = old->at_ms != 0 ? old->oom_kills : -1;
 			m.fds = old->at_ms != 0 ? old->fds : -1;
 			m.tree_fds = old->at_ms != 0 ? old->tree_fds : -1;
 			m.io_read = old->at_ms != 0 ? old->io_read : -1;
