@@ -56,6 +56,15 @@ static const struct cli_opt cli_logs_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+/* In the order of cmd_monit.c's MONIT_* values. */
+static const struct cli_opt cli_monit_opts[] = {
+	{'f', "file", "FILE", "the stack file whose engine to attach to"},
+	{0, "socket", "PATH", "the engine's control socket (also VIGIL_SOCKET)"},
+	{0, "refresh", "SECONDS", "redraw period for clocks and uptimes (default 1; 0.5 allowed)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 static const struct cli_opt cli_export_opts[] = {
 	CLI_WHERE_OPTS,
 	{0, "format", "json|csv", "the output format (default json)"},
@@ -152,6 +161,14 @@ const struct cli_cmd cli_commands[] = {
 		"prefixed like `vigil up`; -f keeps printing new lines. The whole history\n"
 		"is in the log files (log_dir, default .vigil/logs beside the stack file).",
 		cli_logs_opts, cli_cmd_logs,
+	},
+	{
+		"monit", "the dashboard, attached to a running stack",
+		"vigil monit [-f FILE] [--socket PATH] [--refresh SECONDS]",
+		"Shows the running stack found from here (like `vigil status`) full-screen:\n"
+		"processes with CPU, memory and history, their logs, and keys to restart,\n"
+		"stop, start and filter (? lists them). q detaches; the stack runs on.",
+		cli_monit_opts, cli_cmd_monit,
 	},
 	{
 		"metrics", "print the current figures for Prometheus",

@@ -32,6 +32,7 @@
 #include "core/loop.h"
 #include "core/supervisor.h"
 #include "ui/theme.h"
+#include "ui/tui.h"
 
 extern char **environ;
 
@@ -42,6 +43,8 @@ enum { UP_FILE, UP_DETACH, UP_NO_TUI, UP_SOCKET, UP_HELP };
 
 /* `up -d`: the pipe to the command that started the engine; -1 otherwise. */
 static int up_ready_fd = -1;
+/* `up` with the dashboard: report as soon as the control socket listens, with its path. */
+static bool up_ready_quick;
 static int64_t up_ready_deadline; /* loop_now() ns */
 
 /* An error that stops the engine from starting: to stderr and, for `up -d`, to the waiting command. */
@@ -483,6 +486,11 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		up_error("control socket: %s", err);
 		goto out;
 	}
+	if (up_ready_quick && up_ready_fd >= 0) {
+		dprintf(up_ready_fd, "ok %s\n", sockpath);
+		close(up_ready_fd);
+		up_ready_fd = -1;
+	}
 	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	loop_signals(u.loop, sigs, 4, up_on_signal, &u);
 	loop_on_orphan(u.loop, up_on_orphan, &u);
@@ -541,7 +549,7 @@ out:
  */
 static int
 up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char **names,
-    size_t nnames)
+    size_t nnames, char *sock_out, size_t sock_size)
 {
 	struct spec *spec;
 	int rc = cli_load_stack(file, &spec);
@@ -576,6 +584,7 @@ up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char 
 			_exit(1);
 		}
 		up_ready_fd = p[1];
+		up_ready_quick = sock_out != NULL;
 		_exit(up_run(cmd, file, socket, names, nnames));
 	}
 	close(p[1]);
@@ -595,7 +604,10 @@ up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char 
 	buf[len] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strncmp(buf, "ok ", 3) == 0) {
-		printf("%s\n", buf + 3);
+		if (sock_out != NULL)
+			snprintf(sock_out, sock_size, "%s", buf + 3);
+		else
+			printf("%s\n", buf + 3);
 		return CLI_OK;
 	}
 	if (strncmp(buf, "error ", 6) == 0)
@@ -609,7 +621,7 @@ int
 cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	const char *file = NULL, *socket = NULL;
-	bool detach = false;
+	bool detach = false, no_tui = false;
 	char **names = calloc((size_t)argc + 1, sizeof(*names));
 	size_t n = 0;
 	struct cli_parser p;
@@ -630,7 +642,8 @@ cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 			detach = true;
 			break;
 		case UP_NO_TUI:
-			break; /* headless is the only mode until the dashboard lands */
+			no_tui = true;
+			break;
 		case UP_SOCKET:
 			socket = p.value;
 			break;
@@ -640,7 +653,22 @@ cli_cmd_up(const struct cli_cmd *cmd, int argc, char **argv)
 			return CLI_OK;
 		}
 	}
-	rc = detach ? up_detach(cmd, file, socket, names, n) : up_run(cmd, file, socket, names, n);
+	/* On a terminal: the engine in the background, the dashboard in front. */
+	const char *term = getenv("TERM");
+	bool tui = !detach && !no_tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+	    term != NULL && term[0] != '\0' && strcmp(term, "dumb") != 0;
+	if (detach) {
+		rc = up_detach(cmd, file, socket, names, n, NULL, 0);
+	} else if (tui) {
+		char sock[4200];
+		rc = up_detach(cmd, file, socket, names, n, sock, sizeof(sock));
+		if (rc == CLI_OK) {
+			struct tui_opts to = {.socket_path = sock, .refresh_ms = 1000, .owns_stack = true};
+			rc = tui_run(&to);
+		}
+	} else {
+		rc = up_run(cmd, file, socket, names, n);
+	}
 	free(names);
 	return rc;
 }

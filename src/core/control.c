@@ -269,6 +269,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		server_subscribe(conn, req->topics);
 		res = cJSON_CreateObject();
 		cJSON_AddStringToObject(res, "stack", sv_spec(c->sv)->name);
+		cJSON_AddNumberToObject(res, "engine_pid", getpid());
 		size_t total = sv_count(c->sv);
 		size_t *all = calloc(total + 1, sizeof(*all));
 		for (size_t i = 0; i < total; i++)

@@ -1511,6 +1511,8 @@ sv_restart_proc(struct sv *sv, size_t i)
 	struct sv_proc *p = sv->procs[i];
 	if (sv->phase != SV_RUNNING)
 		return;
+	/* A requested restart counts, as in PM2 (it does not count towards max_restarts). */
+	p->info.restarts++;
 	if (p->info.state == PROC_STARTING || p->info.state == PROC_RUNNING) {
 		p->held = false;
 		p->start_after_stop = true;

@@ -51,11 +51,24 @@ test_init_on_terminal(void **state)
 	FILE *in = fopen("/dev/null", "r");
 	SCREEN *scr = newterm("xterm-256color", out, in);
 	assert_non_null(scr);
-	assert_true(theme_init());
+	assert_true(theme_init(true));
 	short fg, bg;
 	int slot = theme_name_slot("db");
 	assert_int_equal(pair_content((short)(slot + 1), &fg, &bg), OK);
 	assert_int_equal(theme_name_attr("db"), (int)COLOR_PAIR(slot + 1));
+	/* Every role has a colour pair of its own; states map to roles. */
+	for (int r = 0; r < THEME_ROLES; r++)
+		assert_true((theme_attr((enum theme_role)r) & A_COLOR) != 0);
+	assert_int_equal(theme_state_role("running"), THEME_GOOD);
+	assert_int_equal(theme_state_role("fatal"), THEME_BAD);
+	assert_int_equal(theme_state_role("backoff"), THEME_WARN);
+	assert_int_equal(theme_state_role("pending"), THEME_IDLE);
+	/* Without colour (NO_COLOR): no pairs, but the selection and columns still stand out. */
+	assert_true(theme_init(false));
+	assert_int_equal(theme_name_attr("db"), 0);
+	assert_int_equal(theme_attr(THEME_SELECTED) & A_COLOR, 0);
+	assert_true((theme_attr(THEME_SELECTED) & A_REVERSE) != 0);
+	assert_true((theme_attr(THEME_BAD) & A_BOLD) != 0);
 	endwin();
 	delscreen(scr);
 	fclose(out);

@@ -1,0 +1,375 @@
+/*
+ * replica — owns the process records (updated in place by name, so a view's
+ * selection survives), the log ring (each text malloc'd, freed when the
+ * ring overwrites it) and the interned names lines point at.
+ */
+#include "ui/replica.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+replica_init(struct replica *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->lines = calloc(REPLICA_LOG_LINES, sizeof(*r->lines));
+	if (r->lines == NULL)
+		abort();
+}
+
+void
+replica_reset(struct replica *r)
+{
+	for (size_t i = 0; i < r->nlines; i++)
+		free(r->lines[(r->line_head + i) % REPLICA_LOG_LINES].text);
+	r->nlines = r->line_head = 0;
+	r->nprocs = 0;
+	memset(&r->host, 0, sizeof(r->host));
+	r->dirty = REPLICA_DIRTY_HEADER | REPLICA_DIRTY_TABLE | REPLICA_DIRTY_LOGS;
+}
+
+void
+replica_fini(struct replica *r)
+{
+	replica_reset(r);
+	free(r->lines);
+	free(r->procs);
+	for (size_t i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *
+replica_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double
+replica_num(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static void
+replica_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+}
+
+/* The record named so, made when new. */
+static struct replica_proc *
+replica_slot(struct replica *r, const char *name)
+{
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (strcmp(r->procs[i].name, name) == 0)
+			return &r->procs[i];
+	if (r->nprocs == r->capprocs) {
+		size_t cap = r->capprocs ? r->capprocs * 2 : 32;
+		struct replica_proc *p = realloc(r->procs, cap * sizeof(*p));
+		if (p == NULL)
+			abort();
+		r->procs = p;
+		r->capprocs = cap;
+	}
+	struct replica_proc *p = &r->procs[r->nprocs++];
+	memset(p, 0, sizeof(*p));
+	replica_copy(p->name, sizeof(p->name), name);
+	return p;
+}
+
+/* The figures of a "metrics" object into m; false when it is not one. */
+static bool
+replica_metrics(const cJSON *o, struct proc_metrics *m)
+{
+	if (!cJSON_IsObject(o))
+		return false;
+	m->at_ms = (int64_t)replica_num(o, "at", 0);
+	m->cpu = replica_num(o, "cpu", -1);
+	m->tree_cpu = replica_num(o, "tree_cpu", -1);
+	m->rss = (uint64_t)replica_num(o, "rss", 0);
+	m->tree_rss = (uint64_t)replica_num(o, "tree_rss", 0);
+	m->threads = (int)replica_num(o, "threads", 0);
+	m->tree_threads = (int)replica_num(o, "tree_threads", 0);
+	m->fds = (int)replica_num(o, "fds", -1);
+	m->tree_fds = (int)replica_num(o, "tree_fds", -1);
+	m->io_read = replica_num(o, "io_read", -1);
+	m->io_write = replica_num(o, "io_write", -1);
+	m->tree_procs = (int)replica_num(o, "tree_procs", 0);
+	m->kstate = replica_str(o, "kstate")[0];
+	m->cgroup = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cgroup"));
+	m->cg_memory = (int64_t)replica_num(o, "cgroup_memory", -1);
+	m->oom_kills = (int64_t)replica_num(o, "oom_kills", -1);
+	return true;
+}
+
+static void
+replica_push_hist(struct replica_proc *p, double v)
+{
+	float f = v < 0 ? 0 : (float)v;
+	if (p->nhist < REPLICA_HIST) {
+		p->hist[(p->hist_head + p->nhist++) % REPLICA_HIST] = f;
+	} else {
+		p->hist[p->hist_head] = f;
+		p->hist_head = (p->hist_head + 1) % REPLICA_HIST;
+	}
+}
+
+/* One process object of status/subscribe/state (model_json). */
+static void
+replica_proc_json(struct replica *r, const cJSON *o, int64_t now_ms)
+{
+	const char *name = replica_str(o, "name");
+	if (name[0] == '\0')
+		return;
+	struct replica_proc *p = replica_slot(r, name);
+	p->present = true;
+	replica_copy(p->process, sizeof(p->process), replica_str(o, "process"));
+	p->replica = (int)replica_num(o, "replica", 0);
+	replica_copy(p->kind, sizeof(p->kind), replica_str(o, "kind"));
+	replica_copy(p->state, sizeof(p->state), replica_str(o, "state"));
+	replica_copy(p->health, sizeof(p->health), replica_str(o, "health"));
+	replica_copy(p->group, sizeof(p->group), replica_str(o, "group"));
+	replica_copy(p->reason, sizeof(p->reason), replica_str(o, "reason"));
+	p->pid = (pid_t)replica_num(o, "pid", 0);
+	p->restarts = (int)replica_num(o, "restarts", 0);
+	p->good = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "good"));
+	p->uptime_ms = (int64_t)replica_num(o, "uptime_ms", -1);
+	p->uptime_at = now_ms;
+	size_t tl = 0;
+	p->tags[0] = '\0';
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(o, "tags")) {
+		if (!cJSON_IsString(t))
+			continue;
+		int n = snprintf(p->tags + tl, sizeof(p->tags) - tl, "%s%s", tl ? "," : "", t->valuestring);
+		if (n < 0 || (size_t)n >= sizeof(p->tags) - tl)
+			break;
+		tl += (size_t)n;
+	}
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metrics");
+	p->has_metrics = replica_metrics(m, &p->m);
+	r->dirty |= REPLICA_DIRTY_TABLE | REPLICA_DIRTY_HEADER;
+}
+
+/* A "host" object. */
+static void
+replica_host_json(struct replica *r, const cJSON *h)
+{
+	if (!cJSON_IsObject(h))
+		return;
+	struct model_host *o = &r->host;
+	o->at_ms = (int64_t)replica_num(h, "at", 0);
+	o->cpu = replica_num(h, "cpu", 0);
+	o->mem_total = (uint64_t)replica_num(h, "mem_total", 0);
+	o->mem_available = (uint64_t)replica_num(h, "mem_available", 0);
+	o->swap_total = (uint64_t)replica_num(h, "swap_total", 0);
+	o->swap_free = (uint64_t)replica_num(h, "swap_free", 0);
+	o->uptime_s = replica_num(h, "uptime_s", 0);
+	o->procs = (int)replica_num(h, "procs", 0);
+	const cJSON *load = cJSON_GetObjectItemCaseSensitive(h, "load");
+	for (int i = 0; i < 3; i++) {
+		const cJSON *v = cJSON_GetArrayItem(load, i);
+		o->load[i] = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	}
+	o->ncores = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(h, "cores")) {
+		if (o->ncores >= MODEL_MAX_CORES)
+			break;
+		o->core_cpu[o->ncores++] = cJSON_IsNumber(c) ? c->valuedouble : 0;
+	}
+	r->dirty |= REPLICA_DIRTY_HEADER;
+}
+
+static uint16_t
+replica_intern(struct replica *r, const char *name)
+{
+	for (size_t i = 0; i < r->nnames; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return (uint16_t)i;
+	if (r->nnames >= UINT16_MAX)
+		return 0;
+	if (r->nnames == r->capnames) {
+		size_t cap = r->capnames ? r->capnames * 2 : 32;
+		char **p = realloc(r->names, cap * sizeof(*p));
+		if (p == NULL)
+			abort();
+		r->names = p;
+		r->capnames = cap;
+	}
+	r->names[r->nnames] = strdup(name);
+	if (r->names[r->nnames] == NULL)
+		abort();
+	return (uint16_t)r->nnames++;
+}
+
+void
+replica_add_line(struct replica *r, const char *name, int64_t ts_ms, bool err, const char *text)
+{
+	struct replica_line *l;
+	if (r->nlines < REPLICA_LOG_LINES) {
+		l = &r->lines[(r->line_head + r->nlines++) % REPLICA_LOG_LINES];
+	} else {
+		l = &r->lines[r->line_head];
+		free(l->text);
+		r->line_head = (r->line_head + 1) % REPLICA_LOG_LINES;
+	}
+	l->ts_ms = ts_ms;
+	l->text = strdup(text);
+	if (l->text == NULL)
+		abort();
+	l->name = replica_intern(r, name);
+	l->err = err;
+	l->split = false;
+	r->lines_total++;
+	r->dirty |= REPLICA_DIRTY_LOGS;
+}
+
+static void
+replica_line_json(struct replica *r, const cJSON *o)
+{
+	replica_add_line(r, replica_str(o, "name"), (int64_t)replica_num(o, "ts", 0),
+	    strcmp(replica_str(o, "stream"), "err") == 0, replica_str(o, "text"));
+	r->lines[(r->line_head + r->nlines - 1) % REPLICA_LOG_LINES].split =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "split"));
+}
+
+/* Every process object of a list; records not in it are dropped (a reload removed them). */
+static void
+replica_procs_json(struct replica *r, const cJSON *procs, int64_t now_ms, bool whole)
+{
+	if (whole)
+		for (size_t i = 0; i < r->nprocs; i++)
+			r->procs[i].present = false;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, procs)
+		replica_proc_json(r, p, now_ms);
+	if (!whole)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].present)
+			r->procs[k++] = r->procs[i];
+	r->nprocs = k;
+}
+
+/* A metrics event: the host, and each running process's figures. */
+static void
+replica_metrics_json(struct replica *r, const cJSON *data)
+{
+	replica_host_json(r, cJSON_GetObjectItemCaseSensitive(data, "host"));
+	for (size_t i = 0; i < r->nprocs; i++)
+		r->procs[i].has_metrics = false;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(data, "processes")) {
+		const char *name = replica_str(p, "name");
+		for (size_t i = 0; i < r->nprocs; i++) {
+			struct replica_proc *q = &r->procs[i];
+			if (strcmp(q->name, name) != 0)
+				continue;
+			q->has_metrics = replica_metrics(p, &q->m);
+			break;
+		}
+	}
+	/* One sample per process per sweep: a gap (0) while it does not run. */
+	for (size_t i = 0; i < r->nprocs; i++)
+		replica_push_hist(&r->procs[i], r->procs[i].has_metrics ? r->procs[i].m.tree_cpu : 0);
+	r->dirty |= REPLICA_DIRTY_TABLE;
+}
+
+void
+replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
+{
+	r->now_ms = now_ms;
+	const char *ev = replica_str(msg, "event");
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(msg, "data");
+	if (strcmp(ev, "state") == 0) {
+		replica_proc_json(r, data, now_ms);
+		return;
+	}
+	if (strcmp(ev, "logs") == 0) {
+		replica_line_json(r, data);
+		return;
+	}
+	if (strcmp(ev, "metrics") == 0) {
+		replica_metrics_json(r, data);
+		return;
+	}
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(msg, "result");
+	if (!cJSON_IsObject(res))
+		return;
+	const char *stack = replica_str(res, "stack");
+	if (stack[0] != '\0')
+		replica_copy(r->stack, sizeof(r->stack), stack);
+	double pid = replica_num(res, "engine_pid", 0);
+	if (pid > 0)
+		snprintf(r->engine, sizeof(r->engine), "engine pid %.0f", pid);
+	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes");
+	if (cJSON_IsArray(procs)) {
+		replica_procs_json(r, procs, now_ms, true);
+		replica_host_json(r, cJSON_GetObjectItemCaseSensitive(res, "host"));
+	}
+	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(res, "lines");
+	if (cJSON_IsArray(lines)) {
+		/* A backlog: older than anything live, so it goes first. */
+		struct replica_line *old = NULL;
+		size_t nold = r->nlines;
+		if (nold > 0) {
+			old = malloc(nold * sizeof(*old));
+			if (old == NULL)
+				abort();
+			for (size_t i = 0; i < nold; i++)
+				old[i] = r->lines[(r->line_head + i) % REPLICA_LOG_LINES];
+			r->nlines = r->line_head = 0;
+		}
+		const cJSON *l;
+		cJSON_ArrayForEach(l, lines)
+			replica_line_json(r, l);
+		for (size_t i = 0; i < nold; i++) {
+			replica_add_line(r, replica_line_name(r, &old[i]), old[i].ts_ms, old[i].err, old[i].text);
+			free(old[i].text);
+		}
+		free(old);
+	}
+}
+
+const struct replica_line *
+replica_line(const struct replica *r, size_t i)
+{
+	return i < r->nlines ? &r->lines[(r->line_head + i) % REPLICA_LOG_LINES] : NULL;
+}
+
+const char *
+replica_line_name(const struct replica *r, const struct replica_line *l)
+{
+	return l->name < r->nnames ? r->names[l->name] : "?";
+}
+
+const struct replica_proc *
+replica_find(const struct replica *r, const char *name)
+{
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (strcmp(r->procs[i].name, name) == 0)
+			return &r->procs[i];
+	return NULL;
+}
+
+float
+replica_hist(const struct replica_proc *p, size_t i)
+{
+	return i < p->nhist ? p->hist[(p->hist_head + i) % REPLICA_HIST] : 0;
+}
+
+int64_t
+replica_uptime(const struct replica_proc *p, int64_t now_ms)
+{
+	if (p->uptime_ms < 0)
+		return -1;
+	return p->uptime_ms + (now_ms - p->uptime_at);
+}

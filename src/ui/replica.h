@@ -1,0 +1,98 @@
+/*
+ * replica — the dashboard's copy of an engine's model, fed by the control
+ * protocol: the subscribe snapshot, then state, metrics and logs events.
+ * Plain records the views read; no curses, no /proc. Bounded: a log ring of
+ * REPLICA_LOG_LINES lines and REPLICA_HIST samples of CPU per process.
+ */
+#ifndef VIGIL_UI_REPLICA_H
+#define VIGIL_UI_REPLICA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/model.h"
+
+struct cJSON;
+
+#define REPLICA_LOG_LINES 10000
+#define REPLICA_HIST 240          /* CPU samples kept per process for sparklines */
+
+/* What changed since the view last looked: which regions to redraw. */
+#define REPLICA_DIRTY_HEADER 0x1u
+#define REPLICA_DIRTY_TABLE 0x2u
+#define REPLICA_DIRTY_LOGS 0x4u
+
+/* One process instance as the engine last described it. */
+struct replica_proc {
+	char name[96];             /* "api" or "worker:1" */
+	char process[64];          /* its name in the stack file */
+	int replica;
+	char kind[16];             /* service, oneshot, cleanup */
+	char state[16];
+	char health[16];
+	char group[64];            /* "" = none */
+	char tags[256];            /* comma-separated */
+	char reason[192];
+	pid_t pid;                 /* 0 = not running */
+	int restarts;
+	bool good;
+	int64_t uptime_ms;         /* -1 = not up; as of uptime_at (monotonic ms) */
+	int64_t uptime_at;
+	bool has_metrics;
+	struct proc_metrics m;
+	float hist[REPLICA_HIST];  /* tree CPU %, oldest first once full (ring from hist_head) */
+	size_t nhist, hist_head;
+	bool present;              /* still in the engine's list */
+};
+
+/* One captured line. */
+struct replica_line {
+	int64_t ts_ms;
+	char *text;                /* owned, as sent (may hold escapes: views sanitize) */
+	uint16_t name;             /* index into the replica's names */
+	bool err;                  /* stderr */
+	bool split;                /* continues on the next line */
+};
+
+struct replica {
+	char stack[128];
+	char engine[64];           /* "pid 4421" or "host" (for vigil top) */
+	struct replica_proc *procs; /* owned, in the engine's order */
+	size_t nprocs, capprocs;
+	struct model_host host;
+	struct replica_line *lines; /* owned ring of REPLICA_LOG_LINES */
+	size_t line_head, nlines;  /* oldest at line_head */
+	uint64_t lines_total;      /* lines ever added: a position that survives the ring turning */
+	char **names;              /* owned: interned process names for lines */
+	size_t nnames, capnames;
+	unsigned dirty;            /* REPLICA_DIRTY_* since replica_clean */
+	int64_t now_ms;            /* monotonic ms of the last message (for uptimes) */
+};
+
+void replica_init(struct replica *r);
+void replica_fini(struct replica *r);
+/* Forgets everything (a reconnect starts from a new snapshot). */
+void replica_reset(struct replica *r);
+
+/*
+ * Applies one message from the engine: a reply whose result holds
+ * "processes" (status, subscribe) or "lines" (logs), or an event (state,
+ * metrics, logs). Unknown messages are ignored. now_ms: monotonic ms.
+ */
+void replica_apply(struct replica *r, const struct cJSON *msg, int64_t now_ms);
+
+/* The i-th line of the ring, 0 = oldest kept. */
+const struct replica_line *replica_line(const struct replica *r, size_t i);
+const char *replica_line_name(const struct replica *r, const struct replica_line *l);
+/* The process named so, or NULL. */
+const struct replica_proc *replica_find(const struct replica *r, const char *name);
+/* The i-th CPU sample of p, 0 = oldest kept. */
+float replica_hist(const struct replica_proc *p, size_t i);
+/* Its uptime now (ms), -1 when not up. */
+int64_t replica_uptime(const struct replica_proc *p, int64_t now_ms);
+/* Adds one line (for fixtures and tests; the engine's lines come through replica_apply). */
+void replica_add_line(struct replica *r, const char *name, int64_t ts_ms, bool err, const char *text);
+
+#endif

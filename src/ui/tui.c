@@ -1,0 +1,713 @@
+/*
+ * tui — owns the curses screen, the replica, the view's state and the
+ * stream to the engine. Drawing happens in the loop's before-sleep hook,
+ * only when the replica or the view changed or the refresh period passed:
+ * an idle dashboard sleeps in epoll until the next period.
+ */
+#include "ui/tui.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+#include "core/stream.h"
+#include "ui/replica.h"
+#include "ui/theme.h"
+#include "ui/view.h"
+
+#define TUI_RETRY_MS 1000
+#define TUI_BACKLOG_LINES 1000
+#define TUI_PENDING 64
+
+/* What a reply answers. */
+struct tui_pending {
+	long id;
+	char what[96];   /* "api: restart" */
+};
+
+enum tui_prompt { TUI_PROMPT_NONE, TUI_PROMPT_QUIT, TUI_PROMPT_CONFIRM, TUI_PROMPT_TAG,
+	TUI_PROMPT_GROUP, TUI_PROMPT_NAME, TUI_PROMPT_SEARCH };
+
+struct tui {
+	const struct tui_opts *o;
+	struct loop *loop;
+	struct stream *stream;       /* owned; NULL while disconnected */
+	struct stream *dead;         /* owned: an ended stream, freed outside its callbacks */
+	struct replica rep;
+	struct view view;
+	struct tui_pending pending[TUI_PENDING];
+	bool dirty;
+	bool quit;
+	int exit_status;
+	bool stopping;               /* asked the engine to bring the stack down */
+	int attempts;                /* reconnection attempts since the engine went away */
+	struct loop_timer *retry;
+	int64_t last_draw_ms;
+	enum tui_prompt prompt;
+	char confirm_cmd[16];        /* restart/stop/start, waiting for y */
+	char confirm_target[96];
+	int pick;                    /* Tab cycling through tags or groups */
+	int mouse_y0;                /* first table row on screen, for clicks */
+};
+
+static int64_t
+tui_now_ms(void)
+{
+	return loop_now() / 1000000;
+}
+
+/* ---- the connection ------------------------------------------------------ */
+
+static void tui_connect(struct tui *t);
+
+static void
+tui_on_retry(struct loop *l, void *arg)
+{
+	(void)l;
+	struct tui *t = arg;
+	t->retry = NULL;
+	tui_connect(t);
+}
+
+static void
+tui_on_end(const char *why, void *arg)
+{
+	struct tui *t = arg;
+	t->dead = t->stream;
+	t->stream = NULL;
+	if (t->stopping) {
+		/* The stack is down and the engine gone: that was the point. */
+		t->quit = true;
+		return;
+	}
+	snprintf(t->view.status, sizeof(t->view.status), "engine gone (%s) — reconnecting", why);
+	t->dirty = true;
+	if (t->retry == NULL)
+		t->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, t);
+}
+
+static long
+tui_send(struct tui *t, cJSON *req, const char *what)
+{
+	long id = stream_send(t->stream, req);
+	if (id <= 0) {
+		view_say(&t->view, tui_now_ms(), true, "not connected to the engine");
+		return 0;
+	}
+	if (what != NULL) {
+		for (int i = 0; i < TUI_PENDING; i++) {
+			if (t->pending[i].id == 0) {
+				t->pending[i].id = id;
+				snprintf(t->pending[i].what, sizeof(t->pending[i].what), "%s", what);
+				break;
+			}
+		}
+	}
+	return id;
+}
+
+static void
+tui_on_msg(const cJSON *msg, void *arg)
+{
+	struct tui *t = arg;
+	replica_apply(&t->rep, msg, tui_now_ms());
+	if (t->rep.dirty) {
+		t->dirty = true;
+		t->rep.dirty = 0;
+	}
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+	if (!cJSON_IsNumber(id))
+		return;
+	for (int i = 0; i < TUI_PENDING; i++) {
+		if (t->pending[i].id != (long)id->valuedouble)
+			continue;
+		bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "ok"));
+		const cJSON *err = cJSON_GetObjectItemCaseSensitive(msg, "error");
+		if (ok)
+			view_say(&t->view, tui_now_ms(), false, "%s: done", t->pending[i].what);
+		else
+			view_say(&t->view, tui_now_ms(), true, "%s: %s", t->pending[i].what,
+			    cJSON_IsString(err) ? err->valuestring : "refused");
+		t->pending[i].id = 0;
+		t->dirty = true;
+		break;
+	}
+}
+
+/* Connects to the socket; on failure, says so and tries again later. */
+static void
+tui_connect(struct tui *t)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", t->o->socket_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		t->attempts++;
+		snprintf(t->view.status, sizeof(t->view.status),
+		    "engine gone (%s) — reconnecting (attempt %d)", strerror(e), t->attempts);
+		t->dirty = true;
+		t->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, t);
+		return;
+	}
+	t->stream = stream_new(t->loop, fd, fd, tui_on_msg, tui_on_end, t);
+	if (t->stream == NULL) {
+		close(fd);
+		t->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, t);
+		return;
+	}
+	t->attempts = 0;
+	t->view.status[0] = '\0';
+	replica_reset(&t->rep);
+	memset(t->pending, 0, sizeof(t->pending));
+	cJSON *sub = cJSON_CreateObject();
+	cJSON_AddStringToObject(sub, "cmd", "subscribe");
+	cJSON *topics = cJSON_AddArrayToObject(sub, "topics");
+	cJSON_AddItemToArray(topics, cJSON_CreateString("state"));
+	cJSON_AddItemToArray(topics, cJSON_CreateString("metrics"));
+	cJSON_AddItemToArray(topics, cJSON_CreateString("logs"));
+	stream_send(t->stream, sub);
+	cJSON *logs = cJSON_CreateObject();
+	cJSON_AddStringToObject(logs, "cmd", "logs");
+	cJSON_AddNumberToObject(logs, "lines", TUI_BACKLOG_LINES);
+	stream_send(t->stream, logs);
+	t->dirty = true;
+}
+
+/* ---- actions -------------------------------------------------------------- */
+
+/* restart/stop/start of one target. */
+static void
+tui_act(struct tui *t, const char *cmd, const char *target)
+{
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", cmd);
+	cJSON_AddStringToObject(req, "target", target);
+	char what[96];
+	snprintf(what, sizeof(what), "%s %s", cmd, target);
+	if (tui_send(t, req, what) > 0)
+		view_say(&t->view, tui_now_ms(), false, "%s …", what);
+}
+
+/* r, s, S: the selected process; with a group or tag filter, the whole group or tag after a y. */
+static void
+tui_action_key(struct tui *t, const char *cmd)
+{
+	struct view *v = &t->view;
+	if (v->group[0] != '\0' || v->tag[0] != '\0') {
+		snprintf(t->confirm_cmd, sizeof(t->confirm_cmd), "%s", cmd);
+		snprintf(t->confirm_target, sizeof(t->confirm_target), "%c%s", v->group[0] ? '@' : '#',
+		    v->group[0] ? v->group : v->tag);
+		size_t rows[1024];
+		size_t n = view_rows(&t->rep, v, rows, 1024);
+		snprintf(v->prompt, sizeof(v->prompt), "%c%s %s (%zu process%s)? [y/N]", toupper(cmd[0]),
+		    cmd + 1, t->confirm_target, n, n == 1 ? "" : "es");
+		t->prompt = TUI_PROMPT_CONFIRM;
+		return;
+	}
+	const struct replica_proc *p = view_selected(&t->rep, v);
+	if (p == NULL) {
+		view_say(v, tui_now_ms(), true, "no process selected");
+		return;
+	}
+	tui_act(t, cmd, p->name);
+}
+
+/* The distinct tags (or groups) of the stack, for Tab in the picker. */
+static size_t
+tui_choices(const struct replica *r, bool groups, char out[][64], size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const char *src = groups ? r->procs[i].group : r->procs[i].tags;
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", src);
+		for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ",")) {
+			bool seen = false;
+			for (size_t k = 0; k < n; k++)
+				seen = seen || strcmp(out[k], tok) == 0;
+			if (!seen && n < cap)
+				snprintf(out[n++], 64, "%s", tok);
+		}
+	}
+	return n;
+}
+
+static void
+tui_open_input(struct tui *t, enum tui_prompt kind, const char *prompt, const char *initial)
+{
+	t->prompt = kind;
+	t->pick = -1;
+	snprintf(t->view.prompt, sizeof(t->view.prompt), "%s", prompt);
+	snprintf(t->view.input, sizeof(t->view.input), "%s", initial);
+	t->view.input_mode = true;
+	curs_set(1);
+}
+
+static void
+tui_close_prompt(struct tui *t)
+{
+	t->prompt = TUI_PROMPT_NONE;
+	t->view.prompt[0] = t->view.input[0] = '\0';
+	t->view.input_mode = false;
+	curs_set(0);
+}
+
+/* Enter on an input line. */
+static void
+tui_input_done(struct tui *t)
+{
+	struct view *v = &t->view;
+	const char *in = v->input;
+	int64_t now = tui_now_ms();
+	switch (t->prompt) {
+	case TUI_PROMPT_TAG:
+		snprintf(v->tag, sizeof(v->tag), "%.63s", in[0] == '#' ? in + 1 : in);
+		break;
+	case TUI_PROMPT_GROUP:
+		snprintf(v->group, sizeof(v->group), "%.63s", in[0] == '@' ? in + 1 : in);
+		break;
+	case TUI_PROMPT_NAME:
+		if (!view_set_name_filter(v, in))
+			view_say(v, now, true, "not a valid regular expression: %s", in);
+		break;
+	case TUI_PROMPT_SEARCH:
+		if (!view_set_search(v, in))
+			view_say(v, now, true, "not a valid regular expression: %s", in);
+		else if (in[0] != '\0' && !view_search_next(&t->rep, v, 1))
+			view_say(v, now, true, "no line matches /%s", in);
+		break;
+	default:
+		break;
+	}
+	v->top = 0;
+	tui_close_prompt(t);
+}
+
+/* A key while an input line is open. */
+static void
+tui_input_key(struct tui *t, wint_t ch, bool is_key)
+{
+	struct view *v = &t->view;
+	size_t len = strlen(v->input);
+	if (!is_key && (ch == 27)) {
+		tui_close_prompt(t);
+	} else if ((!is_key && (ch == '\n' || ch == '\r')) || (is_key && ch == KEY_ENTER)) {
+		tui_input_done(t);
+	} else if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
+		if (len > 0)
+			v->input[len - 1] = '\0';
+	} else if (!is_key && ch == '\t' && (t->prompt == TUI_PROMPT_TAG || t->prompt == TUI_PROMPT_GROUP)) {
+		char choices[64][64];
+		size_t n = tui_choices(&t->rep, t->prompt == TUI_PROMPT_GROUP, choices, 64);
+		if (n > 0) {
+			t->pick = (t->pick + 1) % (int)n;
+			snprintf(v->input, sizeof(v->input), "%s", choices[t->pick]);
+		}
+	} else if (!is_key && ch >= 0x20 && ch < 0x7f && len + 1 < sizeof(v->input)) {
+		v->input[len] = (char)ch;
+		v->input[len + 1] = '\0';
+	}
+}
+
+/* q, and the answer to its question. */
+static void
+tui_quit_key(struct tui *t)
+{
+	if (!t->o->owns_stack) {
+		t->quit = true;
+		return;
+	}
+	t->prompt = TUI_PROMPT_QUIT;
+	snprintf(t->view.prompt, sizeof(t->view.prompt), "Stop the stack? [y/N/d=detach]");
+}
+
+static void
+tui_answer(struct tui *t, wint_t ch)
+{
+	enum tui_prompt p = t->prompt;
+	tui_close_prompt(t);
+	if (p == TUI_PROMPT_QUIT) {
+		if (ch == 'd' || ch == 'D') {
+			t->exit_status = 0;
+			t->quit = true;
+		} else if (ch == 'y' || ch == 'Y') {
+			cJSON *req = cJSON_CreateObject();
+			cJSON_AddStringToObject(req, "cmd", "down");
+			if (tui_send(t, req, "down") > 0) {
+				t->stopping = true;
+				snprintf(t->view.status, sizeof(t->view.status), "stopping the stack …");
+			} else {
+				t->quit = true;
+			}
+		}
+		return;
+	}
+	if (p == TUI_PROMPT_CONFIRM && (ch == 'y' || ch == 'Y'))
+		tui_act(t, t->confirm_cmd, t->confirm_target);
+}
+
+static void
+tui_sort_step(struct view *v, int step)
+{
+	int s = (int)v->sort + step;
+	if (s < 0)
+		s = VIEW_SORT_COUNT - 1;
+	if (s >= VIEW_SORT_COUNT)
+		s = 0;
+	v->sort = (enum view_sort)s;
+	/* Numbers read best largest first. */
+	v->desc = v->sort == VIEW_SORT_CPU || v->sort == VIEW_SORT_MEM || v->sort == VIEW_SORT_RESTARTS ||
+	    v->sort == VIEW_SORT_UPTIME;
+}
+
+static void
+tui_scroll_logs(struct view *v, long delta)
+{
+	long back = v->follow ? 0 : (long)v->log_back;
+	back += delta;
+	if (back <= 0) {
+		v->follow = true;
+		v->log_back = 0;
+		return;
+	}
+	v->follow = false;
+	v->log_back = (size_t)back;
+}
+
+static void
+tui_mouse(struct tui *t)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return;
+	struct view *v = &t->view;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		if (v->focus_logs)
+			tui_scroll_logs(v, 3);
+		else
+			view_move(&t->rep, v, -3);
+	} else if (ev.bstate & BUTTON5_PRESSED) {
+		if (v->focus_logs)
+			tui_scroll_logs(v, -3);
+		else
+			view_move(&t->rep, v, 3);
+	} else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
+		/* Rows start under the column header, at line 4. */
+		int row = ev.y - 4;
+		size_t rows[1024];
+		size_t n = view_rows(&t->rep, v, rows, 1024);
+		if (row >= 0 && v->top + (size_t)row < n && !v->detail)
+			snprintf(v->selected, sizeof(v->selected), "%s", t->rep.procs[rows[v->top + (size_t)row]].name);
+	}
+}
+
+static void
+tui_key(struct tui *t, wint_t ch, bool is_key)
+{
+	struct view *v = &t->view;
+	int64_t now = tui_now_ms();
+	t->dirty = true;
+	if (v->input_mode) {
+		tui_input_key(t, ch, is_key);
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_QUIT || t->prompt == TUI_PROMPT_CONFIRM) {
+		tui_answer(t, is_key ? 0 : ch);
+		return;
+	}
+	if (v->help) {
+		v->help = false;
+		return;
+	}
+	int rows, cols;
+	getmaxyx(stdscr, rows, cols);
+	(void)cols;
+	int page = rows / 3 > 1 ? rows / 3 : 1;
+	if (is_key) {
+		switch (ch) {
+		case KEY_UP:
+			if (v->focus_logs)
+				tui_scroll_logs(v, 1);
+			else
+				view_move(&t->rep, v, -1);
+			break;
+		case KEY_DOWN:
+			if (v->focus_logs)
+				tui_scroll_logs(v, -1);
+			else
+				view_move(&t->rep, v, 1);
+			break;
+		case KEY_PPAGE:
+			if (v->focus_logs)
+				tui_scroll_logs(v, page);
+			else
+				view_move(&t->rep, v, -page);
+			break;
+		case KEY_NPAGE:
+			if (v->focus_logs)
+				tui_scroll_logs(v, -page);
+			else
+				view_move(&t->rep, v, page);
+			break;
+		case KEY_HOME:
+			if (v->focus_logs)
+				tui_scroll_logs(v, (long)t->rep.nlines);
+			else
+				view_move(&t->rep, v, INT_MIN);
+			break;
+		case KEY_END:
+			if (v->focus_logs)
+				tui_scroll_logs(v, -(long)t->rep.nlines);
+			else
+				view_move(&t->rep, v, INT_MAX);
+			break;
+		case KEY_ENTER:
+			v->detail = !v->detail;
+			break;
+		case KEY_MOUSE:
+			tui_mouse(t);
+			break;
+		case KEY_RESIZE:
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	switch (ch) {
+	case 'q':
+		tui_quit_key(t);
+		break;
+	case 'j':
+		if (v->focus_logs)
+			tui_scroll_logs(v, -1);
+		else
+			view_move(&t->rep, v, 1);
+		break;
+	case 'k':
+		if (v->focus_logs)
+			tui_scroll_logs(v, 1);
+		else
+			view_move(&t->rep, v, -1);
+		break;
+	case 'r':
+		tui_action_key(t, "restart");
+		break;
+	case 's':
+		tui_action_key(t, "stop");
+		break;
+	case 'S':
+		tui_action_key(t, "start");
+		break;
+	case 't':
+		tui_open_input(t, TUI_PROMPT_TAG, "tag (Tab cycles, Enter filters, empty = all):", v->tag);
+		break;
+	case 'g':
+		tui_open_input(t, TUI_PROMPT_GROUP, "group (Tab cycles, Enter filters, empty = all):", v->group);
+		break;
+	case '/':
+		if (v->focus_logs)
+			tui_open_input(t, TUI_PROMPT_SEARCH, "search logs /", v->search_src);
+		else
+			tui_open_input(t, TUI_PROMPT_NAME, "filter names /", v->name_src);
+		break;
+	case 'n':
+	case 'N':
+		if (!v->has_search)
+			view_say(v, now, true, "no search (Tab to the logs, then /)");
+		else if (!view_search_next(&t->rep, v, ch == 'n' ? 1 : -1))
+			view_say(v, now, true, "no %s match for /%s", ch == 'n' ? "older" : "newer", v->search_src);
+		break;
+	case 27: /* Esc */
+		if (v->detail) {
+			v->detail = false;
+			break;
+		}
+		v->tag[0] = v->group[0] = '\0';
+		view_set_name_filter(v, "");
+		view_set_search(v, "");
+		v->follow = true;
+		v->log_back = 0;
+		break;
+	case 'l':
+		v->logmode = (enum view_logmode)((v->logmode + 1) % 3);
+		if (v->logmode == VIEW_LOG_HIDDEN)
+			v->focus_logs = false;
+		break;
+	case 'f':
+		v->follow = !v->follow;
+		if (v->follow)
+			v->log_back = 0;
+		break;
+	case '\t':
+		v->focus_logs = v->logmode != VIEW_LOG_HIDDEN && !v->focus_logs;
+		break;
+	case '\n':
+	case '\r':
+		v->detail = !v->detail;
+		break;
+	case '>':
+		tui_sort_step(v, 1);
+		break;
+	case '<':
+		tui_sort_step(v, -1);
+		break;
+	case 'F':
+		v->desc = !v->desc;
+		if (v->sort == VIEW_SORT_NONE)
+			tui_sort_step(v, 1);
+		break;
+	case 'o':
+		v->own = !v->own;
+		view_say(v, now, false, "CPU and MEM: %s", v->own ? "the process alone" : "the process and its descendants");
+		break;
+	case 'a':
+		view_say(v, now, false, "no alert to acknowledge");
+		break;
+	case '?':
+	case 'h':
+		v->help = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+tui_on_stdin(struct loop *l, int fd, unsigned events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct tui *t = arg;
+	wint_t ch;
+	int rc;
+	while ((rc = get_wch(&ch)) != ERR)
+		tui_key(t, ch, rc == KEY_CODE_YES);
+}
+
+/* ---- signals, timer, drawing --------------------------------------------- */
+
+static void
+tui_on_signal(struct loop *l, const struct signalfd_siginfo *si, void *arg)
+{
+	(void)l;
+	struct tui *t = arg;
+	if (si->ssi_signo == SIGWINCH) {
+		/* With SIGWINCH blocked, the new size is ours to read. */
+		struct winsize ws;
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+			resizeterm(ws.ws_row, ws.ws_col);
+		t->dirty = true;
+		return;
+	}
+	t->quit = true;
+	t->exit_status = si->ssi_signo == SIGINT ? 130 : 0;
+}
+
+static void
+tui_on_tick(struct loop *l, void *arg)
+{
+	struct tui *t = arg;
+	t->dirty = true; /* clocks and uptimes move */
+	loop_timer_after(l, t->o->refresh_ms, tui_on_tick, t);
+}
+
+static void
+tui_before_sleep(struct loop *l, void *arg)
+{
+	struct tui *t = arg;
+	if (t->dead != NULL) {
+		stream_free(t->dead);
+		t->dead = NULL;
+	}
+	if (t->quit) {
+		loop_stop(l);
+		return;
+	}
+	if (!t->dirty)
+		return;
+	t->dirty = false;
+	view_draw(stdscr, &t->rep, &t->view, tui_now_ms());
+	wnoutrefresh(stdscr);
+	doupdate();
+	t->last_draw_ms = tui_now_ms();
+}
+
+/* Restores the terminal however the program ends. */
+static void
+tui_restore(void)
+{
+	if (!isendwin())
+		endwin();
+}
+
+int
+tui_run(const struct tui_opts *o)
+{
+	setlocale(LC_ALL, "");
+	struct tui t;
+	memset(&t, 0, sizeof(t));
+	t.o = o;
+	t.loop = loop_new();
+	if (t.loop == NULL) {
+		fprintf(stderr, "vigil: event loop: %s\n", strerror(errno));
+		return 1;
+	}
+	replica_init(&t.rep);
+	view_init(&t.view);
+	t.view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	const int sigs[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
+	loop_signals(t.loop, sigs, 4, tui_on_signal, &t);
+	signal(SIGPIPE, SIG_IGN);
+	if (newterm(NULL, stdout, stdin) == NULL) {
+		fprintf(stderr, "vigil: this terminal (TERM=%s) cannot run the dashboard; try vigil status\n",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
+		loop_free(t.loop);
+		replica_fini(&t.rep);
+		return 1;
+	}
+	atexit(tui_restore);
+	const char *nc = getenv("NO_COLOR");
+	theme_init(nc == NULL || nc[0] == '\0');
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	loop_watch(t.loop, STDIN_FILENO, LOOP_READ, tui_on_stdin, &t);
+	loop_before_sleep(t.loop, tui_before_sleep, &t);
+	loop_timer_after(t.loop, o->refresh_ms, tui_on_tick, &t);
+	tui_connect(&t);
+	t.dirty = true;
+	while (!t.quit && loop_run(t.loop) < 0 && errno == EINTR)
+		;
+	endwin();
+	stream_free(t.stream);
+	stream_free(t.dead);
+	loop_free(t.loop);
+	view_fini(&t.view);
+	replica_fini(&t.rep);
+	if (o->owns_stack && !t.stopping && t.exit_status == 0)
+		printf("vigil: detached; the stack runs on (vigil monit attaches again, vigil down stops it)\n");
+	return t.exit_status;
+}

@@ -1,0 +1,1149 @@
+/*
+ * view — draws; owns only the compiled regexes in struct view. Every
+ * region is laid out from the window's size at each draw, so a resize
+ * reflows everything at once. Text from processes goes through view_clean
+ * before it reaches curses: no escape sequence of a process ever reaches
+ * the terminal.
+ */
+#include "ui/view.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "core/units.h"
+#include "ui/theme.h"
+
+#define VIEW_ROWS_MAX 4096 /* rows the table considers (a stack has far fewer) */
+
+void
+view_init(struct view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->follow = true;
+	v->logmode = VIEW_LOG_SELECTED;
+	v->title = "vigil";
+}
+
+void
+view_fini(struct view *v)
+{
+	if (v->has_name_re)
+		regfree(&v->name_re);
+	if (v->has_search)
+		regfree(&v->search_re);
+	v->has_name_re = v->has_search = false;
+}
+
+void
+view_say(struct view *v, int64_t now_ms, bool bad, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+	v->message_until = now_ms + 4000;
+	v->message_bad = bad;
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+size_t
+view_clean(const char *in, char *out, size_t size)
+{
+	if (size == 0)
+		return 0;
+	/* A progress line: what follows the last \r that is not the line's end. */
+	const char *start = in;
+	for (const char *p = in; *p != '\0'; p++)
+		if (*p == '\r' && p[1] != '\0')
+			start = p + 1;
+	size_t n = 0;
+	mbstate_t ps;
+	memset(&ps, 0, sizeof(ps));
+	for (const unsigned char *p = (const unsigned char *)start; *p != '\0' && n + 1 < size;) {
+		if (*p == 0x1b) {
+			/* ESC [ … final byte (CSI), ESC ] … BEL or ESC \ (OSC), or ESC and one byte. */
+			p++;
+			if (*p == '[') {
+				p++;
+				while (*p != '\0' && !(*p >= 0x40 && *p <= 0x7e))
+					p++;
+				if (*p != '\0')
+					p++;
+			} else if (*p == ']') {
+				while (*p != '\0' && *p != 0x07 && !(p[0] == 0x1b && p[1] == '\\'))
+					p++;
+				if (*p == 0x07)
+					p++;
+				else if (*p == 0x1b)
+					p += 2;
+			} else if (*p != '\0') {
+				p++;
+			}
+			continue;
+		}
+		if (*p == '\t') {
+			out[n++] = ' ';
+			p++;
+			continue;
+		}
+		if (*p == '\r') {
+			p++;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			out[n++] = '?';
+			p++;
+			continue;
+		}
+		if (*p < 0x80) {
+			out[n++] = (char)*p++;
+			continue;
+		}
+		/* A multibyte character: kept whole when valid and printable, else '?'. */
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, (const char *)p, MB_CUR_MAX, &ps);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0 || wcwidth(wc) < 0) {
+			memset(&ps, 0, sizeof(ps));
+			out[n++] = '?';
+			p++;
+			continue;
+		}
+		if (n + k >= size)
+			break;
+		memcpy(out + n, p, k);
+		n += k;
+		p += k;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Columns text takes on screen. */
+static int
+view_width(const char *s)
+{
+	int w = 0;
+	mbstate_t ps;
+	memset(&ps, 0, sizeof(ps));
+	for (const char *p = s; *p != '\0';) {
+		if ((unsigned char)*p < 0x80) {
+			w++;
+			p++;
+			continue;
+		}
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, p, MB_CUR_MAX, &ps);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&ps, 0, sizeof(ps));
+			w++;
+			p++;
+			continue;
+		}
+		int cw = wcwidth(wc);
+		w += cw > 0 ? cw : 0;
+		p += k;
+	}
+	return w;
+}
+
+/* Puts s at (y, x), cut to at most max columns; returns the columns used. */
+static int
+view_put(WINDOW *w, int y, int x, int max, int attr, const char *s)
+{
+	if (max <= 0)
+		return 0;
+	wattr_on(w, (attr_t)attr, NULL);
+	int used = 0;
+	mbstate_t ps;
+	memset(&ps, 0, sizeof(ps));
+	wmove(w, y, x);
+	for (const char *p = s; *p != '\0';) {
+		size_t k = 1;
+		int cw = 1;
+		if ((unsigned char)*p >= 0x80) {
+			wchar_t wc;
+			k = mbrtowc(&wc, p, MB_CUR_MAX, &ps);
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+				memset(&ps, 0, sizeof(ps));
+				k = 1;
+			} else {
+				cw = wcwidth(wc);
+				if (cw < 0)
+					cw = 1;
+			}
+		}
+		if (used + cw > max)
+			break;
+		waddnstr(w, p, (int)k);
+		used += cw;
+		p += k;
+	}
+	wattr_off(w, (attr_t)attr, NULL);
+	return used;
+}
+
+/* Puts a formatted string. */
+static int __attribute__((format(printf, 6, 7)))
+view_putf(WINDOW *w, int y, int x, int max, int attr, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return view_put(w, y, x, max, attr, buf);
+}
+
+/* Pads s on the left to width (right-aligned numbers). */
+static void
+view_rpad(char *out, size_t size, const char *s, int width)
+{
+	int w = view_width(s);
+	int pad = width > w ? width - w : 0;
+	snprintf(out, size, "%*s%s", pad, "", s);
+}
+
+/* ---- pieces ------------------------------------------------------------- */
+
+/* A horizontal rule of n columns: box drawing in UTF-8, '-' otherwise (never the terminal's ACS mode). */
+static void
+view_hline(WINDOW *w, int y, int x, int n, const struct view *v, int attr)
+{
+	for (int i = 0; i < n; i++)
+		view_put(w, y, x + i, 1, attr, v->utf8 ? "─" : "-");
+}
+
+static const char *const view_spark_utf8[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+static const char view_spark_ascii[] = " .:-=+*#%";
+
+/* One sparkline cell for v of max. */
+static const char *
+view_spark_cell(const struct view *v, double val, double max, char *buf)
+{
+	int lvl = max > 0 ? (int)(val / max * 8 + 0.5) : 0;
+	if (lvl < 0)
+		lvl = 0;
+	if (lvl > 8)
+		lvl = 8;
+	if (val > 0 && lvl == 0)
+		lvl = 1; /* something, however little, shows */
+	if (v->utf8)
+		return view_spark_utf8[lvl];
+	buf[0] = view_spark_ascii[lvl];
+	buf[1] = '\0';
+	return buf;
+}
+
+/* A meter: "[|||||     ]" of width cols filled to frac. */
+static void
+view_meter(WINDOW *w, int y, int x, int cols, double frac)
+{
+	if (cols < 3)
+		return;
+	if (frac < 0)
+		frac = 0;
+	if (frac > 1)
+		frac = 1;
+	int inner = cols - 2;
+	int fill = (int)(frac * inner + 0.5);
+	mvwaddch(w, y, x, '[');
+	wattr_on(w, (attr_t)theme_attr(THEME_BAR), NULL);
+	for (int i = 0; i < fill; i++)
+		mvwaddch(w, y, x + 1 + i, '|');
+	wattr_off(w, (attr_t)theme_attr(THEME_BAR), NULL);
+	for (int i = fill; i < inner; i++)
+		mvwaddch(w, y, x + 1 + i, ' ');
+	mvwaddch(w, y, x + cols - 1, ']');
+}
+
+static void
+view_duration(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	int64_t s = ms / 1000;
+	if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
+}
+
+/* ---- rows: filter and sort ---------------------------------------------- */
+
+static bool
+view_has_tag(const char *tags, const char *tag)
+{
+	size_t n = strlen(tag);
+	for (const char *p = tags; *p != '\0';) {
+		const char *c = strchr(p, ',');
+		size_t len = c != NULL ? (size_t)(c - p) : strlen(p);
+		if (len == n && strncmp(p, tag, n) == 0)
+			return true;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return false;
+}
+
+static bool
+view_shown(const struct view *v, const struct replica_proc *p)
+{
+	if (v->tag[0] != '\0' && !view_has_tag(p->tags, v->tag))
+		return false;
+	if (v->group[0] != '\0' && strcmp(p->group, v->group) != 0)
+		return false;
+	if (v->has_name_re && regexec(&v->name_re, p->name, 0, NULL, 0) != 0)
+		return false;
+	return true;
+}
+
+/* For qsort_r-less sorting: the replica and view in statics for the comparison. */
+static const struct replica *view_cmp_r;
+static const struct view *view_cmp_v;
+
+static int
+view_state_rank(const char *s)
+{
+	static const char *const order[] = {"fatal", "failed", "backoff", "exited", "starting",
+		"stopping", "running", "pending", "completed", "stopped", "disabled"};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (strcmp(order[i], s) == 0)
+			return (int)i;
+	return 99;
+}
+
+static int
+view_cmp(const void *pa, const void *pb)
+{
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct replica_proc *a = &view_cmp_r->procs[ia], *b = &view_cmp_r->procs[ib];
+	const struct view *v = view_cmp_v;
+	double x = 0, y = 0;
+	int c = 0;
+	switch (v->sort) {
+	case VIEW_SORT_NAME:
+		c = strcmp(a->name, b->name);
+		break;
+	case VIEW_SORT_STATE:
+		c = view_state_rank(a->state) - view_state_rank(b->state);
+		break;
+	case VIEW_SORT_PID:
+		x = a->pid, y = b->pid;
+		break;
+	case VIEW_SORT_CPU:
+		x = a->has_metrics ? (v->own ? a->m.cpu : a->m.tree_cpu) : -1;
+		y = b->has_metrics ? (v->own ? b->m.cpu : b->m.tree_cpu) : -1;
+		break;
+	case VIEW_SORT_MEM:
+		x = a->has_metrics ? (double)(v->own ? a->m.rss : a->m.tree_rss) : -1;
+		y = b->has_metrics ? (double)(v->own ? b->m.rss : b->m.tree_rss) : -1;
+		break;
+	case VIEW_SORT_RESTARTS:
+		x = a->restarts, y = b->restarts;
+		break;
+	case VIEW_SORT_UPTIME:
+		x = (double)a->uptime_ms, y = (double)b->uptime_ms;
+		break;
+	default:
+		break;
+	}
+	if (c == 0)
+		c = (x > y) - (x < y);
+	if (v->desc)
+		c = -c;
+	/* Ties keep the engine's order (dependency order, replicas together). */
+	return c != 0 ? c : (ia > ib) - (ia < ib);
+}
+
+size_t
+view_rows(const struct replica *r, const struct view *v, size_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nprocs && n < cap; i++)
+		if (view_shown(v, &r->procs[i]))
+			out[n++] = i;
+	if (v->sort != VIEW_SORT_NONE && n > 1) {
+		view_cmp_r = r;
+		view_cmp_v = v;
+		qsort(out, n, sizeof(*out), view_cmp);
+	}
+	return n;
+}
+
+/* Index (in rows) of the selected name; the first row when it is not shown. */
+static size_t
+view_sel_index(const struct replica *r, struct view *v, const size_t *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r->procs[rows[i]].name, v->selected) == 0)
+			return i;
+	if (n > 0)
+		snprintf(v->selected, sizeof(v->selected), "%s", r->procs[rows[0]].name);
+	return 0;
+}
+
+void
+view_move(const struct replica *r, struct view *v, int delta)
+{
+	static size_t rows[VIEW_ROWS_MAX];
+	size_t n = view_rows(r, v, rows, VIEW_ROWS_MAX);
+	if (n == 0)
+		return;
+	long i = (long)view_sel_index(r, v, rows, n);
+	if (delta == INT_MIN)
+		i = 0;
+	else if (delta == INT_MAX)
+		i = (long)n - 1;
+	else
+		i += delta;
+	if (i < 0)
+		i = 0;
+	if (i >= (long)n)
+		i = (long)n - 1;
+	snprintf(v->selected, sizeof(v->selected), "%s", r->procs[rows[i]].name);
+}
+
+const struct replica_proc *
+view_selected(const struct replica *r, struct view *v)
+{
+	static size_t rows[VIEW_ROWS_MAX];
+	size_t n = view_rows(r, v, rows, VIEW_ROWS_MAX);
+	if (n == 0)
+		return NULL;
+	return &r->procs[rows[view_sel_index(r, v, rows, n)]];
+}
+
+static bool
+view_compile(regex_t *re, bool *has, const char *src, char *store, size_t store_size)
+{
+	if (src[0] == '\0') {
+		if (*has)
+			regfree(re);
+		*has = false;
+		store[0] = '\0';
+		return true;
+	}
+	regex_t n;
+	if (regcomp(&n, src, REG_EXTENDED | REG_ICASE) != 0)
+		return false;
+	if (*has)
+		regfree(re);
+	*re = n;
+	*has = true;
+	snprintf(store, store_size, "%s", src);
+	return true;
+}
+
+bool
+view_set_name_filter(struct view *v, const char *src)
+{
+	return view_compile(&v->name_re, &v->has_name_re, src, v->name_src, sizeof(v->name_src));
+}
+
+bool
+view_set_search(struct view *v, const char *src)
+{
+	return view_compile(&v->search_re, &v->has_search, src, v->search_src, sizeof(v->search_src));
+}
+
+/* ---- the log pane's lines ------------------------------------------------ */
+
+/* True when line l belongs in the pane. */
+static bool
+view_line_shown(const struct replica *r, const struct view *v, const struct replica_line *l,
+    const char *sel)
+{
+	if (v->logmode == VIEW_LOG_SELECTED)
+		return sel != NULL && strcmp(replica_line_name(r, l), sel) == 0;
+	/* All: the filters of the table apply to the merged log too. */
+	const struct replica_proc *p = replica_find(r, replica_line_name(r, l));
+	return p == NULL || view_shown(v, p);
+}
+
+bool
+view_search_next(const struct replica *r, struct view *v, int dir)
+{
+	if (!v->has_search)
+		return false;
+	const struct replica_proc *sp = view_selected(r, v);
+	const char *sel = sp != NULL ? sp->name : NULL;
+	/* Shown lines, newest first: index k = v->log_back is the bottom line now. */
+	size_t k = 0;
+	size_t want_from = v->follow ? 0 : v->log_back;
+	char clean[4096];
+	if (dir > 0) {
+		/* Older: further up from the current bottom. */
+		for (size_t i = r->nlines; i-- > 0;) {
+			const struct replica_line *l = replica_line(r, i);
+			if (!view_line_shown(r, v, l, sel))
+				continue;
+			if (k > want_from) {
+				view_clean(l->text, clean, sizeof(clean));
+				if (regexec(&v->search_re, clean, 0, NULL, 0) == 0) {
+					v->log_back = k;
+					v->follow = false;
+					return true;
+				}
+			}
+			k++;
+		}
+		return false;
+	}
+	/* Newer: down towards the newest line. */
+	size_t best = SIZE_MAX;
+	for (size_t i = r->nlines; i-- > 0;) {
+		const struct replica_line *l = replica_line(r, i);
+		if (!view_line_shown(r, v, l, sel))
+			continue;
+		if (k >= want_from)
+			break;
+		view_clean(l->text, clean, sizeof(clean));
+		if (regexec(&v->search_re, clean, 0, NULL, 0) == 0)
+			best = k;
+		k++;
+	}
+	if (best == SIZE_MAX)
+		return false;
+	v->log_back = best;
+	v->follow = best == 0;
+	return true;
+}
+
+/* Draws one log line at row y; with the search's matches highlighted. */
+static void
+view_log_line(WINDOW *w, int y, int cols, const struct replica *r, const struct view *v,
+    const struct replica_line *l, bool with_name, int name_w)
+{
+	char ts[16];
+	time_t t = (time_t)(l->ts_ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	int x = view_put(w, y, 0, cols, theme_attr(THEME_DIM), ts);
+	x++;
+	if (with_name) {
+		const char *name = replica_line_name(r, l);
+		char pad[128];
+		snprintf(pad, sizeof(pad), "%-*.*s", name_w, name_w, name);
+		x += view_put(w, y, x, cols - x, theme_name_attr(name), pad);
+		x++;
+	}
+	x += view_put(w, y, x, cols - x, l->err ? theme_attr(THEME_BAD) : theme_attr(THEME_DIM),
+	    l->err ? "!" : "|");
+	x++;
+	char clean[4096];
+	view_clean(l->text, clean, sizeof(clean));
+	if (!v->has_search) {
+		view_put(w, y, x, cols - x, 0, clean);
+		return;
+	}
+	/* Text and matches in turn. */
+	const char *p = clean;
+	regmatch_t m;
+	int eflags = 0;
+	while (x < cols && *p != '\0' && regexec(&v->search_re, p, 1, &m, eflags) == 0 && m.rm_eo > 0) {
+		char part[4096];
+		snprintf(part, sizeof(part), "%.*s", (int)m.rm_so, p);
+		x += view_put(w, y, x, cols - x, 0, part);
+		snprintf(part, sizeof(part), "%.*s", (int)(m.rm_eo - m.rm_so), p + m.rm_so);
+		x += view_put(w, y, x, cols - x, theme_attr(THEME_MATCH), part);
+		p += m.rm_eo;
+		eflags = REG_NOTBOL;
+	}
+	if (x < cols)
+		view_put(w, y, x, cols - x, 0, p);
+}
+
+static void
+view_logs(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
+    const struct replica_proc *sel)
+{
+	if (h <= 0)
+		return;
+	/* The title line. */
+	char title[256];
+	const char *what = v->logmode == VIEW_LOG_ALL ? "all processes" : sel != NULL ? sel->name : "-";
+	snprintf(title, sizeof(title), " logs: %s%s%s%s%s ", what, v->follow ? " · follow" : " · scrolled",
+	    v->has_search ? " · /" : "", v->has_search ? v->search_src : "",
+	    v->focus_logs ? " · focus" : "");
+	view_hline(w, y0, 0, cols, v, theme_attr(THEME_DIM));
+	view_put(w, y0, 2, cols - 4, v->focus_logs ? theme_attr(THEME_TITLE) : 0, title);
+	int lines_h = h - 1;
+	if (lines_h <= 0)
+		return;
+	const char *selname = sel != NULL ? sel->name : NULL;
+	int name_w = 4;
+	if (v->logmode == VIEW_LOG_ALL)
+		for (size_t i = 0; i < r->nprocs; i++)
+			if ((int)strlen(r->procs[i].name) > name_w)
+				name_w = (int)strlen(r->procs[i].name);
+	if (name_w > 24)
+		name_w = 24;
+	/* Collect the newest shown lines, skipping log_back of them. */
+	const struct replica_line *shown[512];
+	int n = 0;
+	size_t skip = v->follow ? 0 : v->log_back;
+	size_t total = 0;
+	for (size_t i = r->nlines; i-- > 0 && n < lines_h && n < 512;) {
+		const struct replica_line *l = replica_line(r, i);
+		if (!view_line_shown(r, v, l, selname))
+			continue;
+		if (total++ < skip)
+			continue;
+		shown[n++] = l;
+	}
+	if (n == 0 && total == 0) {
+		view_put(w, y0 + 1, 1, cols - 2, theme_attr(THEME_DIM),
+		    v->logmode == VIEW_LOG_SELECTED && sel == NULL ? "no process selected" : "no output yet");
+		return;
+	}
+	/* Oldest at the top; the newest on the last row once the pane is full. */
+	for (int i = 0; i < n; i++)
+		view_log_line(w, y0 + 1 + (n - 1 - i), cols, r, v, shown[i], v->logmode == VIEW_LOG_ALL,
+		    name_w);
+}
+
+/* ---- header, table, footer --------------------------------------------- */
+
+static void
+view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
+{
+	int x = view_put(w, 0, 0, cols, theme_attr(THEME_TITLE), v->title);
+	x += view_putf(w, 0, x, cols - x, theme_attr(THEME_TITLE), " %s", r->stack[0] ? r->stack : "-");
+	if (r->engine[0] != '\0')
+		x += view_putf(w, 0, x, cols - x, theme_attr(THEME_DIM), " (%s)", r->engine);
+	x += 2;
+	/* Counts by state, the troubled ones first. */
+	static const char *const order[] = {"fatal", "failed", "backoff", "exited", "starting",
+		"stopping", "running", "completed", "pending", "stopped", "disabled"};
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		int c = 0;
+		for (size_t i = 0; i < r->nprocs; i++)
+			c += strcmp(r->procs[i].state, order[k]) == 0;
+		if (c == 0)
+			continue;
+		x += view_putf(w, 0, x, cols - x - 10, theme_attr(theme_state_role(order[k])), "%d %s", c, order[k]);
+		x += 2;
+	}
+	/* The clock, right-aligned. */
+	char clock[16];
+	time_t now = v->clock_ms > 0 ? (time_t)(v->clock_ms / 1000) : time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	if (cols > 10)
+		view_put(w, 0, cols - 8, 8, theme_attr(THEME_DIM), clock);
+
+	/* Line 2: host meters. */
+	const struct model_host *h = &r->host;
+	x = view_put(w, 1, 0, cols, 0, "CPU ");
+	int mw = cols >= 120 ? 24 : 14;
+	view_meter(w, 1, x, mw, h->cpu / 100);
+	x += mw;
+	x += view_putf(w, 1, x, cols - x, 0, " %5.1f%%  MEM ", h->cpu);
+	double mf = h->mem_total > 0 ? (double)(h->mem_total - h->mem_available) / (double)h->mem_total : 0;
+	view_meter(w, 1, x, mw, mf);
+	x += mw;
+	char used[24], total[24];
+	units_fmt_mem(h->mem_total - h->mem_available, used, sizeof(used));
+	units_fmt_mem(h->mem_total, total, sizeof(total));
+	x += view_putf(w, 1, x, cols - x, 0, " %s/%s", used, total);
+	if (h->swap_total > 0) {
+		char sw[24];
+		units_fmt_mem(h->swap_total - h->swap_free, sw, sizeof(sw));
+		x += view_putf(w, 1, x, cols - x, theme_attr(THEME_DIM), " swap %s", sw);
+	}
+	x += view_putf(w, 1, x, cols - x, 0, "  load %.2f %.2f %.2f", h->load[0], h->load[1], h->load[2]);
+	/* Per-core usage, one cell each, when there is room. */
+	if (h->ncores > 0 && cols - x > h->ncores + 8) {
+		x += view_put(w, 1, x, cols - x, theme_attr(THEME_DIM), "  cores ");
+		char b[4];
+		for (int i = 0; i < h->ncores && x < cols; i++)
+			x += view_put(w, 1, x, 1, theme_attr(THEME_BAR), view_spark_cell(v, h->core_cpu[i], 100, b));
+	}
+}
+
+/* The banner line: the connection's state, else the filters in force. */
+static void
+view_banner(WINDOW *w, int y, int cols, const struct view *v)
+{
+	if (v->status[0] != '\0') {
+		wattr_on(w, (attr_t)theme_attr(THEME_ALERT_WARNING), NULL);
+		mvwhline(w, y, 0, ' ', cols);
+		wattr_off(w, (attr_t)theme_attr(THEME_ALERT_WARNING), NULL);
+		view_putf(w, y, 1, cols - 2, theme_attr(THEME_ALERT_WARNING), "%s", v->status);
+		return;
+	}
+	if (v->tag[0] == '\0' && v->group[0] == '\0' && !v->has_name_re)
+		return;
+	char f[512];
+	snprintf(f, sizeof(f), "filter:%s%s%s%s%s%s  (Esc clears)", v->tag[0] ? " #" : "", v->tag,
+	    v->group[0] ? " @" : "", v->group, v->has_name_re ? " /" : "", v->name_src);
+	view_put(w, y, 0, cols, theme_attr(THEME_WARN), f);
+}
+
+enum view_col { COL_NAME, COL_STATE, COL_PID, COL_CPU, COL_MEM, COL_RESTARTS, COL_UPTIME,
+	COL_HEALTH, COL_SPARK, COL_GROUP, COL_TAGS, COL_COUNT };
+
+struct view_colspec {
+	const char *head;
+	int width;       /* 0 = computed */
+	bool right;
+	int priority;    /* lower stays longer as the width shrinks */
+	enum view_sort sort;
+};
+
+static const struct view_colspec view_cols[COL_COUNT] = {
+	[COL_NAME] = {"NAME", 0, false, 0, VIEW_SORT_NAME},
+	[COL_STATE] = {"STATE", 9, false, 0, VIEW_SORT_STATE},
+	[COL_PID] = {"PID", 7, true, 0, VIEW_SORT_PID},
+	[COL_CPU] = {"CPU%", 6, true, 0, VIEW_SORT_CPU},
+	[COL_MEM] = {"MEM", 7, true, 0, VIEW_SORT_MEM},
+	[COL_RESTARTS] = {"RESTARTS", 8, true, 1, VIEW_SORT_RESTARTS},
+	[COL_UPTIME] = {"UPTIME", 8, true, 0, VIEW_SORT_UPTIME},
+	[COL_HEALTH] = {"HEALTH", 9, false, 2, VIEW_SORT_NONE},
+	[COL_SPARK] = {"CPU HISTORY", 0, false, 3, VIEW_SORT_NONE},
+	[COL_GROUP] = {"GROUP", 10, false, 4, VIEW_SORT_NONE},
+	[COL_TAGS] = {"TAGS", 0, false, 5, VIEW_SORT_NONE},
+};
+
+/* Decides which columns fit and their widths. */
+static void
+view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int width[COL_COUNT])
+{
+	int name_w = 4;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		int l = view_width(r->procs[i].name);
+		if (l > name_w)
+			name_w = l;
+	}
+	if (name_w > 24)
+		name_w = 24;
+	int used = 0;
+	for (int c = 0; c < COL_COUNT; c++) {
+		on[c] = false;
+		width[c] = view_cols[c].width;
+	}
+	width[COL_NAME] = name_w;
+	width[COL_SPARK] = 12;
+	width[COL_TAGS] = 8;
+	/* Add by priority while they fit (one space between columns). */
+	for (int prio = 0; prio <= 5; prio++) {
+		for (int c = 0; c < COL_COUNT; c++) {
+			if (view_cols[c].priority != prio)
+				continue;
+			if (used + width[c] + 1 <= cols) {
+				on[c] = true;
+				used += width[c] + 1;
+			}
+		}
+	}
+	/* What is left widens the sparkline, then the tags. */
+	int left = cols - used;
+	if (on[COL_SPARK] && left > 0) {
+		int add = left < 48 ? left : 48;
+		width[COL_SPARK] += add;
+		left -= add;
+	}
+	if (on[COL_TAGS] && left > 0)
+		width[COL_TAGS] += left;
+}
+
+static void
+view_cell(WINDOW *w, int y, int x, int width, bool right, int attr, const char *s)
+{
+	char buf[512];
+	if (right) {
+		view_rpad(buf, sizeof(buf), s, width);
+		view_put(w, y, x, width, attr, buf);
+	} else {
+		view_put(w, y, x, width, attr, s);
+	}
+}
+
+static void
+view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
+    int64_t now_ms)
+{
+	bool on[COL_COUNT];
+	int width[COL_COUNT];
+	view_layout_cols(r, cols, on, width);
+	/* Header line. */
+	wattr_on(w, (attr_t)theme_attr(THEME_COLUMNS), NULL);
+	mvwhline(w, y0, 0, ' ', cols);
+	wattr_off(w, (attr_t)theme_attr(THEME_COLUMNS), NULL);
+	int x = 0;
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (!on[c])
+			continue;
+		char head[64];
+		const char *mark = "";
+		if (v->sort != VIEW_SORT_NONE && view_cols[c].sort == v->sort)
+			mark = v->desc ? (v->utf8 ? "▼" : "v") : (v->utf8 ? "▲" : "^");
+		if (c == COL_CPU || c == COL_MEM)
+			snprintf(head, sizeof(head), "%s%s%s", v->own ? "" : "", view_cols[c].head, mark);
+		else
+			snprintf(head, sizeof(head), "%s%s", view_cols[c].head, mark);
+		view_cell(w, y0, x, width[c], view_cols[c].right, theme_attr(THEME_COLUMNS), head);
+		x += width[c] + 1;
+	}
+	static size_t rows[VIEW_ROWS_MAX];
+	size_t n = view_rows(r, v, rows, VIEW_ROWS_MAX);
+	int body = h - 1;
+	if (n == 0) {
+		view_put(w, y0 + 1, 1, cols - 2, theme_attr(THEME_DIM),
+		    r->nprocs == 0 ? "no processes" : "no process matches the filter (Esc clears it)");
+		return;
+	}
+	size_t sel = view_sel_index(r, v, rows, n);
+	/* Keep the selection in view. */
+	if (sel < v->top)
+		v->top = sel;
+	if (body > 0 && sel >= v->top + (size_t)body)
+		v->top = sel - (size_t)body + 1;
+	if (v->top + (size_t)body > n)
+		v->top = n > (size_t)body ? n - (size_t)body : 0;
+	for (int row = 0; row < body && v->top + (size_t)row < n; row++) {
+		size_t idx = v->top + (size_t)row;
+		const struct replica_proc *p = &r->procs[rows[idx]];
+		int y = y0 + 1 + row;
+		bool selected = idx == sel;
+		int base = selected ? theme_attr(THEME_SELECTED) : 0;
+		if (selected) {
+			wattr_on(w, (attr_t)base, NULL);
+			mvwhline(w, y, 0, ' ', cols);
+			wattr_off(w, (attr_t)base, NULL);
+		}
+		x = 0;
+		char buf[320];
+		for (int c = 0; c < COL_COUNT; c++) {
+			if (!on[c])
+				continue;
+			int attr = base;
+			buf[0] = '\0';
+			switch (c) {
+			case COL_NAME:
+				snprintf(buf, sizeof(buf), "%s", p->name);
+				if (!selected)
+					attr = theme_name_attr(p->name);
+				break;
+			case COL_STATE:
+				snprintf(buf, sizeof(buf), "%s", p->state);
+				if (!selected)
+					attr = theme_attr(theme_state_role(p->state));
+				break;
+			case COL_PID:
+				snprintf(buf, sizeof(buf), p->pid > 0 ? "%d" : "-", (int)p->pid);
+				break;
+			case COL_CPU:
+				if (p->has_metrics && p->pid > 0)
+					snprintf(buf, sizeof(buf), "%.1f", v->own ? p->m.cpu : p->m.tree_cpu);
+				else
+					snprintf(buf, sizeof(buf), "-");
+				break;
+			case COL_MEM:
+				if (p->has_metrics && p->pid > 0)
+					units_fmt_mem(v->own ? p->m.rss : p->m.tree_rss, buf, sizeof(buf));
+				else
+					snprintf(buf, sizeof(buf), "-");
+				break;
+			case COL_RESTARTS:
+				snprintf(buf, sizeof(buf), "%d", p->restarts);
+				if (!selected && p->restarts > 0)
+					attr = theme_attr(THEME_WARN);
+				break;
+			case COL_UPTIME:
+				view_duration(replica_uptime(p, now_ms), buf, sizeof(buf));
+				break;
+			case COL_HEALTH:
+				snprintf(buf, sizeof(buf), "%s", strcmp(p->health, "unknown") == 0 ? "-" : p->health);
+				if (!selected)
+					attr = theme_attr(theme_state_role(p->health));
+				break;
+			case COL_SPARK: {
+				/* The newest samples that fit, scaled to 100 % or the highest seen. */
+				int cells = width[c];
+				size_t first = p->nhist > (size_t)cells ? p->nhist - (size_t)cells : 0;
+				double max = 100;
+				for (size_t k = first; k < p->nhist; k++)
+					if (replica_hist(p, k) > max)
+						max = replica_hist(p, k);
+				int sx = x + cells - (int)(p->nhist - first);
+				char b[4];
+				for (size_t k = first; k < p->nhist; k++, sx++)
+					view_put(w, y, sx, 1, selected ? base : theme_attr(THEME_BAR),
+					    view_spark_cell(v, replica_hist(p, k), max, b));
+				x += width[c] + 1;
+				continue;
+			}
+			case COL_GROUP:
+				snprintf(buf, sizeof(buf), "%s", p->group[0] ? p->group : "-");
+				break;
+			case COL_TAGS:
+				snprintf(buf, sizeof(buf), "%s", p->tags[0] ? p->tags : "-");
+				break;
+			default:
+				break;
+			}
+			view_cell(w, y, x, width[c], view_cols[c].right, attr, buf);
+			x += width[c] + 1;
+		}
+	}
+}
+
+/* The footer: the prompt, else a recent message, else the keys that apply. */
+static void
+view_footer(WINDOW *w, int y, int cols, const struct view *v, int64_t now_ms)
+{
+	if (v->prompt[0] != '\0') {
+		int x = view_put(w, y, 0, cols, theme_attr(THEME_TITLE), v->prompt);
+		x += view_put(w, y, x + 1, cols - x - 1, 0, v->input);
+		if (v->input_mode)
+			wmove(w, y, x + 1 < cols ? x + 1 : cols - 1);
+		return;
+	}
+	if (v->message[0] != '\0' && now_ms < v->message_until) {
+		view_put(w, y, 0, cols, v->message_bad ? theme_attr(THEME_BAD) : theme_attr(THEME_GOOD),
+		    v->message);
+		return;
+	}
+	static const char *const keys[][2] = {
+		{"q", "quit"}, {"r", "restart"}, {"s", "stop"}, {"S", "start"}, {"/", "filter"},
+		{"t", "tag"}, {"g", "group"}, {"l", "logs"}, {"f", "follow"}, {"Tab", "focus"},
+		{"Enter", "details"}, {"F", "sort"}, {"?", "help"},
+	};
+	static const char *const log_keys[][2] = {
+		{"q", "quit"}, {"↑↓", "scroll"}, {"/", "search"}, {"n/N", "next/prev"}, {"f", "follow"},
+		{"l", "logs"}, {"Tab", "table"}, {"?", "help"},
+	};
+	int x = 0;
+	size_t nk = v->focus_logs ? sizeof(log_keys) / sizeof(log_keys[0]) : sizeof(keys) / sizeof(keys[0]);
+	for (size_t i = 0; i < nk && x < cols; i++) {
+		const char *k = v->focus_logs ? log_keys[i][0] : keys[i][0];
+		const char *d = v->focus_logs ? log_keys[i][1] : keys[i][1];
+		if (!v->utf8 && strcmp(k, "↑↓") == 0)
+			k = "j/k";
+		if (x + view_width(k) + view_width(d) + 2 > cols)
+			break;
+		x += view_put(w, y, x, cols - x, theme_attr(THEME_KEY), k);
+		x += view_putf(w, y, x, cols - x, 0, " %s ", d);
+	}
+}
+
+/* ---- overlays ----------------------------------------------------------- */
+
+static void
+view_box(WINDOW *w, int y, int x, int h, int wd, const struct view *v)
+{
+	for (int i = 0; i < h; i++)
+		mvwhline(w, y + i, x, ' ', wd);
+	const char *tl = v->utf8 ? "┌" : "+", *tr = v->utf8 ? "┐" : "+";
+	const char *bl = v->utf8 ? "└" : "+", *br = v->utf8 ? "┘" : "+";
+	const char *vl = v->utf8 ? "│" : "|";
+	view_put(w, y, x, 1, 0, tl);
+	view_hline(w, y, x + 1, wd - 2, v, 0);
+	view_put(w, y, x + wd - 1, 1, 0, tr);
+	view_put(w, y + h - 1, x, 1, 0, bl);
+	view_hline(w, y + h - 1, x + 1, wd - 2, v, 0);
+	view_put(w, y + h - 1, x + wd - 1, 1, 0, br);
+	for (int i = 1; i < h - 1; i++) {
+		view_put(w, y + i, x, 1, 0, vl);
+		view_put(w, y + i, x + wd - 1, 1, 0, vl);
+	}
+}
+
+static void
+view_help(WINDOW *w, int rows, int cols, const struct view *v)
+{
+	static const char *const lines[] = {
+		"Keys",
+		"",
+		"  Up/Down, j/k    move the selection (or scroll the logs with Tab)",
+		"  PgUp/PgDn       a page; Home/End the first and last",
+		"  r  s  S         restart, stop, start the selected process",
+		"  R               restart everything the filter shows (asks first)",
+		"  t / g           filter by a tag / a group (asks which)",
+		"  /               filter by name (a regex); in the logs: search",
+		"  n / N           next / previous search match",
+		"  Esc             clear filters and search",
+		"  l               log pane: selected process, all, hidden",
+		"  f               follow the newest log line",
+		"  Tab             switch focus between table and logs",
+		"  Enter           details of the selected process",
+		"  F / < / >       sort by the next column / previous / reverse",
+		"  o               CPU and memory of the process alone or its tree",
+		"  a               acknowledge the alert in the banner",
+		"  q               quit (asks: stop the stack, or detach)",
+		"  ?               this help (any key closes it)",
+	};
+	int n = (int)(sizeof(lines) / sizeof(lines[0]));
+	int wd = 72 < cols - 2 ? 72 : cols - 2;
+	int h = n + 2 < rows - 2 ? n + 2 : rows - 2;
+	int y = (rows - h) / 2, x = (cols - wd) / 2;
+	view_box(w, y, x, h, wd, v);
+	for (int i = 0; i < n && i < h - 2; i++)
+		view_put(w, y + 1 + i, x + 2, wd - 4, i == 0 ? theme_attr(THEME_TITLE) : 0, lines[i]);
+}
+
+/* A chart of the last samples in a box: columns of block characters, newest right. */
+static void
+view_chart(WINDOW *w, int y, int x, int h, int wd, const struct view *v, const char *title,
+    const float *vals, size_t n, double floor_max, const char *(*fmt)(double, char *, size_t))
+{
+	view_put(w, y, x, wd, theme_attr(THEME_TITLE), title);
+	if (h < 2 || wd < 4)
+		return;
+	double max = floor_max;
+	for (size_t i = 0; i < n; i++)
+		if (vals[i] > max)
+			max = vals[i];
+	char label[32];
+	view_put(w, y, x + wd - 10, 10, theme_attr(THEME_DIM), fmt(max, label, sizeof(label)));
+	int cells = wd;
+	size_t first = n > (size_t)cells ? n - (size_t)cells : 0;
+	int plot_h = h - 1;
+	for (size_t i = first; i < n; i++) {
+		int cx = x + cells - (int)(n - first) + (int)(i - first);
+		double frac = max > 0 ? vals[i] / max : 0;
+		int eighths = (int)(frac * plot_h * 8 + 0.5);
+		for (int row = 0; row < plot_h; row++) {
+			int level = eighths - row * 8;
+			if (level <= 0)
+				break;
+			if (level > 8)
+				level = 8;
+			char b[4];
+			view_put(w, y + plot_h - row, cx, 1, theme_attr(THEME_BAR),
+			    view_spark_cell(v, level, 8, b));
+		}
+	}
+}
+
+static const char *
+view_fmt_pct(double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.0f%%", v);
+	return buf;
+}
+
+static const char *
+view_fmt_mem(double v, char *buf, size_t size)
+{
+	units_fmt_mem((uint64_t)v, buf, size);
+	return buf;
+}
+
+static void
+view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
+    int64_t now_ms)
+{
+	const struct replica_proc *p = view_selected(r, v);
+	if (p == NULL) {
+		view_put(w, y0, 1, cols - 2, theme_attr(THEME_DIM), "no process selected");
+		return;
+	}
+	int y = y0;
+	int x = view_put(w, y, 0, cols, theme_name_attr(p->name) | A_BOLD, p->name);
+	x += view_putf(w, y, x + 1, cols - x - 1, theme_attr(theme_state_role(p->state)), " %s", p->state);
+	view_putf(w, y, x + 2, cols - x - 2, theme_attr(THEME_DIM), " %s  (Enter or Esc closes)", p->reason);
+	y++;
+	char up[32], a[24], b[24];
+	view_duration(replica_uptime(p, now_ms), up, sizeof(up));
+	view_putf(w, y++, 0, cols, 0, "kind %s · pid %s · restarts %d · up %s · health %s · group %s · tags %s",
+	    p->kind, p->pid > 0 ? (snprintf(a, sizeof(a), "%d", (int)p->pid), a) : "-", p->restarts, up,
+	    p->health, p->group[0] ? p->group : "-", p->tags[0] ? p->tags : "-");
+	if (p->has_metrics) {
+		const struct proc_metrics *m = &p->m;
+		units_fmt_mem(m->rss, a, sizeof(a));
+		units_fmt_mem(m->tree_rss, b, sizeof(b));
+		view_putf(w, y++, 0, cols, 0,
+		    "cpu %.1f%% (tree %.1f%%) · memory %s (tree %s) · threads %d (tree %d) · processes %d · state %c",
+		    m->cpu, m->tree_cpu, a, b, m->threads, m->tree_threads, m->tree_procs,
+		    m->kstate ? m->kstate : '?');
+		char io[96] = "";
+		if (m->io_read >= 0) {
+			units_fmt_mem((uint64_t)m->io_read, a, sizeof(a));
+			units_fmt_mem((uint64_t)m->io_write, b, sizeof(b));
+			snprintf(io, sizeof(io), " · disk read %s/s write %s/s", a, b);
+		}
+		char cg[96] = "";
+		if (m->cgroup && m->cg_memory >= 0) {
+			units_fmt_mem((uint64_t)m->cg_memory, a, sizeof(a));
+			snprintf(cg, sizeof(cg), " · cgroup memory %s, OOM kills %lld", a, (long long)m->oom_kills);
+		}
+		char fds[32] = "-";
+		if (m->fds >= 0)
+			snprintf(fds, sizeof(fds), "%d (tree %d)", m->fds, m->tree_fds);
+		view_putf(w, y++, 0, cols, 0, "descriptors %s%s%s", fds, io, cg);
+	} else {
+		view_put(w, y++, 0, cols, theme_attr(THEME_DIM), "no figures while it does not run");
+	}
+	y++;
+	/* CPU history in this session (one sample per sweep). */
+	float vals[REPLICA_HIST];
+	for (size_t i = 0; i < p->nhist; i++)
+		vals[i] = replica_hist(p, i);
+	int ch = y0 + h - y;
+	if (ch > 12)
+		ch = 12;
+	if (ch >= 3)
+		view_chart(w, y, 0, ch, cols, v, "CPU % (tree), newest right", vals, p->nhist, 100, view_fmt_pct);
+	(void)view_fmt_mem;
+}
+
+/* ---- the whole screen ---------------------------------------------------- */
+
+void
+view_draw(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms)
+{
+	int rows, cols;
+	getmaxyx(w, rows, cols);
+	werase(w);
+	if (cols < VIEW_MIN_COLS || rows < VIEW_MIN_ROWS) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "vigil needs at least %dx%d; this terminal is %dx%d", VIEW_MIN_COLS,
+		    VIEW_MIN_ROWS, cols, rows);
+		int len = (int)strlen(msg);
+		int y = rows / 2, x = cols > len ? (cols - len) / 2 : 0;
+		view_put(w, y, x, cols - x, A_BOLD, msg);
+		if (rows > y + 1)
+			view_put(w, y + 1, cols > 14 ? (cols - 14) / 2 : 0, cols, 0, "(q quits)");
+		return;
+	}
+	view_header(w, cols, r, v);
+	view_banner(w, 2, cols, v);
+	int body_y = 3, body_h = rows - 4; /* header 2, banner 1, footer 1 */
+	if (v->detail) {
+		view_detail(w, body_y, body_h, cols, r, v, now_ms);
+	} else {
+		static size_t rowsv[VIEW_ROWS_MAX];
+		size_t n = view_rows(r, v, rowsv, VIEW_ROWS_MAX);
+		int table_h = body_h;
+		if (v->logmode != VIEW_LOG_HIDDEN) {
+			int want = (int)n + 1;
+			int cap = body_h / 2 > 6 ? body_h / 2 : 6;
+			table_h = want < cap ? want : cap;
+			if (table_h < 2)
+				table_h = 2;
+		}
+		view_table(w, body_y, table_h, cols, r, v, now_ms);
+		if (v->logmode != VIEW_LOG_HIDDEN)
+			view_logs(w, body_y + table_h, body_h - table_h, cols, r, v, view_selected(r, v));
+	}
+	if (v->help)
+		view_help(w, rows, cols, v);
+	view_footer(w, rows - 1, cols, v, now_ms);
+}

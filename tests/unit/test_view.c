@@ -1,0 +1,341 @@
+/*
+ * test_view — golden screens: the dashboard drawn from a fixture replica at
+ * fixed sizes, its text compared with tests/golden/NAME.txt
+ * (VIGIL_UPDATE_GOLDEN=1 rewrites them). Also the pieces with rules of
+ * their own: view_clean on hostile output, filters, sorting that keeps the
+ * selection, search.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curses.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "ui/replica.h"
+#include "ui/theme.h"
+#include "ui/view.h"
+
+#define GOLDEN VIGIL_FIXTURES "/../golden"
+#define T0 1795500000000LL /* realtime of the fixture, ms */
+
+static SCREEN *scr;
+static FILE *scr_out, *scr_in;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	setlocale(LC_ALL, "C.UTF-8");
+	scr_out = fopen("/dev/null", "w");
+	scr_in = fopen("/dev/null", "r");
+	scr = newterm("xterm-256color", scr_out, scr_in);
+	assert_non_null(scr);
+	theme_init(true);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	endwin();
+	delscreen(scr);
+	fclose(scr_out);
+	fclose(scr_in);
+	return 0;
+}
+
+static void
+proc(struct replica *r, const char *name, const char *state, int pid, int restarts,
+    const char *group, const char *tags, double cpu, uint64_t rss, const char *health)
+{
+	struct replica_proc *p = &r->procs[r->nprocs++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->process, sizeof(p->process), "%s", name);
+	snprintf(p->state, sizeof(p->state), "%s", state);
+	snprintf(p->kind, sizeof(p->kind), "service");
+	snprintf(p->health, sizeof(p->health), "%s", health);
+	snprintf(p->group, sizeof(p->group), "%s", group);
+	snprintf(p->tags, sizeof(p->tags), "%s", tags);
+	snprintf(p->reason, sizeof(p->reason), "pid %d", pid);
+	p->pid = pid;
+	p->restarts = restarts;
+	p->present = true;
+	p->uptime_ms = pid > 0 ? 3723000 : -1;
+	p->uptime_at = 0;
+	if (pid > 0) {
+		p->has_metrics = true;
+		p->m = (struct proc_metrics){.at_ms = T0, .cpu = cpu / 2, .tree_cpu = cpu, .rss = rss / 2,
+		    .tree_rss = rss, .threads = 2, .tree_threads = 4, .fds = 9, .tree_fds = 20,
+		    .io_read = 0, .io_write = 4096, .tree_procs = 2, .kstate = 'S', .cg_memory = -1,
+		    .oom_kills = -1};
+		for (int i = 0; i < 60; i++) {
+			p->hist[i] = (float)(cpu * (0.5 + 0.5 * ((i * 7) % 10) / 10.0));
+			p->nhist++;
+		}
+	}
+}
+
+/* The fixture: a small shop stack. */
+static void
+fixture(struct replica *r)
+{
+	replica_init(r);
+	r->procs = calloc(16, sizeof(*r->procs));
+	r->capprocs = 16;
+	snprintf(r->stack, sizeof(r->stack), "shop");
+	snprintf(r->engine, sizeof(r->engine), "engine pid 4242");
+	proc(r, "db", "running", 101, 0, "storage", "data,critical", 3.5, 52428800, "healthy");
+	proc(r, "migrate", "completed", 0, 0, "storage", "data", 0, 0, "unknown");
+	proc(r, "api", "running", 103, 2, "web", "http", 41.2, 104857600, "healthy");
+	proc(r, "worker:0", "running", 104, 0, "jobs", "", 97.0, 31457280, "unknown");
+	proc(r, "worker:1", "backoff", 0, 5, "jobs", "", 0, 0, "unknown");
+	proc(r, "flaky", "fatal", 0, 6, "", "demo", 0, 0, "unhealthy");
+	r->host = (struct model_host){.at_ms = T0, .cpu = 37.5, .ncores = 2, .core_cpu = {50, 25},
+	    .mem_total = 25276026880ULL, .mem_available = 20000000000ULL, .load = {0.61, 0.42, 0.30},
+	    .uptime_s = 16000, .procs = 180};
+	const char *texts[] = {
+		"Ready to accept connections tcp", "GET /health 200 4ms", "\033[31mERROR\033[0m timeout talking to db",
+		"progress 10%\rprogress 50%\rprogress 100%", "job 7 done\tin 3ms", "bell\007 and nul-ish \x01 bytes",
+	};
+	const char *names[] = {"db", "api", "api", "worker:0", "worker:0", "api"};
+	for (int i = 0; i < 30; i++)
+		replica_add_line(r, names[i % 6], T0 - 30000 + i * 1000, i % 6 == 2, texts[i % 6]);
+}
+
+/* The screen's text, one line per row, trailing spaces removed. */
+static char *
+dump(void)
+{
+	int rows, cols;
+	getmaxyx(stdscr, rows, cols);
+	size_t cap = (size_t)rows * ((size_t)cols * 4 + 2) + 1, n = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	for (int y = 0; y < rows; y++) {
+		wchar_t line[512];
+		int got = mvwinnwstr(stdscr, y, 0, line, cols < 511 ? cols : 511);
+		if (got == ERR)
+			got = 0;
+		line[got] = L'\0';
+		char mb[2048];
+		size_t len = wcstombs(mb, line, sizeof(mb));
+		if (len == (size_t)-1)
+			len = 0;
+		while (len > 0 && mb[len - 1] == ' ')
+			len--;
+		memcpy(out + n, mb, len);
+		n += len;
+		out[n++] = '\n';
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void
+golden(const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s.txt", GOLDEN, name);
+	if (getenv("VIGIL_UPDATE_GOLDEN") != NULL) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		return;
+	}
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("missing %s (VIGIL_UPDATE_GOLDEN=1 writes it)", path);
+	static char want[1 << 20];
+	size_t n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	if (strcmp(want, text) != 0) {
+		fprintf(stderr, "---- %s: got ----\n%s---- want ----\n%s", name, text, want);
+		fail_msg("%s differs from %s", name, path);
+	}
+}
+
+/* Draws the fixture at rows×cols with view settings applied by fn, and compares. */
+static void
+screen(const char *name, int rows, int cols, void (*fn)(struct replica *, struct view *))
+{
+	resize_term(rows, cols);
+	struct replica r;
+	fixture(&r);
+	struct view v;
+	view_init(&v);
+	v.utf8 = true;
+	v.clock_ms = T0;
+	snprintf(v.selected, sizeof(v.selected), "api");
+	if (fn != NULL)
+		fn(&r, &v);
+	view_draw(stdscr, &r, &v, 0);
+	char *text = dump();
+	golden(name, text);
+	free(text);
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
+static void
+all_logs(struct replica *r, struct view *v)
+{
+	(void)r;
+	v->logmode = VIEW_LOG_ALL;
+	view_set_search(v, "api|timeout");
+}
+
+static void
+by_cpu(struct replica *r, struct view *v)
+{
+	(void)r;
+	v->sort = VIEW_SORT_CPU;
+	v->desc = true;
+	v->tag[0] = '\0';
+	snprintf(v->group, sizeof(v->group), "jobs");
+}
+
+static void
+detail(struct replica *r, struct view *v)
+{
+	(void)r;
+	v->detail = true;
+}
+
+static void
+help(struct replica *r, struct view *v)
+{
+	(void)r;
+	v->help = true;
+	v->utf8 = false;
+}
+
+static void
+gone(struct replica *r, struct view *v)
+{
+	(void)r;
+	snprintf(v->status, sizeof(v->status), "engine gone — reconnecting (attempt 3)");
+	snprintf(v->prompt, sizeof(v->prompt), "Stop the stack? [y/N/d=detach]");
+}
+
+static void
+test_golden(void **state)
+{
+	(void)state;
+	screen("main-80x24", 24, 80, NULL);
+	screen("main-132x43", 43, 132, NULL);
+	screen("main-200x60", 60, 200, NULL);
+	screen("all-logs-search-132x43", 43, 132, all_logs);
+	screen("sorted-cpu-group-132x43", 43, 132, by_cpu);
+	screen("detail-132x43", 43, 132, detail);
+	screen("help-ascii-80x24", 24, 80, help);
+	screen("gone-prompt-80x24", 24, 80, gone);
+	screen("too-small-60x20", 20, 60, NULL);
+}
+
+static void
+test_clean(void **state)
+{
+	(void)state;
+	char out[256];
+	view_clean("\033[1;31mred\033[0m plain", out, sizeof(out));
+	assert_string_equal(out, "red plain");
+	view_clean("\033]0;title\007after", out, sizeof(out));
+	assert_string_equal(out, "after");
+	view_clean("\033]8;;http://x\033\\link\033]8;;\033\\", out, sizeof(out));
+	assert_string_equal(out, "link");
+	view_clean("a\rb\rc", out, sizeof(out));
+	assert_string_equal(out, "c");
+	view_clean("ends\r", out, sizeof(out));
+	assert_string_equal(out, "ends");
+	view_clean("tab\there\x01\x7f", out, sizeof(out));
+	assert_string_equal(out, "tab here??");
+	view_clean("caf\xc3\xa9 \xff\xfe ok", out, sizeof(out));
+	assert_string_equal(out, "caf\xc3\xa9 ?? ok");
+	view_clean("\033[", out, sizeof(out)); /* cut off mid-sequence */
+	assert_string_equal(out, "");
+	/* Bounded: a long line is cut, and the result is terminated. */
+	char big[1000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(view_clean(big, out, 10), 9);
+	assert_int_equal(strlen(out), 9);
+}
+
+static void
+test_rows_and_selection(void **state)
+{
+	(void)state;
+	struct replica r;
+	fixture(&r);
+	struct view v;
+	view_init(&v);
+	size_t rows[16];
+	assert_int_equal(view_rows(&r, &v, rows, 16), 6);
+	snprintf(v.selected, sizeof(v.selected), "api");
+	/* Sorting by CPU moves rows; the selection stays on api. */
+	v.sort = VIEW_SORT_CPU;
+	v.desc = true;
+	assert_int_equal(view_rows(&r, &v, rows, 16), 6);
+	assert_string_equal(r.procs[rows[0]].name, "worker:0");
+	assert_string_equal(view_selected(&r, &v)->name, "api");
+	view_move(&r, &v, 1);
+	assert_string_equal(v.selected, "db");
+	view_move(&r, &v, INT_MIN);
+	assert_string_equal(v.selected, "worker:0");
+	view_move(&r, &v, INT_MAX);
+	view_move(&r, &v, 5);
+	assert_string_equal(view_selected(&r, &v)->name, r.procs[rows[5]].name);
+	/* Filters: a tag, a group, a name regex; the selection moves to a shown row. */
+	snprintf(v.tag, sizeof(v.tag), "data");
+	assert_int_equal(view_rows(&r, &v, rows, 16), 2);
+	v.tag[0] = '\0';
+	assert_true(view_set_name_filter(&v, "^worker"));
+	assert_int_equal(view_rows(&r, &v, rows, 16), 2);
+	assert_true(strncmp(view_selected(&r, &v)->name, "worker", 6) == 0);
+	assert_false(view_set_name_filter(&v, "(unclosed"));
+	assert_true(view_set_name_filter(&v, ""));
+	assert_int_equal(view_rows(&r, &v, rows, 16), 6);
+	/* Search walks back through the selected process's lines. */
+	snprintf(v.selected, sizeof(v.selected), "api");
+	assert_true(view_set_search(&v, "timeout"));
+	assert_true(view_search_next(&r, &v, 1));
+	assert_false(v.follow);
+	size_t first = v.log_back;
+	assert_true(view_search_next(&r, &v, 1));
+	assert_true(v.log_back > first);
+	assert_true(view_search_next(&r, &v, -1));
+	assert_int_equal(v.log_back, first);
+	assert_true(view_set_search(&v, "no such text"));
+	assert_false(view_search_next(&r, &v, 1));
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_rows_and_selection),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
