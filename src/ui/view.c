@@ -923,7 +923,7 @@ view_footer(WINDOW *w, int y, int cols, const struct view *v, int64_t now_ms)
 	static const char *const keys[][2] = {
 		{"q", "quit"}, {"r", "restart"}, {"s", "stop"}, {"S", "start"}, {"/", "filter"},
 		{"t", "tag"}, {"g", "group"}, {"l", "logs"}, {"f", "follow"}, {"Tab", "focus"},
-		{"Enter", "details"}, {"F", "sort"}, {"?", "help"},
+		{"Enter", "details"}, {">", "sort"}, {"?", "help"},
 	};
 	static const char *const log_keys[][2] = {
 		{"q", "quit"}, {"↑↓", "scroll"}, {"/", "search"}, {"n/N", "next/prev"}, {"f", "follow"},
@@ -973,8 +973,8 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 		"",
 		"  Up/Down, j/k    move the selection (or scroll the logs with Tab)",
 		"  PgUp/PgDn       a page; Home/End the first and last",
-		"  r  s  S         restart, stop, start the selected process",
-		"  R               restart everything the filter shows (asks first)",
+		"  r  s  S         restart, stop, start the selected process; with a",
+		"                  tag or group filter, the whole tag or group (asks)",
 		"  t / g           filter by a tag / a group (asks which)",
 		"  /               filter by name (a regex); in the logs: search",
 		"  n / N           next / previous search match",
@@ -983,7 +983,7 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 		"  f               follow the newest log line",
 		"  Tab             switch focus between table and logs",
 		"  Enter           details of the selected process",
-		"  F / < / >       sort by the next column / previous / reverse",
+		"  > / <  F        sort by the next / previous column; F reverses",
 		"  o               CPU and memory of the process alone or its tree",
 		"  a               acknowledge the alert in the banner",
 		"  q               quit (asks: stop the stack, or detach)",

@@ -1,0 +1,123 @@
+#!/bin/sh
+# The dashboard, driven in tmux against a real engine: `vigil up` on a
+# terminal shows the stack; r restarts the selected process (its RESTARTS
+# goes up, its PID changes), s stops it, S starts it; t filters by tag; /
+# in the logs finds a line; the screen reflows on resize and says so when
+# it is too small; q then d detaches and the stack runs on; `vigil monit`
+# attaches again and q leaves; nothing is left running.
+. "$(dirname "$0")/lib.sh"
+
+command -v tmux >/dev/null || { fail "tmux is missing (scripts/deps.sh installs it)"; finish; }
+
+D=$T/shop
+mkdir -p "$D"
+cat >"$D/vigil.yaml" <<YAML
+version: 1
+name: shop
+settings: {sample_interval: 500ms}
+processes:
+  db:
+    command: "echo db ready; exec sleep $M.1"
+    tags: [data]
+    group: storage
+  api:
+    command: "i=0; while :; do i=\$((i+1)); echo hello \$i; sleep 0.2; done"
+    group: web
+  worker:
+    command: "exec sleep $M.2"
+    replicas: 2
+    tags: [jobs]
+YAML
+
+S="vigil-tui-$$"
+export TMUX_TMPDIR="$T"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$D' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' up; echo EXIT=\$?; sleep 60"
+cleanup_tmux() { tmux kill-session -t "$S" 2>/dev/null || true; }
+trap 'cleanup_tmux' EXIT
+
+screen() { tmux capture-pane -p -t "$S" >"$T/screen"; }
+shows() { # REGEX SECONDS — waits until the screen matches
+    _sh_re=$1
+    wait_for 'screen; grep -Eq -- "$_sh_re" "$T/screen"' "$2"
+}
+row() { screen; grep -E "^$1 " "$T/screen" | head -1; }
+
+shows '^worker:1 +running' 20 && pass "vigil up on a terminal shows the stack" || fail "no table: $(cat "$T/screen")"
+expect_grep "$T/screen" '^vigil shop' "the header names the stack"
+expect_grep "$T/screen" '^NAME +STATE +PID +CPU% +MEM +RESTARTS +UPTIME' "the table's columns"
+cd "$D"
+pid0=$("$VIGIL" status --json api | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])')
+
+# Select api with the name filter, restart it.
+tmux send-keys -t "$S" / a p i Enter
+shows '^api +running' 5 || fail "filter: api not shown"
+expect_no_grep "$T/screen" '^db ' "filter /api hides db"
+tmux send-keys -t "$S" r
+wait_for '[ "$("$VIGIL" status --json api | python3 -c "import json,sys; p=json.load(sys.stdin)[\"processes\"][0]; print(p[\"restarts\"], p[\"pid\"] != $pid0 and p[\"state\"] == \"running\")")" = "1 True" ]' 15 &&
+    pass "r: restarted (RESTARTS 1, a new PID)" || fail "r: $("$VIGIL" status api)"
+shows '^api +running +[0-9]+ .* 1 +[0-9]' 5 && pass "r: the table shows RESTARTS 1" || fail "r: table: $(row api)"
+shows 'restart api: done' 5 && pass "r: the result in the footer" || fail "r: no result line"
+tmux send-keys -t "$S" s
+shows '^api +stopped' 10 && pass "s: stopped" || fail "s: $(row api)"
+tmux send-keys -t "$S" S
+shows '^api +running' 10 && pass "S: running again" || fail "S: $(row api)"
+
+# Esc clears; t filters by a tag.
+tmux send-keys -t "$S" Escape
+shows '^db ' 5 || fail "Esc did not clear the filter"
+tmux send-keys -t "$S" t j o b s Enter
+shows 'filter: #jobs' 5 && pass "t: the filter is shown" || fail "t: no filter line"
+expect_grep "$T/screen" '^worker:0 ' "t jobs: worker:0 shown"
+expect_no_grep "$T/screen" '^(db|api) ' "t jobs: db and api hidden"
+tmux send-keys -t "$S" Escape
+
+# Logs: all processes, search for a line.
+tmux send-keys -t "$S" l
+shows 'logs: all processes' 5 && pass "l: the log pane merges every process" || fail "l: $(grep logs: "$T/screen")"
+tmux send-keys -t "$S" Tab / h e l l o ' ' 1 Enter
+shows 'logs: all processes · scrolled · /hello 1' 5 && pass "/ in the logs: searching" || fail "search: $(grep logs: "$T/screen")"
+expect_grep "$T/screen" 'api +\| hello 1' "search: the matching line is on screen"
+tmux send-keys -t "$S" Escape Tab
+
+# Resize: reflows; too small says so.
+tmux resize-window -t "$S" -x 100 -y 30
+shows '^worker:1 ' 5 && pass "resize to 100x30: redrawn" || fail "resize: $(head -5 "$T/screen")"
+python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 100 for l in open(sys.argv[1], encoding="utf-8")))' "$T/screen" &&
+    pass "resize: nothing wider than 100 columns" || fail "resize: lines wider than the window"
+tmux resize-window -t "$S" -x 70 -y 20
+shows 'needs at least 80x24' 5 && pass "70x20: a clear message" || fail "small: $(cat "$T/screen")"
+tmux resize-window -t "$S" -x 132 -y 43
+shows '^worker:1 ' 5 || fail "back to 132x43"
+
+# q, then d: detached; the stack runs on.
+tmux send-keys -t "$S" q
+shows 'Stop the stack\? \[y/N/d=detach\]' 5 && pass "q asks" || fail "q: no question"
+tmux send-keys -t "$S" d
+shows 'EXIT=0' 10 && pass "d: the dashboard ends with status 0" || fail "d: $(tail -3 "$T/screen")"
+expect_grep "$T/screen" 'detached; the stack runs on' "d: says the stack runs on"
+run_vigil status
+expect_rc 0 "after detaching: every process still good"
+
+# vigil monit attaches again; q leaves at once.
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$D' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' monit --refresh 0.5; echo EXIT=\$?; sleep 60"
+shows '^api +running' 15 && pass "monit: attached" || fail "monit: $(cat "$T/screen")"
+tmux send-keys -t "$S" q
+shows 'EXIT=0' 10 && pass "monit: q detaches" || fail "monit q: $(tail -3 "$T/screen")"
+run_vigil status
+expect_rc 0 "after monit: still running"
+
+# monit with no stack: a clear message.
+cd "$T"
+run_vigil monit
+expect_rc 1 "monit with no stack here"
+expect_grep "$T/err" 'vigil top' "monit without a stack points to vigil top"
+
+cd "$D"
+run_vigil down
+expect_rc 0 "down"
+wait_for '[ "$(count_procs "sleep $M\\.")" -eq 0 ]' 15 && pass "nothing left running" ||
+    fail "$(count_procs "sleep $M\\.") left"
+finish
