@@ -65,6 +65,12 @@ static const struct cli_opt cli_monit_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+static const struct cli_opt cli_top_opts[] = {
+	{0, "refresh", "SECONDS", "how often the host is sampled and redrawn (default 2)"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 static const struct cli_opt cli_export_opts[] = {
 	CLI_WHERE_OPTS,
 	{0, "format", "json|csv", "the output format (default json)"},
@@ -169,6 +175,15 @@ const struct cli_cmd cli_commands[] = {
 		"processes with CPU, memory and history, their logs, and keys to restart,\n"
 		"stop, start and filter (? lists them). q detaches; the stack runs on.",
 		cli_monit_opts, cli_cmd_monit,
+	},
+	{
+		"top", "the dashboard for every process on the host",
+		"vigil top [--refresh SECONDS]",
+		"Every process on this host with its CPU, memory, threads, state and\n"
+		"history, sorted by CPU: > < F change the order, T shows the tree, /\n"
+		"filters by name, k sends SIGTERM and K SIGKILL to the selected process\n"
+		"(after a y). No stack is needed.",
+		cli_top_opts, cli_cmd_top,
 	},
 	{
 		"metrics", "print the current figures for Prometheus",

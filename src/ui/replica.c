@@ -283,6 +283,87 @@ replica_metrics_json(struct replica *r, const cJSON *data)
 	r->dirty |= REPLICA_DIRTY_TABLE;
 }
 
+/* The kernel's state letter as a word. */
+static const char *
+replica_kstate(char c)
+{
+	switch (c) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk-wait";
+	case 'Z': return "zombie";
+	case 'T': return "stopped";
+	case 't': return "traced";
+	case 'I': return "idle";
+	case 'X': return "dead";
+	default: return "?";
+	}
+}
+
+/*
+ * vigil top's event: every process of the host, as arrays per field sorted
+ * by pid. Merged with the old records (also by pid) so each keeps its CPU
+ * history while it is the same process (same start time).
+ */
+static void
+replica_top_json(struct replica *r, const cJSON *data, int64_t now_ms)
+{
+	r->host_mode = true;
+	replica_host_json(r, cJSON_GetObjectItemCaseSensitive(data, "host"));
+	const char *keys[] = {"pid", "ppid", "name", "state", "cpu", "rss", "threads", "start"};
+	const cJSON *col[8];
+	for (int k = 0; k < 8; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(data, keys[k]);
+		col[k] = cJSON_IsArray(a) ? a->child : NULL;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(data, "pid"));
+	struct replica_proc *next = calloc(n > 0 ? n : 1, sizeof(*next));
+	if (next == NULL)
+		abort();
+	size_t o = 0, k = 0;
+	int64_t realnow = r->host.at_ms > 0 ? r->host.at_ms : 0;
+	for (size_t i = 0; i < n && col[0] != NULL; i++) {
+		struct replica_proc *p = &next[k];
+		p->pid = (pid_t)col[0]->valuedouble;
+		int64_t start = col[7] != NULL ? (int64_t)col[7]->valuedouble : 0;
+		while (o < r->nprocs && r->procs[o].pid < p->pid)
+			o++;
+		if (o < r->nprocs && r->procs[o].pid == p->pid && r->procs[o].m.at_ms == start) {
+			memcpy(p->hist, r->procs[o].hist, sizeof(p->hist));
+			p->nhist = r->procs[o].nhist;
+			p->hist_head = r->procs[o].hist_head;
+		}
+		snprintf(p->id, sizeof(p->id), "%d", (int)p->pid);
+		p->ppid = col[1] != NULL ? (pid_t)col[1]->valuedouble : 0;
+		replica_copy(p->name, sizeof(p->name), cJSON_IsString(col[2]) ? col[2]->valuestring : "?");
+		char st = cJSON_IsString(col[3]) ? col[3]->valuestring[0] : '?';
+		replica_copy(p->state, sizeof(p->state), replica_kstate(st));
+		p->has_metrics = true;
+		p->m.kstate = st;
+		p->m.cpu = p->m.tree_cpu = col[4] != NULL ? col[4]->valuedouble : 0;
+		p->m.rss = p->m.tree_rss = col[5] != NULL ? (uint64_t)col[5]->valuedouble : 0;
+		p->m.threads = p->m.tree_threads = col[6] != NULL ? (int)col[6]->valuedouble : 0;
+		p->m.at_ms = start; /* the start time tells a reused pid from the same process */
+		p->m.fds = p->m.tree_fds = -1;
+		p->m.io_read = p->m.io_write = -1;
+		p->uptime_ms = realnow > 0 && start > 0 ? realnow - start : -1;
+		p->uptime_at = now_ms;
+		p->present = true;
+		replica_copy(p->health, sizeof(p->health), "unknown");
+		replica_push_hist(p, p->m.cpu);
+		k++;
+		for (int c = 0; c < 8; c++)
+			if (col[c] != NULL)
+				col[c] = col[c]->next;
+	}
+	free(r->procs);
+	r->procs = next;
+	r->nprocs = k;
+	r->capprocs = n > 0 ? n : 1;
+	snprintf(r->stack, sizeof(r->stack), "host");
+	r->dirty |= REPLICA_DIRTY_TABLE | REPLICA_DIRTY_HEADER;
+}
+
 void
 replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
 {
@@ -299,6 +380,10 @@ replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
 	}
 	if (strcmp(ev, "metrics") == 0) {
 		replica_metrics_json(r, data);
+		return;
+	}
+	if (strcmp(ev, "top") == 0) {
+		replica_top_json(r, data, now_ms);
 		return;
 	}
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(msg, "result");
@@ -349,6 +434,12 @@ const char *
 replica_line_name(const struct replica *r, const struct replica_line *l)
 {
 	return l->name < r->nnames ? r->names[l->name] : "?";
+}
+
+const char *
+replica_key(const struct replica_proc *p)
+{
+	return p->id[0] != '\0' ? p->id : p->name;
 }
 
 const struct replica_proc *

@@ -26,7 +26,9 @@ struct cJSON;
 
 /* One process instance as the engine last described it. */
 struct replica_proc {
-	char name[96];             /* "api" or "worker:1" */
+	char id[16];               /* host mode: the pid as text (names repeat); "" = name is the key */
+	char name[96];             /* "api" or "worker:1"; in host mode the command name */
+	pid_t ppid;                /* host mode */
 	char process[64];          /* its name in the stack file */
 	int replica;
 	char kind[16];             /* service, oneshot, cleanup */
@@ -57,6 +59,7 @@ struct replica_line {
 };
 
 struct replica {
+	bool host_mode;            /* fed by vigil top's agent: every process of the host */
 	char stack[128];
 	char engine[64];           /* "pid 4421" or "host" (for vigil top) */
 	struct replica_proc *procs; /* owned, in the engine's order */
@@ -86,6 +89,8 @@ void replica_apply(struct replica *r, const struct cJSON *msg, int64_t now_ms);
 /* The i-th line of the ring, 0 = oldest kept. */
 const struct replica_line *replica_line(const struct replica *r, size_t i);
 const char *replica_line_name(const struct replica *r, const struct replica_line *l);
+/* The key a view selects by: id in host mode, else the name. */
+const char *replica_key(const struct replica_proc *p);
 /* The process named so, or NULL. */
 const struct replica_proc *replica_find(const struct replica *r, const char *name);
 /* The i-th CPU sample of p, 0 = oldest kept. */

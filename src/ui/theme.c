@@ -80,7 +80,8 @@ theme_state_role(const char *s)
 		{"running", THEME_GOOD}, {"completed", THEME_GOOD}, {"healthy", THEME_GOOD},
 		{"starting", THEME_WARN}, {"backoff", THEME_WARN}, {"stopping", THEME_WARN},
 		{"exited", THEME_WARN}, {"fatal", THEME_BAD}, {"failed", THEME_BAD},
-		{"unhealthy", THEME_BAD},
+		{"unhealthy", THEME_BAD}, {"zombie", THEME_BAD}, {"disk-wait", THEME_WARN},
+		{"traced", THEME_WARN},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i].name, s) == 0)

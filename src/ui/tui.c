@@ -61,6 +61,9 @@ struct tui {
 	char confirm_target[96];
 	int pick;                    /* Tab cycling through tags or groups */
 	int mouse_y0;                /* first table row on screen, for clicks */
+	char end_why[128];           /* why a stream that cannot be reopened ended */
+	int signal_no;               /* host mode: the signal waiting for y */
+	pid_t signal_pid;
 };
 
 static int64_t
@@ -88,6 +91,13 @@ tui_on_end(const char *why, void *arg)
 	struct tui *t = arg;
 	t->dead = t->stream;
 	t->stream = NULL;
+	if (t->o->has_fd) {
+		/* vigil top's agent: nothing to reconnect to. */
+		snprintf(t->end_why, sizeof(t->end_why), "%s", why);
+		t->quit = true;
+		t->exit_status = 1;
+		return;
+	}
 	if (t->stopping) {
 		/* The stack is down and the engine gone: that was the point. */
 		t->quit = true;
@@ -151,6 +161,15 @@ tui_on_msg(const cJSON *msg, void *arg)
 static void
 tui_connect(struct tui *t)
 {
+	if (t->o->has_fd) {
+		t->stream = stream_new(t->loop, t->o->fd, t->o->fd, tui_on_msg, tui_on_end, t);
+		if (t->stream == NULL) {
+			snprintf(t->end_why, sizeof(t->end_why), "%s", strerror(errno));
+			t->quit = true;
+			t->exit_status = 1;
+		}
+		return;
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", t->o->socket_path);
@@ -358,8 +377,35 @@ tui_answer(struct tui *t, wint_t ch)
 		}
 		return;
 	}
-	if (p == TUI_PROMPT_CONFIRM && (ch == 'y' || ch == 'Y'))
-		tui_act(t, t->confirm_cmd, t->confirm_target);
+	if (p == TUI_PROMPT_CONFIRM && (ch == 'y' || ch == 'Y')) {
+		if (t->signal_no > 0) {
+			cJSON *req = cJSON_CreateObject();
+			cJSON_AddStringToObject(req, "cmd", "signal");
+			cJSON_AddNumberToObject(req, "pid", t->signal_pid);
+			cJSON_AddNumberToObject(req, "signal", t->signal_no);
+			char what[96];
+			snprintf(what, sizeof(what), "%s to %d", t->signal_no == SIGKILL ? "SIGKILL" : "SIGTERM",
+			    (int)t->signal_pid);
+			tui_send(t, req, what);
+		} else {
+			tui_act(t, t->confirm_cmd, t->confirm_target);
+		}
+	}
+	t->signal_no = 0;
+}
+
+/* vigil top: k and K ask, then signal the selected process. */
+static void
+tui_signal_key(struct tui *t, int sig)
+{
+	const struct replica_proc *p = view_selected(&t->rep, &t->view);
+	if (p == NULL)
+		return;
+	t->signal_no = sig;
+	t->signal_pid = p->pid;
+	snprintf(t->view.prompt, sizeof(t->view.prompt), "Send %s to %d (%s)? [y/N]",
+	    sig == SIGKILL ? "SIGKILL" : "SIGTERM", (int)p->pid, p->name);
+	t->prompt = TUI_PROMPT_CONFIRM;
 }
 
 static void
@@ -412,8 +458,10 @@ tui_mouse(struct tui *t)
 		int row = ev.y - 4;
 		size_t rows[1024];
 		size_t n = view_rows(&t->rep, v, rows, 1024);
-		if (row >= 0 && v->top + (size_t)row < n && !v->detail)
-			snprintf(v->selected, sizeof(v->selected), "%s", t->rep.procs[rows[v->top + (size_t)row]].name);
+		if (row >= 0 && v->top + (size_t)row < n && !v->detail) {
+			snprintf(v->selected, sizeof(v->selected), "%s", replica_key(&t->rep.procs[rows[v->top + (size_t)row]]));
+			v->picked = true;
+		}
 	}
 }
 
@@ -490,10 +538,39 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 		}
 		return;
 	}
+	if (t->o->host_mode) {
+		switch (ch) {
+		case 'k':
+		case 'x':
+			tui_signal_key(t, SIGTERM);
+			return;
+		case 'K':
+			tui_signal_key(t, SIGKILL);
+			return;
+		case 'T':
+			v->tree = !v->tree;
+			view_say(v, now, false, "%s", v->tree ? "tree: children under their parent" : "flat list");
+			return;
+		case 'r':
+		case 's':
+		case 'S':
+		case 't':
+		case 'g':
+		case 'l':
+		case 'f':
+		case '\t':
+		case 'o':
+			view_say(v, now, true, "not in vigil top: k/K signal, T tree, / filter, < > F sort");
+			return;
+		default:
+			break;
+		}
+	}
 	switch (ch) {
 	case 'q':
 		tui_quit_key(t);
 		break;
+	case 'J':
 	case 'j':
 		if (v->focus_logs)
 			tui_scroll_logs(v, -1);
@@ -673,6 +750,12 @@ tui_run(const struct tui_opts *o)
 	replica_init(&t.rep);
 	view_init(&t.view);
 	t.view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (o->host_mode) {
+		t.view.title = "vigil top";
+		t.view.logmode = VIEW_LOG_HIDDEN;
+		t.view.sort = VIEW_SORT_CPU;
+		t.view.desc = true;
+	}
 	const int sigs[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
 	loop_signals(t.loop, sigs, 4, tui_on_signal, &t);
 	signal(SIGPIPE, SIG_IGN);
@@ -709,5 +792,7 @@ tui_run(const struct tui_opts *o)
 	replica_fini(&t.rep);
 	if (o->owns_stack && !t.stopping && t.exit_status == 0)
 		printf("vigil: detached; the stack runs on (vigil monit attaches again, vigil down stops it)\n");
+	if (t.end_why[0] != '\0')
+		fprintf(stderr, "vigil: the process sampler ended (%s)\n", t.end_why);
 	return t.exit_status;
 }

@@ -11,7 +11,10 @@
 #include <stdint.h>
 
 struct tui_opts {
-	const char *socket_path;  /* the engine's control socket */
+	const char *socket_path;  /* the engine's control socket (unless has_fd) */
+	bool has_fd;              /* talk over fd instead (vigil top's agent); it is not reopened */
+	int fd;                   /* owned by tui_run when has_fd */
+	bool host_mode;           /* every process of the host (vigil top), not a stack */
 	int64_t refresh_ms;       /* redraw period for clocks and uptimes (events redraw at once) */
 	bool owns_stack;          /* started by `vigil up`: q asks whether to stop the stack or detach */
 };

@@ -18,7 +18,7 @@
 #include "core/units.h"
 #include "ui/theme.h"
 
-#define VIEW_ROWS_MAX 4096 /* rows the table considers (a stack has far fewer) */
+#define VIEW_ROWS_MAX 16384 /* rows the table considers (vigil top: processes on the host) */
 
 void
 view_init(struct view *v)
@@ -368,6 +368,90 @@ view_cmp(const void *pa, const void *pb)
 	return c != 0 ? c : (ia > ib) - (ia < ib);
 }
 
+/* Depth of each row in tree order (host mode), by position in the last view_rows. */
+static unsigned char view_depth[VIEW_ROWS_MAX];
+
+struct view_pidpos {
+	pid_t pid;
+	size_t pos;
+};
+
+static int
+view_pidpos_cmp(const void *a, const void *b)
+{
+	pid_t x = ((const struct view_pidpos *)a)->pid, y = ((const struct view_pidpos *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Host mode's tree: rows reordered parent first, children under it (in the
+ * sort's order), with depths. O(n log n): parents found by binary search,
+ * children grouped by a counting sort, then an explicit-stack walk.
+ */
+static size_t
+view_tree(const struct replica *r, size_t *rows, size_t n)
+{
+	static struct view_pidpos byp[VIEW_ROWS_MAX];
+	static size_t parent[VIEW_ROWS_MAX], first[VIEW_ROWS_MAX + 1], kids[VIEW_ROWS_MAX],
+	    fill[VIEW_ROWS_MAX + 1], tmp[VIEW_ROWS_MAX], stack[VIEW_ROWS_MAX];
+	static unsigned char sdepth[VIEW_ROWS_MAX];
+	for (size_t i = 0; i < n; i++)
+		byp[i] = (struct view_pidpos){r->procs[rows[i]].pid, i};
+	qsort(byp, n, sizeof(*byp), view_pidpos_cmp);
+	memset(first, 0, (n + 1) * sizeof(*first));
+	for (size_t i = 0; i < n; i++) {
+		struct view_pidpos key = {r->procs[rows[i]].ppid, 0};
+		const struct view_pidpos *hit = key.pid > 0 ?
+		    bsearch(&key, byp, n, sizeof(*byp), view_pidpos_cmp) : NULL;
+		parent[i] = hit != NULL && hit->pos != i ? hit->pos : SIZE_MAX;
+		if (parent[i] != SIZE_MAX)
+			first[parent[i] + 1]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		first[i + 1] += first[i];
+	memcpy(fill, first, (n + 1) * sizeof(*fill));
+	for (size_t i = 0; i < n; i++)
+		if (parent[i] != SIZE_MAX)
+			kids[fill[parent[i]]++] = i;
+	size_t out = 0;
+	for (size_t root = 0; root < n; root++) {
+		if (parent[root] != SIZE_MAX)
+			continue;
+		size_t sp = 0;
+		stack[sp] = root;
+		sdepth[sp++] = 0;
+		while (sp > 0 && out < n) {
+			sp--;
+			size_t k = stack[sp];
+			unsigned char d = sdepth[sp];
+			view_depth[out] = d;
+			tmp[out++] = rows[k];
+			for (size_t c = first[k + 1]; c-- > first[k] && sp < VIEW_ROWS_MAX;) {
+				stack[sp] = kids[c];
+				sdepth[sp++] = d < 40 ? (unsigned char)(d + 1) : d;
+			}
+		}
+	}
+	/* A ppid cycle (not on a real host) leaves rows unvisited: they follow, flat. */
+	if (out < n) {
+		static bool seen[VIEW_ROWS_MAX];
+		memset(seen, 0, n * sizeof(*seen));
+		for (size_t i = 0; i < out; i++)
+			for (size_t j = 0; j < n; j++)
+				if (rows[j] == tmp[i]) {
+					seen[j] = true;
+					break;
+				}
+		for (size_t j = 0; j < n && out < n; j++)
+			if (!seen[j]) {
+				view_depth[out] = 0;
+				tmp[out++] = rows[j];
+			}
+	}
+	memcpy(rows, tmp, out * sizeof(*rows));
+	return out;
+}
+
 size_t
 view_rows(const struct replica *r, const struct view *v, size_t *out, size_t cap)
 {
@@ -380,6 +464,8 @@ view_rows(const struct replica *r, const struct view *v, size_t *out, size_t cap
 		view_cmp_v = v;
 		qsort(out, n, sizeof(*out), view_cmp);
 	}
+	if (r->host_mode && v->tree && n > 1)
+		n = view_tree(r, out, n);
 	return n;
 }
 
@@ -387,11 +473,17 @@ view_rows(const struct replica *r, const struct view *v, size_t *out, size_t cap
 static size_t
 view_sel_index(const struct replica *r, struct view *v, const size_t *rows, size_t n)
 {
+	/* vigil top before any move: the cursor stays on the first row, as in top. */
+	if (r->host_mode && !v->picked) {
+		if (n > 0)
+			snprintf(v->selected, sizeof(v->selected), "%s", replica_key(&r->procs[rows[0]]));
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(r->procs[rows[i]].name, v->selected) == 0)
+		if (strcmp(replica_key(&r->procs[rows[i]]), v->selected) == 0)
 			return i;
 	if (n > 0)
-		snprintf(v->selected, sizeof(v->selected), "%s", r->procs[rows[0]].name);
+		snprintf(v->selected, sizeof(v->selected), "%s", replica_key(&r->procs[rows[0]]));
 	return 0;
 }
 
@@ -409,11 +501,12 @@ view_move(const struct replica *r, struct view *v, int delta)
 		i = (long)n - 1;
 	else
 		i += delta;
+	v->picked = true;
 	if (i < 0)
 		i = 0;
 	if (i >= (long)n)
 		i = (long)n - 1;
-	snprintf(v->selected, sizeof(v->selected), "%s", r->procs[rows[i]].name);
+	snprintf(v->selected, sizeof(v->selected), "%s", replica_key(&r->procs[rows[i]]));
 }
 
 const struct replica_proc *
@@ -629,13 +722,20 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 	/* Counts by state, the troubled ones first. */
 	static const char *const order[] = {"fatal", "failed", "backoff", "exited", "starting",
 		"stopping", "running", "completed", "pending", "stopped", "disabled"};
-	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+	static const char *const korder[] = {"running", "disk-wait", "zombie", "stopped", "sleeping", "idle"};
+	if (r->host_mode) {
+		x += view_putf(w, 0, x, cols - x - 10, 0, "%zu processes", r->nprocs);
+		x += 2;
+	}
+	const char *const *states = r->host_mode ? korder : order;
+	size_t nstates = r->host_mode ? sizeof(korder) / sizeof(korder[0]) : sizeof(order) / sizeof(order[0]);
+	for (size_t k = 0; k < nstates; k++) {
 		int c = 0;
 		for (size_t i = 0; i < r->nprocs; i++)
-			c += strcmp(r->procs[i].state, order[k]) == 0;
+			c += strcmp(r->procs[i].state, states[k]) == 0;
 		if (c == 0)
 			continue;
-		x += view_putf(w, 0, x, cols - x - 10, theme_attr(theme_state_role(order[k])), "%d %s", c, order[k]);
+		x += view_putf(w, 0, x, cols - x - 10, theme_attr(theme_state_role(states[k])), "%d %s", c, states[k]);
 		x += 2;
 	}
 	/* The clock, right-aligned. */
@@ -696,7 +796,7 @@ view_banner(WINDOW *w, int y, int cols, const struct view *v)
 }
 
 enum view_col { COL_NAME, COL_STATE, COL_PID, COL_CPU, COL_MEM, COL_RESTARTS, COL_UPTIME,
-	COL_HEALTH, COL_SPARK, COL_GROUP, COL_TAGS, COL_COUNT };
+	COL_HEALTH, COL_SPARK, COL_GROUP, COL_TAGS, COL_THREADS, COL_COUNT };
 
 struct view_colspec {
 	const char *head;
@@ -718,12 +818,25 @@ static const struct view_colspec view_cols[COL_COUNT] = {
 	[COL_SPARK] = {"CPU HISTORY", 0, false, 3, VIEW_SORT_NONE},
 	[COL_GROUP] = {"GROUP", 10, false, 4, VIEW_SORT_NONE},
 	[COL_TAGS] = {"TAGS", 0, false, 5, VIEW_SORT_NONE},
+	[COL_THREADS] = {"THR", 4, true, 1, VIEW_SORT_NONE},
 };
+
+/* The columns, left to right, of each mode. */
+static const enum view_col view_order_stack[] = {COL_NAME, COL_STATE, COL_PID, COL_CPU, COL_MEM,
+	COL_RESTARTS, COL_UPTIME, COL_HEALTH, COL_SPARK, COL_GROUP, COL_TAGS};
+static const enum view_col view_order_host[] = {COL_PID, COL_NAME, COL_STATE, COL_CPU, COL_MEM,
+	COL_THREADS, COL_UPTIME, COL_SPARK};
 
 /* Decides which columns fit and their widths. */
 static void
 view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int width[COL_COUNT])
 {
+	bool in_mode[COL_COUNT] = {false};
+	const enum view_col *order = r->host_mode ? view_order_host : view_order_stack;
+	size_t norder = r->host_mode ? sizeof(view_order_host) / sizeof(view_order_host[0]) :
+	    sizeof(view_order_stack) / sizeof(view_order_stack[0]);
+	for (size_t i = 0; i < norder; i++)
+		in_mode[order[i]] = true;
 	int name_w = 4;
 	for (size_t i = 0; i < r->nprocs; i++) {
 		int l = view_width(r->procs[i].name);
@@ -732,6 +845,8 @@ view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int widt
 	}
 	if (name_w > 24)
 		name_w = 24;
+	if (r->host_mode)
+		name_w = 20; /* command names, indented in the tree */
 	int used = 0;
 	for (int c = 0; c < COL_COUNT; c++) {
 		on[c] = false;
@@ -743,7 +858,7 @@ view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int widt
 	/* Add by priority while they fit (one space between columns). */
 	for (int prio = 0; prio <= 5; prio++) {
 		for (int c = 0; c < COL_COUNT; c++) {
-			if (view_cols[c].priority != prio)
+			if (view_cols[c].priority != prio || !in_mode[c])
 				continue;
 			if (used + width[c] + 1 <= cols) {
 				on[c] = true;
@@ -785,8 +900,12 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 	wattr_on(w, (attr_t)theme_attr(THEME_COLUMNS), NULL);
 	mvwhline(w, y0, 0, ' ', cols);
 	wattr_off(w, (attr_t)theme_attr(THEME_COLUMNS), NULL);
+	const enum view_col *order = r->host_mode ? view_order_host : view_order_stack;
+	size_t norder = r->host_mode ? sizeof(view_order_host) / sizeof(view_order_host[0]) :
+	    sizeof(view_order_stack) / sizeof(view_order_stack[0]);
 	int x = 0;
-	for (int c = 0; c < COL_COUNT; c++) {
+	for (size_t oi = 0; oi < norder; oi++) {
+		enum view_col c = order[oi];
 		if (!on[c])
 			continue;
 		char head[64];
@@ -829,16 +948,24 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 		}
 		x = 0;
 		char buf[320];
-		for (int c = 0; c < COL_COUNT; c++) {
+		for (size_t oi = 0; oi < norder; oi++) {
+			enum view_col c = order[oi];
 			if (!on[c])
 				continue;
 			int attr = base;
 			buf[0] = '\0';
 			switch (c) {
 			case COL_NAME:
-				snprintf(buf, sizeof(buf), "%s", p->name);
+				if (r->host_mode && v->tree && view_depth[idx] > 0)
+					snprintf(buf, sizeof(buf), "%*s%s%s", 2 * (view_depth[idx] - 1), "",
+					    v->utf8 ? "└ " : "` ", p->name);
+				else
+					snprintf(buf, sizeof(buf), "%s", p->name);
 				if (!selected)
-					attr = theme_name_attr(p->name);
+					attr = r->host_mode ? 0 : theme_name_attr(p->name);
+				break;
+			case COL_THREADS:
+				snprintf(buf, sizeof(buf), "%d", p->m.threads);
 				break;
 			case COL_STATE:
 				snprintf(buf, sizeof(buf), "%s", p->state);

@@ -33,11 +33,13 @@ enum view_sort {
 
 struct view {
 	/* the table */
-	char selected[96];         /* name of the selected row; kept across sorts and refreshes */
+	char selected[96];         /* key of the selected row; kept across sorts and refreshes */
+	bool picked;               /* the user moved the selection (vigil top follows the first row until then) */
 	size_t top;                /* first row shown */
 	enum view_sort sort;
 	bool desc;
 	bool own;                  /* the process alone instead of its tree */
+	bool tree;                 /* host mode: children under their parent, indented */
 	char tag[64];              /* filter: "" = none */
 	char group[64];
 	char name_src[128];        /* filter: a regex over names, "" = none */

@@ -115,6 +115,28 @@ run_vigil monit
 expect_rc 1 "monit with no stack here"
 expect_grep "$T/err" 'vigil top' "monit without a stack points to vigil top"
 
+# vigil top: every process on the host; filter to one of ours, k then y sends SIGTERM.
+vname="vt$$"                    # a command name of our own: the filter finds only it
+cp "$(command -v sleep)" "$T/$vname"
+"$T/$vname" 1000 &
+victim=$!
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' top --refresh 0.5; echo EXIT=\$?; sleep 60"
+shows '^vigil top host +[0-9]+ processes' 15 && pass "top: the host's processes" || fail "top: $(head -3 "$T/screen")"
+expect_grep "$T/screen" '^ +PID +NAME +STATE +CPU%' "top: its columns"
+tmux send-keys -t "$S" / "^$vname\$" Enter
+shows "^ +$victim +$vname +sleeping" 10 && pass "top: / filters to our process ($victim)" || fail "top filter: $(sed -n 4,8p "$T/screen")"
+tmux send-keys -t "$S" k
+shows "Send SIGTERM to $victim \($vname\)\? \[y/N\]" 5 && pass "top: k asks first" || fail "top k: $(tail -1 "$T/screen")"
+tmux send-keys -t "$S" y
+wait_for "! alive $victim" 10 && pass "top: y sent SIGTERM" || fail "top: $victim still alive"
+wait "$victim" 2>/dev/null || true
+tmux send-keys -t "$S" Escape T
+shows '└ ' 10 && pass "top: T shows the tree" || fail "top tree: $(sed -n 4,8p "$T/screen")"
+tmux send-keys -t "$S" q
+shows 'EXIT=0' 10 && pass "top: q leaves" || fail "top q: $(tail -3 "$T/screen")"
+
 cd "$D"
 run_vigil down
 expect_rc 0 "down"
