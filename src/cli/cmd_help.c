@@ -61,6 +61,7 @@ static const struct cli_opt cli_monit_opts[] = {
 	{'f', "file", "FILE", "the stack file whose engine to attach to"},
 	{0, "socket", "PATH", "the engine's control socket (also VIGIL_SOCKET)"},
 	{0, "refresh", "SECONDS", "redraw period for clocks and uptimes (default 1; 0.5 allowed)"},
+	{0, "ssh", "[USER@]HOST", "the stack on HOST, through `ssh HOST vigil attach --stdio` (repeat for more)"},
 	{'h', "help", NULL, "show this help"},
 	{0, NULL, NULL, NULL},
 };
@@ -170,10 +171,12 @@ const struct cli_cmd cli_commands[] = {
 	},
 	{
 		"monit", "the dashboard, attached to a running stack",
-		"vigil monit [-f FILE] [--socket PATH] [--refresh SECONDS]",
+		"vigil monit [-f FILE] [--socket PATH] [--refresh SECONDS] [--ssh [USER@]HOST]...",
 		"Shows the running stack found from here (like `vigil status`) full-screen:\n"
 		"processes with CPU, memory and history, their logs, and keys to restart,\n"
-		"stop, start and filter (? lists them). q detaches; the stack runs on.",
+		"stop, start and filter (? lists them). q detaches; the stack runs on.\n"
+		"With --ssh, the stacks of those hosts together (names as host/name), each\n"
+		"through `ssh HOST vigil attach --stdio` (-f names the remote stack file).",
 		cli_monit_opts, cli_cmd_monit,
 	},
 	{

@@ -15,13 +15,17 @@
 #include "core/units.h"
 #include "ui/tui.h"
 
-enum { MONIT_FILE, MONIT_SOCKET, MONIT_REFRESH, MONIT_HELP };
+enum { MONIT_FILE, MONIT_SOCKET, MONIT_REFRESH, MONIT_SSH, MONIT_HELP };
+
+#define MONIT_HOSTS 8
 
 int
 cli_cmd_monit(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	const char *file = NULL, *socket = NULL;
 	int64_t refresh_ms = 1000;
+	const char *hosts[MONIT_HOSTS];
+	size_t nhosts = 0;
 	struct cli_parser p;
 	cli_parser_init(&p, cmd, argc, argv);
 	for (int r; (r = cli_next(&p)) != CLI_END;) {
@@ -45,10 +49,29 @@ cli_cmd_monit(const struct cli_cmd *cmd, int argc, char **argv)
 			refresh_ms = (int64_t)(s * 1000 + 0.5);
 			break;
 		}
+		case MONIT_SSH:
+			if (nhosts == MONIT_HOSTS)
+				return cli_usage_error("option '--ssh': at most %d hosts", MONIT_HOSTS);
+			if (p.value[0] == '\0' || p.value[0] == '-')
+				return cli_usage_error("option '--ssh': '%s' is not a host", p.value);
+			hosts[nhosts++] = p.value;
+			break;
 		case MONIT_HELP:
 			cli_print_command_help(cmd, stdout);
 			return CLI_OK;
 		}
+	}
+	if (nhosts > 0) {
+		if (socket != NULL)
+			return cli_usage_error("option '--socket' does not go with '--ssh' (use --file for the remote stack)");
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "vigil: monit needs a terminal\n");
+			return CLI_FAILED;
+		}
+		/* OpenSSH does the transport and the authentication: nothing listens on a port. */
+		struct tui_opts o = {.refresh_ms = refresh_ms, .ssh_hosts = hosts, .nssh = nhosts,
+		    .remote_file = file};
+		return tui_run(&o);
 	}
 	char path[4096], err[4200];
 	if (!client_find_socket(socket, file, path, sizeof(path), err, sizeof(err))) {

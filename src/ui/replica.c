@@ -124,11 +124,14 @@ replica_push_hist(struct replica_proc *p, double v)
 static void
 replica_proc_json(struct replica *r, const cJSON *o, int64_t now_ms)
 {
-	const char *name = replica_str(o, "name");
-	if (name[0] == '\0')
+	const char *raw = replica_str(o, "name");
+	if (raw[0] == '\0')
 		return;
+	char name[160];
+	snprintf(name, sizeof(name), "%s%s", r->prefix, raw);
 	struct replica_proc *p = replica_slot(r, name);
 	p->present = true;
+	p->origin = r->origin;
 	replica_copy(p->process, sizeof(p->process), replica_str(o, "process"));
 	p->replica = (int)replica_num(o, "replica", 0);
 	replica_copy(p->kind, sizeof(p->kind), replica_str(o, "kind"));
@@ -234,7 +237,9 @@ replica_add_line(struct replica *r, const char *name, int64_t ts_ms, bool err, c
 static void
 replica_line_json(struct replica *r, const cJSON *o)
 {
-	replica_add_line(r, replica_str(o, "name"), (int64_t)replica_num(o, "ts", 0),
+	char name[160];
+	snprintf(name, sizeof(name), "%s%s", r->prefix, replica_str(o, "name"));
+	replica_add_line(r, name, (int64_t)replica_num(o, "ts", 0),
 	    strcmp(replica_str(o, "stream"), "err") == 0, replica_str(o, "text"));
 	r->lines[(r->line_head + r->nlines - 1) % REPLICA_LOG_LINES].split =
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "split"));
@@ -246,7 +251,8 @@ replica_procs_json(struct replica *r, const cJSON *procs, int64_t now_ms, bool w
 {
 	if (whole)
 		for (size_t i = 0; i < r->nprocs; i++)
-			r->procs[i].present = false;
+			if (r->procs[i].origin == r->origin)
+				r->procs[i].present = false;
 	const cJSON *p;
 	cJSON_ArrayForEach(p, procs)
 		replica_proc_json(r, p, now_ms);
@@ -265,10 +271,12 @@ replica_metrics_json(struct replica *r, const cJSON *data)
 {
 	replica_host_json(r, cJSON_GetObjectItemCaseSensitive(data, "host"));
 	for (size_t i = 0; i < r->nprocs; i++)
-		r->procs[i].has_metrics = false;
+		if (r->procs[i].origin == r->origin)
+			r->procs[i].has_metrics = false;
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(data, "processes")) {
-		const char *name = replica_str(p, "name");
+		char name[160];
+		snprintf(name, sizeof(name), "%s%s", r->prefix, replica_str(p, "name"));
 		for (size_t i = 0; i < r->nprocs; i++) {
 			struct replica_proc *q = &r->procs[i];
 			if (strcmp(q->name, name) != 0)
@@ -279,7 +287,8 @@ replica_metrics_json(struct replica *r, const cJSON *data)
 	}
 	/* One sample per process per sweep: a gap (0) while it does not run. */
 	for (size_t i = 0; i < r->nprocs; i++)
-		replica_push_hist(&r->procs[i], r->procs[i].has_metrics ? r->procs[i].m.tree_cpu : 0);
+		if (r->procs[i].origin == r->origin)
+			replica_push_hist(&r->procs[i], r->procs[i].has_metrics ? r->procs[i].m.tree_cpu : 0);
 	r->dirty |= REPLICA_DIRTY_TABLE;
 }
 
@@ -367,6 +376,17 @@ replica_top_json(struct replica *r, const cJSON *data, int64_t now_ms)
 void
 replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
 {
+	replica_apply_from(r, msg, now_ms, 0, NULL);
+}
+
+void
+replica_apply_from(struct replica *r, const cJSON *msg, int64_t now_ms, int origin, const char *label)
+{
+	r->origin = origin;
+	if (label != NULL && label[0] != '\0')
+		snprintf(r->prefix, sizeof(r->prefix), "%.60s/", label);
+	else
+		r->prefix[0] = '\0';
 	r->now_ms = now_ms;
 	const char *ev = replica_str(msg, "event");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(msg, "data");
@@ -390,8 +410,17 @@ replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
 	if (!cJSON_IsObject(res))
 		return;
 	const char *stack = replica_str(res, "stack");
-	if (stack[0] != '\0')
+	if (stack[0] != '\0' && r->prefix[0] == '\0') {
 		replica_copy(r->stack, sizeof(r->stack), stack);
+	} else if (stack[0] != '\0') {
+		/* Several engines: "shop@a shop@b", each named once. */
+		char item[160];
+		snprintf(item, sizeof(item), "%s@%.*s", stack, (int)strlen(r->prefix) - 1, r->prefix);
+		if (strstr(r->stack, item) == NULL) {
+			size_t len = strlen(r->stack);
+			snprintf(r->stack + len, sizeof(r->stack) - len, "%s%s", len ? " " : "", item);
+		}
+	}
 	double pid = replica_num(res, "engine_pid", 0);
 	if (pid > 0)
 		snprintf(r->engine, sizeof(r->engine), "engine pid %.0f", pid);

@@ -47,6 +47,7 @@ struct replica_proc {
 	float hist[REPLICA_HIST];  /* tree CPU %, oldest first once full (ring from hist_head) */
 	size_t nhist, hist_head;
 	bool present;              /* still in the engine's list */
+	int origin;                /* which connection it came from (vigil monit --ssh a --ssh b) */
 };
 
 /* One captured line. */
@@ -72,6 +73,8 @@ struct replica {
 	size_t nnames, capnames;
 	unsigned dirty;            /* REPLICA_DIRTY_* since replica_clean */
 	int64_t now_ms;            /* monotonic ms of the last message (for uptimes) */
+	int origin;                /* of the message being applied */
+	char prefix[64];           /* "host/" put before its names; "" for one engine */
 };
 
 void replica_init(struct replica *r);
@@ -85,6 +88,13 @@ void replica_reset(struct replica *r);
  * metrics, logs). Unknown messages are ignored. now_ms: monotonic ms.
  */
 void replica_apply(struct replica *r, const struct cJSON *msg, int64_t now_ms);
+/*
+ * The same for one of several engines: its records are marked with origin,
+ * and its names (of processes and lines) get "label/" in front, so two
+ * hosts' "api" stay apart. A snapshot replaces only that origin's records.
+ */
+void replica_apply_from(struct replica *r, const struct cJSON *msg, int64_t now_ms, int origin,
+    const char *label);
 
 /* The i-th line of the ring, 0 = oldest kept. */
 const struct replica_line *replica_line(const struct replica *r, size_t i);

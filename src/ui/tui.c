@@ -20,6 +20,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/loop.h"
@@ -41,11 +43,27 @@ struct tui_pending {
 enum tui_prompt { TUI_PROMPT_NONE, TUI_PROMPT_QUIT, TUI_PROMPT_CONFIRM, TUI_PROMPT_TAG,
 	TUI_PROMPT_GROUP, TUI_PROMPT_NAME, TUI_PROMPT_SEARCH };
 
+#define TUI_CONNS 8
+
+/* One engine the screen talks to: a local socket, vigil top's agent, or ssh. */
+struct tui_conn {
+	struct tui *t;
+	int origin;                  /* index; records from it carry it */
+	char label[64];              /* the host (with several), "" with one */
+	const char *host;            /* ssh: [user@]host; NULL = local */
+	struct stream *stream;       /* owned; NULL while disconnected */
+	struct stream *dead;         /* owned: an ended stream, freed outside its callbacks */
+	pid_t ssh_pid;               /* the ssh process of this connection; 0 = none */
+	int attempts;                /* reconnection attempts since it went away */
+	struct loop_timer *retry;
+	char why[128];               /* why it went away */
+};
+
 struct tui {
 	const struct tui_opts *o;
 	struct loop *loop;
-	struct stream *stream;       /* owned; NULL while disconnected */
-	struct stream *dead;         /* owned: an ended stream, freed outside its callbacks */
+	struct tui_conn conns[TUI_CONNS];
+	int nconns;
 	struct replica rep;
 	struct view view;
 	struct tui_pending pending[TUI_PENDING];
@@ -53,14 +71,12 @@ struct tui {
 	bool quit;
 	int exit_status;
 	bool stopping;               /* asked the engine to bring the stack down */
-	int attempts;                /* reconnection attempts since the engine went away */
-	struct loop_timer *retry;
 	int64_t last_draw_ms;
 	enum tui_prompt prompt;
 	char confirm_cmd[16];        /* restart/stop/start, waiting for y */
 	char confirm_target[96];
+	int confirm_origin;
 	int pick;                    /* Tab cycling through tags or groups */
-	int mouse_y0;                /* first table row on screen, for clicks */
 	char end_why[128];           /* why a stream that cannot be reopened ended */
 	int signal_no;               /* host mode: the signal waiting for y */
 	pid_t signal_pid;
@@ -72,25 +88,43 @@ tui_now_ms(void)
 	return loop_now() / 1000000;
 }
 
-/* ---- the connection ------------------------------------------------------ */
+/* ---- the connections ------------------------------------------------------ */
 
-static void tui_connect(struct tui *t);
+static void tui_connect(struct tui_conn *c);
 
 static void
 tui_on_retry(struct loop *l, void *arg)
 {
 	(void)l;
-	struct tui *t = arg;
-	t->retry = NULL;
-	tui_connect(t);
+	struct tui_conn *c = arg;
+	c->retry = NULL;
+	tui_connect(c);
+}
+
+/* The banner line: which connections are down. */
+static void
+tui_status(struct tui *t)
+{
+	t->view.status[0] = '\0';
+	for (int i = 0; i < t->nconns; i++) {
+		struct tui_conn *c = &t->conns[i];
+		if (c->stream != NULL)
+			continue;
+		size_t len = strlen(t->view.status);
+		snprintf(t->view.status + len, sizeof(t->view.status) - len, "%s%s%sengine gone (%s) — reconnecting%s",
+		    len ? "; " : "", c->label, c->label[0] ? ": " : "", c->why,
+		    c->attempts > 1 ? " …" : "");
+	}
+	t->dirty = true;
 }
 
 static void
 tui_on_end(const char *why, void *arg)
 {
-	struct tui *t = arg;
-	t->dead = t->stream;
-	t->stream = NULL;
+	struct tui_conn *c = arg;
+	struct tui *t = c->t;
+	c->dead = c->stream;
+	c->stream = NULL;
 	if (t->o->has_fd) {
 		/* vigil top's agent: nothing to reconnect to. */
 		snprintf(t->end_why, sizeof(t->end_why), "%s", why);
@@ -103,16 +137,17 @@ tui_on_end(const char *why, void *arg)
 		t->quit = true;
 		return;
 	}
-	snprintf(t->view.status, sizeof(t->view.status), "engine gone (%s) — reconnecting", why);
-	t->dirty = true;
-	if (t->retry == NULL)
-		t->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, t);
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	tui_status(t);
+	if (c->retry == NULL)
+		c->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, c);
 }
 
 static long
-tui_send(struct tui *t, cJSON *req, const char *what)
+tui_send_to(struct tui *t, int origin, cJSON *req, const char *what)
 {
-	long id = stream_send(t->stream, req);
+	struct tui_conn *c = origin >= 0 && origin < t->nconns ? &t->conns[origin] : &t->conns[0];
+	long id = stream_send(c->stream, req);
 	if (id <= 0) {
 		view_say(&t->view, tui_now_ms(), true, "not connected to the engine");
 		return 0;
@@ -120,7 +155,7 @@ tui_send(struct tui *t, cJSON *req, const char *what)
 	if (what != NULL) {
 		for (int i = 0; i < TUI_PENDING; i++) {
 			if (t->pending[i].id == 0) {
-				t->pending[i].id = id;
+				t->pending[i].id = id * TUI_CONNS + c->origin; /* ids are per connection */
 				snprintf(t->pending[i].what, sizeof(t->pending[i].what), "%s", what);
 				break;
 			}
@@ -129,11 +164,18 @@ tui_send(struct tui *t, cJSON *req, const char *what)
 	return id;
 }
 
+static long
+tui_send(struct tui *t, cJSON *req, const char *what)
+{
+	return tui_send_to(t, 0, req, what);
+}
+
 static void
 tui_on_msg(const cJSON *msg, void *arg)
 {
-	struct tui *t = arg;
-	replica_apply(&t->rep, msg, tui_now_ms());
+	struct tui_conn *c = arg;
+	struct tui *t = c->t;
+	replica_apply_from(&t->rep, msg, tui_now_ms(), c->origin, t->nconns > 1 ? c->label : NULL);
 	if (t->rep.dirty) {
 		t->dirty = true;
 		t->rep.dirty = 0;
@@ -141,8 +183,9 @@ tui_on_msg(const cJSON *msg, void *arg)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
 	if (!cJSON_IsNumber(id))
 		return;
+	long key = (long)id->valuedouble * TUI_CONNS + c->origin;
 	for (int i = 0; i < TUI_PENDING; i++) {
-		if (t->pending[i].id != (long)id->valuedouble)
+		if (t->pending[i].id != key)
 			continue;
 		bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "ok"));
 		const cJSON *err = cJSON_GetObjectItemCaseSensitive(msg, "error");
@@ -157,69 +200,133 @@ tui_on_msg(const cJSON *msg, void *arg)
 	}
 }
 
-/* Connects to the socket; on failure, says so and tries again later. */
-static void
-tui_connect(struct tui *t)
+/* Starts `ssh HOST vigil attach --stdio` (VIGIL_SSH names another ssh); its pipes in *rfd, *wfd. */
+static pid_t
+tui_ssh(const struct tui *t, const char *host, int *rfd, int *wfd)
 {
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(out[0], STDIN_FILENO);
+		dup2(in[1], STDOUT_FILENO);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO); /* ssh's own messages would break the screen */
+		setsid(); /* no terminal: ssh asks nothing, BatchMode fails fast */
+		const char *ssh = getenv("VIGIL_SSH");
+		char remote[1200];
+		snprintf(remote, sizeof(remote), "vigil attach --stdio%s%s", t->o->remote_file ? " --file " : "",
+		    t->o->remote_file ? t->o->remote_file : "");
+		execlp(ssh != NULL && ssh[0] ? ssh : "ssh", "ssh", "-T", "-o", "BatchMode=yes", host, remote,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(out[0]);
+	close(in[1]);
+	if (pid < 0) {
+		close(in[0]);
+		close(out[1]);
+		return -1;
+	}
+	*rfd = in[0];
+	*wfd = out[1];
+	return pid;
+}
+
+/* Connects; on failure, says so and tries again later. */
+static void
+tui_connect(struct tui_conn *c)
+{
+	struct tui *t = c->t;
 	if (t->o->has_fd) {
-		t->stream = stream_new(t->loop, t->o->fd, t->o->fd, tui_on_msg, tui_on_end, t);
-		if (t->stream == NULL) {
+		c->stream = stream_new(t->loop, t->o->fd, t->o->fd, tui_on_msg, tui_on_end, c);
+		if (c->stream == NULL) {
 			snprintf(t->end_why, sizeof(t->end_why), "%s", strerror(errno));
 			t->quit = true;
 			t->exit_status = 1;
 		}
 		return;
 	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", t->o->socket_path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		t->attempts++;
-		snprintf(t->view.status, sizeof(t->view.status),
-		    "engine gone (%s) — reconnecting (attempt %d)", strerror(e), t->attempts);
-		t->dirty = true;
-		t->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, t);
+	int rfd = -1, wfd = -1;
+	if (c->ssh_pid > 0) {
+		kill(c->ssh_pid, SIGTERM);
+		waitpid(c->ssh_pid, NULL, 0);
+		c->ssh_pid = 0;
+	}
+	if (c->host != NULL) {
+		c->ssh_pid = tui_ssh(t, c->host, &rfd, &wfd);
+		if (c->ssh_pid < 0) {
+			c->ssh_pid = 0;
+			snprintf(c->why, sizeof(c->why), "ssh: %s", strerror(errno));
+		}
+	} else {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", t->o->socket_path);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			snprintf(c->why, sizeof(c->why), "%s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		} else {
+			rfd = wfd = fd;
+		}
+	}
+	if (rfd >= 0)
+		c->stream = stream_new(t->loop, rfd, wfd, tui_on_msg, tui_on_end, c);
+	if (c->stream == NULL) {
+		if (rfd >= 0) {
+			close(rfd);
+			if (wfd != rfd)
+				close(wfd);
+		}
+		c->attempts++;
+		tui_status(t);
+		c->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, c);
 		return;
 	}
-	t->stream = stream_new(t->loop, fd, fd, tui_on_msg, tui_on_end, t);
-	if (t->stream == NULL) {
-		close(fd);
-		t->retry = loop_timer_after(t->loop, TUI_RETRY_MS, tui_on_retry, t);
-		return;
-	}
-	t->attempts = 0;
-	t->view.status[0] = '\0';
-	replica_reset(&t->rep);
-	memset(t->pending, 0, sizeof(t->pending));
+	c->attempts = 0;
+	tui_status(t);
+	if (t->nconns == 1)
+		replica_reset(&t->rep);
 	cJSON *sub = cJSON_CreateObject();
 	cJSON_AddStringToObject(sub, "cmd", "subscribe");
 	cJSON *topics = cJSON_AddArrayToObject(sub, "topics");
 	cJSON_AddItemToArray(topics, cJSON_CreateString("state"));
 	cJSON_AddItemToArray(topics, cJSON_CreateString("metrics"));
 	cJSON_AddItemToArray(topics, cJSON_CreateString("logs"));
-	stream_send(t->stream, sub);
+	stream_send(c->stream, sub);
 	cJSON *logs = cJSON_CreateObject();
 	cJSON_AddStringToObject(logs, "cmd", "logs");
 	cJSON_AddNumberToObject(logs, "lines", TUI_BACKLOG_LINES);
-	stream_send(t->stream, logs);
+	stream_send(c->stream, logs);
 	t->dirty = true;
 }
 
 /* ---- actions -------------------------------------------------------------- */
 
-/* restart/stop/start of one target. */
+/* restart/stop/start of one target, on the engine it came from (without the host's label). */
 static void
-tui_act(struct tui *t, const char *cmd, const char *target)
+tui_act(struct tui *t, int origin, const char *cmd, const char *target)
 {
+	const char *plain = target;
+	if (t->nconns > 1 && origin >= 0 && origin < t->nconns) {
+		size_t ll = strlen(t->conns[origin].label);
+		if (strncmp(target, t->conns[origin].label, ll) == 0 && target[ll] == '/')
+			plain = target + ll + 1;
+	}
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "cmd", cmd);
-	cJSON_AddStringToObject(req, "target", target);
-	char what[96];
+	cJSON_AddStringToObject(req, "target", plain);
+	char what[128];
 	snprintf(what, sizeof(what), "%s %s", cmd, target);
-	if (tui_send(t, req, what) > 0)
+	if (tui_send_to(t, origin, req, what) > 0)
 		view_say(&t->view, tui_now_ms(), false, "%s …", what);
 }
 
@@ -244,7 +351,7 @@ tui_action_key(struct tui *t, const char *cmd)
 		view_say(v, tui_now_ms(), true, "no process selected");
 		return;
 	}
-	tui_act(t, cmd, p->name);
+	tui_act(t, p->origin, cmd, p->name);
 }
 
 /* The distinct tags (or groups) of the stack, for Tab in the picker. */
@@ -388,7 +495,9 @@ tui_answer(struct tui *t, wint_t ch)
 			    (int)t->signal_pid);
 			tui_send(t, req, what);
 		} else {
-			tui_act(t, t->confirm_cmd, t->confirm_target);
+			/* A group or tag: on every engine shown. */
+			for (int i = 0; i < t->nconns; i++)
+				tui_act(t, i, t->confirm_cmd, t->confirm_target);
 		}
 	}
 	t->signal_no = 0;
@@ -710,9 +819,11 @@ static void
 tui_before_sleep(struct loop *l, void *arg)
 {
 	struct tui *t = arg;
-	if (t->dead != NULL) {
-		stream_free(t->dead);
-		t->dead = NULL;
+	for (int i = 0; i < t->nconns; i++) {
+		if (t->conns[i].dead != NULL) {
+			stream_free(t->conns[i].dead);
+			t->conns[i].dead = NULL;
+		}
 	}
 	if (t->quit) {
 		loop_stop(l);
@@ -780,13 +891,34 @@ tui_run(const struct tui_opts *o)
 	loop_watch(t.loop, STDIN_FILENO, LOOP_READ, tui_on_stdin, &t);
 	loop_before_sleep(t.loop, tui_before_sleep, &t);
 	loop_timer_after(t.loop, o->refresh_ms, tui_on_tick, &t);
-	tui_connect(&t);
+	if (o->nssh > 0) {
+		for (size_t i = 0; i < o->nssh && i < (size_t)TUI_CONNS; i++) {
+			struct tui_conn *c = &t.conns[t.nconns];
+			c->t = &t;
+			c->origin = t.nconns++;
+			c->host = o->ssh_hosts[i];
+			const char *at = strchr(c->host, '@');
+			snprintf(c->label, sizeof(c->label), "%s", at != NULL ? at + 1 : c->host);
+		}
+	} else {
+		t.conns[0].t = &t;
+		t.nconns = 1;
+	}
+	for (int i = 0; i < t.nconns; i++)
+		tui_connect(&t.conns[i]);
 	t.dirty = true;
 	while (!t.quit && loop_run(t.loop) < 0 && errno == EINTR)
 		;
 	endwin();
-	stream_free(t.stream);
-	stream_free(t.dead);
+	for (int i = 0; i < t.nconns; i++) {
+		struct tui_conn *c = &t.conns[i];
+		stream_free(c->stream);
+		stream_free(c->dead);
+		if (c->ssh_pid > 0) {
+			kill(c->ssh_pid, SIGTERM);
+			waitpid(c->ssh_pid, NULL, 0);
+		}
+	}
 	loop_free(t.loop);
 	view_fini(&t.view);
 	replica_fini(&t.rep);

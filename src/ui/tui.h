@@ -8,6 +8,7 @@
 #define VIGIL_UI_TUI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct tui_opts {
@@ -15,6 +16,9 @@ struct tui_opts {
 	bool has_fd;              /* talk over fd instead (vigil top's agent); it is not reopened */
 	int fd;                   /* owned by tui_run when has_fd */
 	bool host_mode;           /* every process of the host (vigil top), not a stack */
+	const char *const *ssh_hosts; /* vigil monit --ssh: [user@]host of each engine (at most 8) */
+	size_t nssh;
+	const char *remote_file;  /* --file for the remote `vigil attach --stdio`; NULL = its home folder's */
 	int64_t refresh_ms;       /* redraw period for clocks and uptimes (events redraw at once) */
 	bool owns_stack;          /* started by `vigil up`: q asks whether to stop the stack or detach */
 };

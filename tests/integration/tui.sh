@@ -115,6 +115,46 @@ run_vigil monit
 expect_rc 1 "monit with no stack here"
 expect_grep "$T/err" 'vigil top' "monit without a stack points to vigil top"
 
+# vigil monit --ssh a --ssh b: two engines through ssh (a stand-in ssh here
+# that runs the remote command locally in each "host's" home), one table.
+for h in alpha beta; do
+    mkdir -p "$T/homes/$h"
+    cat >"$T/homes/$h/vigil.yaml" <<YAML
+version: 1
+name: st$h
+processes:
+  api: {command: "while :; do echo $h says hi; sleep 0.3; done"}
+YAML
+    (cd "$T/homes/$h" && "$VIGIL" up -d >/dev/null) || fail "ssh: $h did not start"
+done
+mkdir -p "$T/bin"
+ln -sf "$VIGIL" "$T/bin/vigil"
+cat >"$T/bin/fakessh" <<'SH'
+#!/bin/sh
+# ssh -T -o BatchMode=yes HOST COMMAND: COMMAND runs in $SSH_HOMES/HOST.
+while [ $# -gt 2 ]; do case "$1" in -T) shift ;; -o) shift 2 ;; *) break ;; esac; done
+cd "$SSH_HOMES/${1#*@}" || exit 255
+shift
+exec sh -c "$*"
+SH
+chmod +x "$T/bin/fakessh"
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$T' && PATH='$T/bin':\$PATH VIGIL_SSH=fakessh SSH_HOMES='$T/homes' TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' monit --ssh alpha --ssh me@beta; echo EXIT=\$?; sleep 60"
+shows '^beta/api +running' 15 && pass "ssh: beta's api" || fail "ssh: $(sed -n 1,8p "$T/screen")"
+expect_grep "$T/screen" '^alpha/api +running' "ssh: alpha's api in the same table"
+expect_grep "$T/screen" 'stalpha@alpha stbeta@beta|stbeta@beta stalpha@alpha' "ssh: the header names both stacks"
+before=$(cd "$T/homes/beta" && "$VIGIL" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])')
+tmux send-keys -t "$S" / beta Enter r
+wait_for '[ "$(cd "$T/homes/beta" && "$VIGIL" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"processes\"][0][\"restarts\"])")" = 1 ]' 15 &&
+    pass "ssh: r restarted beta's api on beta" || fail "ssh: restart did not reach beta"
+after=$(cd "$T/homes/alpha" && "$VIGIL" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["restarts"])')
+[ "$after" = 0 ] && pass "ssh: alpha untouched" || fail "ssh: alpha restarted too"
+[ "$before" != "" ] || fail "ssh: no pid for beta"
+tmux send-keys -t "$S" q
+shows 'EXIT=0' 10 && pass "ssh: q leaves" || fail "ssh q: $(tail -3 "$T/screen")"
+for h in alpha beta; do (cd "$T/homes/$h" && "$VIGIL" down >/dev/null) || fail "ssh: $h down"; done
+
 # vigil top: every process on the host; filter to one of ours, k then y sends SIGTERM.
 vname="vt$$"                    # a command name of our own: the filter finds only it
 cp "$(command -v sleep)" "$T/$vname"
