@@ -2,8 +2,8 @@
 # bench/run.sh — builds the Release binary (build-bench/) if needed and runs
 # every benchmark, printing Markdown (figures, goals, references).
 #
-#   bench/run.sh            all four benchmarks (about 4 minutes)
-#   bench/run.sh respawn    one of: forkcost respawn log startup idle profile
+#   bench/run.sh            benchmarks 0-5 (about 10 minutes)
+#   bench/run.sh respawn    some of: forkcost respawn log startup idle sampling profile
 #
 # Each benchmark is also runnable alone (see bench/README.md). Set VIGIL to
 # measure another binary.
@@ -58,13 +58,14 @@ run() {
 	log) python3 "$here/logthroughput.py" ;;
 	startup) python3 "$here/startup.py" ;;
 	idle) python3 "$here/idle.py" ;;
+	sampling) python3 "$here/sampling.py" ;;
 	profile) sh "$here/profile.sh" ;;
-	*) echo "run.sh: unknown benchmark '$1' (forkcost, respawn, log, startup, idle, profile)" >&2; exit 2 ;;
+	*) echo "run.sh: unknown benchmark '$1' (forkcost, respawn, log, startup, idle, sampling, profile)" >&2; exit 2 ;;
 	esac
 }
 
 if [ $# -eq 0 ]; then
-	set -- forkcost respawn log startup idle
+	set -- forkcost respawn log startup idle sampling
 fi
 for b in "$@"; do
 	run "$b"

@@ -10,7 +10,7 @@ PACKAGES="
 build-essential cmake pkg-config git
 libncurses-dev libproc2-dev libcjson-dev libyaml-dev libcmocka-dev
 libcurl4-openssl-dev
-redis-server redis-tools python3 tmux procps systemd curl
+redis-server redis-tools python3 tmux procps systemd curl htop
 clang-14 libclang-rt-14-dev
 "
 
