@@ -1,8 +1,12 @@
 /*
  * proc — owns the records of the last two sweeps (two arrays swapped at
- * each sweep), a children index over the current one, and, for the live
- * host, a libproc2 pids context whose results are copied out at once
- * (libproc2 reuses its stacks on the next reap).
+ * each sweep), a children index over the current one, and one open
+ * descriptor per process's stat file, kept from sweep to sweep and re-read
+ * with pread: the kernel's path walk for /proc/PID/stat (most of a sweep's
+ * cost when each file is opened anew) is paid once per process, not once
+ * per sweep. A descriptor whose process is gone reads ESRCH (or 0 bytes)
+ * and is closed; a reused pid is a new /proc entry, so its old descriptor
+ * fails the same way and a new one is opened.
  *
  * The children index: recs sorted by pid; kids[] holds, for each record,
  * the indexes of its children, grouped by parent (first_kid[i] .. first_kid[i+1]).
@@ -13,27 +17,29 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libproc2/pids.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PROC_STAT_MAX 1024 /* a stat line is ~300 bytes; comm is at most 64 */
 
-/* The libproc2 items, all from /proc/PID/stat; PROC_I_* index them. */
-static enum pids_item proc_items[] = {
-	PIDS_ID_PID, PIDS_ID_PPID, PIDS_ID_PGRP, PIDS_STATE, PIDS_NLWP,
-	PIDS_TICS_ALL, PIDS_TICS_BEGAN, PIDS_RSS, PIDS_CMD,
+#define PROC_FDS_MAX 65536 /* stat descriptors kept open at most (beyond: opened per sweep) */
+
+/* A kept descriptor of one process's stat file. */
+struct proc_fd {
+	pid_t pid;
+	int fd;
 };
-enum { PROC_I_PID, PROC_I_PPID, PROC_I_PGRP, PROC_I_STATE, PROC_I_NLWP, PROC_I_TICS,
-	PROC_I_BEGAN, PROC_I_RSS, PROC_I_CMD, PROC_I_COUNT };
 
 struct proc_scan {
 	char *root;                 /* owned; "/proc" for the live host */
 	int root_fd;                /* owned: the root folder */
-	struct pids_info *pids;     /* owned; NULL when the root is not the live /proc */
+	struct proc_fd *fds, *fds_next; /* owned: kept descriptors by pid (last sweep's, this one's) */
+	size_t nfds, nfds_next, cap_fds, cap_fds_next;
+	size_t fds_max;             /* what RLIMIT_NOFILE leaves for them */
 	long hz, page;
 	int64_t boot_ms;            /* realtime of boot (btime), 0 = unknown */
 
@@ -147,17 +153,21 @@ proc_scan_new(const char *root)
 	struct proc_scan *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	bool live = root == NULL || strcmp(root, "/proc") == 0 || strcmp(root, "/proc/") == 0;
-	s->root = strdup(live ? "/proc" : root);
+	s->root = strdup(root != NULL ? root : "/proc");
 	s->root_fd = s->root != NULL ? open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (s->root_fd < 0)
 		goto fail;
-	if (live) {
-		int rc = procps_pids_new(&s->pids, proc_items, PROC_I_COUNT);
-		if (rc < 0) {
-			errno = -rc;
-			goto fail;
+	/* Room for a descriptor per process: the soft limit up to the hard one, keeping a quarter for the rest. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < PROC_FDS_MAX * 2) {
+			rlim_t want = rl.rlim_max < PROC_FDS_MAX * 2 ? rl.rlim_max : PROC_FDS_MAX * 2;
+			struct rlimit nl = {want, rl.rlim_max};
+			if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+				rl.rlim_cur = want;
 		}
+		size_t room = rl.rlim_cur == RLIM_INFINITY ? PROC_FDS_MAX : (size_t)(rl.rlim_cur * 3 / 4);
+		s->fds_max = room < PROC_FDS_MAX ? room : PROC_FDS_MAX;
 	}
 	s->hz = sysconf(_SC_CLK_TCK);
 	s->page = sysconf(_SC_PAGESIZE);
@@ -179,8 +189,10 @@ proc_scan_free(struct proc_scan *s)
 {
 	if (s == NULL)
 		return;
-	if (s->pids != NULL)
-		procps_pids_unref(&s->pids);
+	for (size_t i = 0; i < s->nfds; i++)
+		close(s->fds[i].fd);
+	free(s->fds);
+	free(s->fds_next);
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	free(s->root);
@@ -208,37 +220,38 @@ proc_reserve(struct proc_scan *s, size_t n)
 	return 0;
 }
 
-/* Fills cur from libproc2 (live host). */
 static int
-proc_sweep_live(struct proc_scan *s)
+proc_fd_cmp(const void *a, const void *b)
 {
-	struct pids_fetch *f = procps_pids_reap(s->pids, PIDS_FETCH_TASKS_ONLY);
-	if (f == NULL)
-		return -1;
-	size_t n = (size_t)f->counts->total;
-	if (proc_reserve(s, n) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct pids_stack *st = f->stacks[i];
-		struct proc_rec *r = &s->cur[i];
-		r->pid = PIDS_VAL(PROC_I_PID, s_int, st, s->pids);
-		r->ppid = PIDS_VAL(PROC_I_PPID, s_int, st, s->pids);
-		r->pgrp = PIDS_VAL(PROC_I_PGRP, s_int, st, s->pids);
-		r->state = PIDS_VAL(PROC_I_STATE, s_ch, st, s->pids);
-		r->threads = PIDS_VAL(PROC_I_NLWP, s_int, st, s->pids);
-		r->ticks = PIDS_VAL(PROC_I_TICS, ull_int, st, s->pids);
-		r->start_ticks = PIDS_VAL(PROC_I_BEGAN, ull_int, st, s->pids);
-		r->rss_pages = PIDS_VAL(PROC_I_RSS, ul_int, st, s->pids);
-		const char *cmd = PIDS_VAL(PROC_I_CMD, str, st, s->pids);
-		snprintf(r->comm, sizeof(r->comm), "%s", cmd != NULL ? cmd : "");
-	}
-	s->ncur = n;
-	return 0;
+	pid_t x = ((const struct proc_fd *)a)->pid, y = ((const struct proc_fd *)b)->pid;
+	return (x > y) - (x < y);
 }
 
-/* Fills cur by reading ROOT/PID/stat for every numeric entry (fixture trees). */
+/* Keeps fd for pid in this sweep's list; false when the list is full (the caller closes fd). */
+static bool
+proc_fd_keep(struct proc_scan *s, pid_t pid, int fd)
+{
+	if (s->nfds_next >= s->fds_max)
+		return false;
+	if (s->nfds_next == s->cap_fds_next) {
+		size_t cap = s->cap_fds_next ? s->cap_fds_next * 2 : 256;
+		struct proc_fd *p = realloc(s->fds_next, cap * sizeof(*p));
+		if (p == NULL)
+			return false;
+		s->fds_next = p;
+		s->cap_fds_next = cap;
+	}
+	s->fds_next[s->nfds_next++] = (struct proc_fd){pid, fd};
+	return true;
+}
+
+/*
+ * Fills cur by reading ROOT/PID/stat for every numeric entry: through the
+ * descriptor kept from the last sweep when there is one (readdir lists
+ * /proc by pid, and the kept list is by pid too: one merge), else a new one.
+ */
 static int
-proc_sweep_root(struct proc_scan *s)
+proc_sweep(struct proc_scan *s)
 {
 	int dfd = dup(s->root_fd);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -248,17 +261,44 @@ proc_sweep_root(struct proc_scan *s)
 		return -1;
 	}
 	rewinddir(d);
-	size_t n = 0;
+	size_t n = 0, k = 0;
+	s->nfds_next = 0;
 	struct dirent *e;
 	char rel[300], buf[PROC_STAT_MAX];
 	int rc = 0;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		snprintf(rel, sizeof(rel), "%s/stat", e->d_name);
-		ssize_t len = proc_slurp(s, rel, buf, sizeof(buf));
-		if (len <= 0)
-			continue; /* gone since readdir */
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+		/* Kept descriptors of pids no longer listed: their processes are gone. */
+		while (k < s->nfds && s->fds[k].pid < pid)
+			close(s->fds[k++].fd);
+		int fd = -1;
+		if (k < s->nfds && s->fds[k].pid == pid)
+			fd = s->fds[k++].fd;
+		ssize_t len = -1;
+		if (fd >= 0) {
+			len = pread(fd, buf, sizeof(buf) - 1, 0);
+			if (len <= 0) {
+				/* The process it was opened for is gone (a pid reused since): open anew. */
+				close(fd);
+				fd = -1;
+			}
+		}
+		if (fd < 0) {
+			snprintf(rel, sizeof(rel), "%s/stat", e->d_name);
+			fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* gone since readdir */
+			len = pread(fd, buf, sizeof(buf) - 1, 0);
+			if (len <= 0) {
+				close(fd);
+				continue;
+			}
+		}
+		buf[len] = '\0';
+		if (!proc_fd_keep(s, pid, fd))
+			close(fd);
 		if (proc_reserve(s, n + 1) < 0) {
 			rc = -1;
 			break;
@@ -266,7 +306,25 @@ proc_sweep_root(struct proc_scan *s)
 		if (proc_parse_stat(buf, (size_t)len, &s->cur[n]))
 			n++;
 	}
+	while (k < s->nfds)
+		close(s->fds[k++].fd);
 	closedir(d);
+	/* This sweep's descriptors are the next one's kept list. */
+	struct proc_fd *t = s->fds;
+	size_t tc = s->cap_fds;
+	s->fds = s->fds_next;
+	s->nfds = s->nfds_next;
+	s->cap_fds = s->cap_fds_next;
+	s->fds_next = t;
+	s->cap_fds_next = tc;
+	s->nfds_next = 0;
+	/* Fixture trees need not list in pid order: keep the list sorted for the merge. */
+	for (size_t i = 1; i < s->nfds; i++) {
+		if (s->fds[i - 1].pid > s->fds[i].pid) {
+			qsort(s->fds, s->nfds, sizeof(*s->fds), proc_fd_cmp);
+			break;
+		}
+	}
 	s->ncur = n;
 	return rc;
 }
@@ -355,7 +413,7 @@ proc_scan_run(struct proc_scan *s)
 	s->cur = t;
 	s->cap_cur = tc;
 	s->ncur = 0;
-	int rc = s->pids != NULL ? proc_sweep_live(s) : proc_sweep_root(s);
+	int rc = proc_sweep(s);
 	if (rc < 0) {
 		int e = errno;
 		/* Put the old sweep back as the current one. */
@@ -372,7 +430,7 @@ proc_scan_run(struct proc_scan *s)
 		return -1;
 	}
 	s->cur_ns = proc_mono_ns();
-	/* libproc2 returns /proc's order, which is by pid, but the hand reader's readdir order is not. */
+	/* /proc lists by pid; a fixture tree's readdir order is the file system's. */
 	bool sorted = true;
 	for (size_t i = 1; i < s->ncur && sorted; i++)
 		sorted = s->cur[i - 1].pid < s->cur[i].pid;

@@ -6,10 +6,10 @@
  * other files (io, fd/) are read only for the processes a caller asks
  * about.
  *
- * The live /proc is read through libproc2 with items that come from `stat`
- * alone. Any other root (a folder laid out like /proc: tests' fixture
- * trees) is read by hand with the same rules; both produce the same
- * records.
+ * Any root works the same: the live /proc, or a folder laid out like it
+ * (tests' fixture trees). Each process's stat file stays open between
+ * sweeps and is re-read in place (see proc.c for why this is not
+ * libproc2's reap).
  */
 #ifndef VIGIL_COLLECTORS_PROC_H
 #define VIGIL_COLLECTORS_PROC_H

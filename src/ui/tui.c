@@ -37,7 +37,7 @@
 /* What a reply answers. */
 struct tui_pending {
 	long id;
-	char what[96];   /* "api: restart" */
+	char what[160];  /* "restart api" */
 };
 
 enum tui_prompt { TUI_PROMPT_NONE, TUI_PROMPT_QUIT, TUI_PROMPT_CONFIRM, TUI_PROMPT_TAG,

@@ -667,7 +667,7 @@ view_logs(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct vi
 	if (h <= 0)
 		return;
 	/* The title line. */
-	char title[256];
+	char title[512];
 	const char *what = v->logmode == VIEW_LOG_ALL ? "all processes" : sel != NULL ? sel->name : "-";
 	snprintf(title, sizeof(title), " logs: %s%s%s%s%s ", what, v->follow ? " · follow" : " · scrolled",
 	    v->has_search ? " · /" : "", v->has_search ? v->search_src : "",
