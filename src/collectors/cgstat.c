@@ -116,3 +116,35 @@ cgstat_read(const struct cg_group *g, struct cgstat *out)
 	src.mem_dir = cg_group_dir(g, CG_ROLE_MEM_ACCT, &src.mem_ver);
 	return cgstat_read_src(&src, out);
 }
+
+int
+cgstat_cpu_open(const struct cg_group *g, enum cg_ver *ver)
+{
+	const char *dir = cg_group_dir(g, CG_ROLE_CPU_ACCT, ver);
+	if (dir == NULL)
+		return -1;
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+	    *ver == CG_VER_V2 ? "cpu.stat" : "cpuacct.usage") >= sizeof(path))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+bool
+cgstat_cpu_read(int fd, enum cg_ver ver, uint64_t *usec)
+{
+	char buf[CGSTAT_BUF];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (ver == CG_VER_V1) {
+		uint64_t ns;
+		if (!cgstat_number(buf, &ns))
+			return false;
+		*usec = ns / 1000;
+		return true;
+	}
+	const char *k = strstr(buf, "usage_usec ");
+	return k != NULL && (k == buf || k[-1] == '\n') && cgstat_number(k + 11, usec);
+}

@@ -34,4 +34,12 @@ bool cgstat_read_src(const struct cgstat_src *src, struct cgstat *out);
 /* cgstat_read_src on the group's accounting directories. */
 bool cgstat_read(const struct cg_group *g, struct cgstat *out);
 
+/*
+ * The group's CPU counter as a descriptor to keep and re-read every sweep
+ * (cpu.stat or cpuacct.usage): -1 when it has none. The caller closes it.
+ */
+int cgstat_cpu_open(const struct cg_group *g, enum cg_ver *ver);
+/* Reads the counter through fd (from the start); false when it cannot. */
+bool cgstat_cpu_read(int fd, enum cg_ver ver, uint64_t *usec);
+
 #endif

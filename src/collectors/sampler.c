@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collectors/cgstat.h"
 #include "collectors/host.h"
@@ -30,10 +31,12 @@ struct sampler_io {
 	uint64_t read_bytes, write_bytes;
 };
 
-/* A cgroup's CPU counter at the last sweep. */
+/* A cgroup's CPU counter at the last sweep, and its file kept open. */
 struct sampler_cg {
 	const struct cg_group *cg;   /* borrowed: the key */
 	uint64_t usec;
+	int fd;                      /* owned: cpu.stat or cpuacct.usage */
+	enum cg_ver ver;
 };
 
 struct sampler {
@@ -99,6 +102,8 @@ sampler_free(struct sampler *s)
 	host_reader_free(s->host);
 	free(s->io);
 	free(s->io_next);
+	for (size_t i = 0; i < s->ncgs; i++)
+		close(s->cgs[i].fd);
 	free(s->cgs);
 	free(s->cgs_next);
 	free(s);
@@ -229,38 +234,51 @@ sampler_cgroup(struct sampler *s, const struct cg_group *cg, bool slow, int64_t 
 {
 	if (cg == NULL)
 		return;
-	/* CPU every sweep; memory and OOM kills with the other slow figures. */
-	struct cgstat_src src = {0};
-	src.cpu_dir = cg_group_dir(cg, CG_ROLE_CPU_ACCT, &src.cpu_ver);
-	if (slow)
+	/* Memory and OOM kills with the other slow figures. */
+	if (slow) {
+		struct cgstat_src src = {0};
 		src.mem_dir = cg_group_dir(cg, CG_ROLE_MEM_ACCT, &src.mem_ver);
-	struct cgstat st;
-	if (!cgstat_read_src(&src, &st))
+		struct cgstat st;
+		if (src.mem_dir != NULL && cgstat_read_src(&src, &st)) {
+			if (st.has_mem)
+				m->cg_memory = (int64_t)st.mem_bytes;
+			if (st.has_oom)
+				m->oom_kills = (int64_t)st.oom_kills;
+		}
+	}
+	/* CPU every sweep, through the descriptor kept from the last one. */
+	struct sampler_cg *old = NULL;
+	for (size_t k = 0; k < s->ncgs && old == NULL; k++)
+		if (s->cgs[k].cg == cg)
+			old = &s->cgs[k];
+	struct sampler_cg now = {.cg = cg, .fd = -1};
+	if (old != NULL) {
+		now.fd = old->fd;
+		now.ver = old->ver;
+		old->fd = -1; /* handed on */
+	} else {
+		now.fd = cgstat_cpu_open(cg, &now.ver);
+	}
+	if (now.fd < 0 || !cgstat_cpu_read(now.fd, now.ver, &now.usec)) {
+		if (now.fd >= 0)
+			close(now.fd);
 		return;
-	if (st.has_mem)
-		m->cg_memory = (int64_t)st.mem_bytes;
-	if (st.has_oom)
-		m->oom_kills = (int64_t)st.oom_kills;
-	if (!st.has_cpu)
-		return;
+	}
+	if (old != NULL && dt_ns > 0 && now.usec >= old->usec) {
+		m->tree_cpu = 100.0 * (double)(now.usec - old->usec) / ((double)dt_ns / 1000);
+		m->cgroup = true;
+	}
 	if (s->ncgs_next == s->cap_cgs_next) {
 		size_t cap = s->cap_cgs_next ? s->cap_cgs_next * 2 : 32;
 		struct sampler_cg *p = realloc(s->cgs_next, cap * sizeof(*p));
-		if (p == NULL)
+		if (p == NULL) {
+			close(now.fd);
 			return;
+		}
 		s->cgs_next = p;
 		s->cap_cgs_next = cap;
 	}
-	s->cgs_next[s->ncgs_next++] = (struct sampler_cg){cg, st.cpu_usec};
-	for (size_t k = 0; k < s->ncgs; k++) {
-		if (s->cgs[k].cg != cg)
-			continue;
-		if (dt_ns > 0 && st.cpu_usec >= s->cgs[k].usec) {
-			m->tree_cpu = 100.0 * (double)(st.cpu_usec - s->cgs[k].usec) / ((double)dt_ns / 1000);
-			m->cgroup = true;
-		}
-		break;
-	}
+	s->cgs_next[s->ncgs_next++] = now;
 }
 
 int
@@ -304,7 +322,10 @@ sampler_sweep(struct sampler *s)
 		}
 		sv_set_metrics(s->sv, i, p->pid, &m);
 	}
-	/* This sweep's cgroup counters are the base of the next one's. */
+	/* This sweep's cgroup counters are the base of the next one's; files of groups gone are closed. */
+	for (size_t k = 0; k < s->ncgs; k++)
+		if (s->cgs[k].fd >= 0)
+			close(s->cgs[k].fd);
 	struct sampler_cg *tc = s->cgs;
 	size_t tcap = s->cap_cgs;
 	s->cgs = s->cgs_next;

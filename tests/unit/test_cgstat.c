@@ -44,6 +44,31 @@ test_v2_files(void **state)
 	assert_int_equal(st.oom_kills, 2); /* oom_kill, not oom or oom_group_kill */
 }
 
+/* The CPU counter through a kept descriptor, re-read from the start each time. */
+static void
+test_cpu_fd(void **state)
+{
+	(void)state;
+	uint64_t usec = 0;
+	int fd = open(STAT_DIR "/v2/cpu.stat", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(cgstat_cpu_read(fd, CG_VER_V2, &usec));
+	assert_int_equal(usec, 7654321);
+	usec = 0;
+	assert_true(cgstat_cpu_read(fd, CG_VER_V2, &usec)); /* again: pread from 0 */
+	assert_int_equal(usec, 7654321);
+	close(fd);
+	fd = open(STAT_DIR "/v1/cpuacct.usage", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(cgstat_cpu_read(fd, CG_VER_V1, &usec));
+	close(fd);
+	fd = open(STAT_DIR "/v2/memory.current", O_RDONLY); /* no usage_usec line */
+	assert_true(fd >= 0);
+	assert_false(cgstat_cpu_read(fd, CG_VER_V2, &usec));
+	close(fd);
+	assert_false(cgstat_cpu_read(-1, CG_VER_V2, &usec));
+}
+
 static void
 test_v1_files(void **state)
 {
@@ -237,6 +262,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v2_files),
 		cmocka_unit_test(test_v1_files),
+		cmocka_unit_test(test_cpu_fd),
 		cmocka_unit_test(test_missing_and_bad),
 		cmocka_unit_test(test_group_hybrid),
 	};
