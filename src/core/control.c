@@ -20,6 +20,7 @@
 #include "core/proto.h"
 #include "core/series.h"
 #include "core/server.h"
+#include "core/strutil.h"
 #include "core/supervisor.h"
 
 struct control {
@@ -165,6 +166,15 @@ control_history(struct control *c, const struct proto_req *req, const size_t *id
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddItemToArray(procs, o);
 		cJSON_AddStringToObject(o, "name", p->name);
+		/* What the detail view shows beside the charts. */
+		const struct spec_command *cmd = &p->spec->command;
+		struct strbuf sb;
+		strbuf_init(&sb);
+		for (size_t k = 0; k < cmd->argc; k++)
+			strbuf_addf(&sb, "%s%s", k ? " " : "", cmd->argv[k]);
+		cJSON_AddStringToObject(o, "command", sb.data != NULL ? sb.data : "");
+		strbuf_fini(&sb);
+		cJSON_AddStringToObject(o, "cwd", p->spec->cwd != NULL ? p->spec->cwd : sv_spec(c->sv)->dir);
 		cJSON *fine = cJSON_AddObjectToObject(o, "fine");
 		cJSON *coarse = cJSON_AddObjectToObject(o, "coarse");
 		for (int m = 0; m < SERIES_METRICS && p->history != NULL; m++) {

@@ -378,6 +378,45 @@ replica_top_json(struct replica *r, const cJSON *data, int64_t now_ms)
 	r->dirty |= REPLICA_DIRTY_TABLE | REPLICA_DIRTY_HEADER;
 }
 
+/* Values of one metric's points ([t, v] fine or [t, min, avg, max] coarse: the avg). */
+static size_t
+replica_series(const cJSON *rows, float *out, size_t cap)
+{
+	size_t n = 0;
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		int len = cJSON_GetArraySize(row);
+		const cJSON *v = cJSON_GetArrayItem(row, len >= 4 ? 2 : 1);
+		if (!cJSON_IsNumber(v))
+			continue;
+		if (n == cap) {
+			memmove(out, out + 1, (cap - 1) * sizeof(*out)); /* keep the newest */
+			n--;
+		}
+		out[n++] = (float)v->valuedouble;
+	}
+	return n;
+}
+
+static void
+replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
+{
+	struct replica_detail *d = &r->detail;
+	char name[160];
+	snprintf(name, sizeof(name), "%s%s", r->prefix, replica_str(p, "name"));
+	replica_copy(d->name, sizeof(d->name), name);
+	replica_copy(d->command, sizeof(d->command), replica_str(p, "command"));
+	replica_copy(d->cwd, sizeof(d->cwd), replica_str(p, "cwd"));
+	const cJSON *fine = cJSON_GetObjectItemCaseSensitive(p, "fine");
+	const cJSON *coarse = cJSON_GetObjectItemCaseSensitive(p, "coarse");
+	d->ncpu = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "tree_cpu"), d->cpu, REPLICA_DETAIL_POINTS);
+	d->nmem = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "tree_rss"), d->mem, REPLICA_DETAIL_POINTS);
+	d->ncpu_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_cpu"), d->cpu_day, 288);
+	d->nmem_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_rss"), d->mem_day, 288);
+	d->at_ms = now_ms;
+	r->dirty |= REPLICA_DIRTY_TABLE;
+}
+
 void
 replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
 {
@@ -430,10 +469,16 @@ replica_apply_from(struct replica *r, const cJSON *msg, int64_t now_ms, int orig
 	if (pid > 0)
 		snprintf(r->engine, sizeof(r->engine), "engine pid %.0f", pid);
 	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes");
-	if (cJSON_IsArray(procs)) {
+	const cJSON *first = cJSON_GetArrayItem(procs, 0);
+	bool history = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(first, "fine"));
+	if (cJSON_IsArray(procs) && !history) {
 		replica_procs_json(r, procs, now_ms, true);
 		replica_host_json(r, cJSON_GetObjectItemCaseSensitive(res, "host"));
 	}
+	/* A history reply (the detail view asked): its first process. */
+	const cJSON *hp = cJSON_GetArrayItem(procs, 0);
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(hp, "fine")))
+		replica_detail_json(r, hp, now_ms);
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(res, "lines");
 	if (cJSON_IsArray(lines)) {
 		/* A backlog: older than anything live, so it goes first. */

@@ -59,6 +59,21 @@ struct replica_line {
 	bool split;                /* continues on the next line */
 };
 
+/* The history of one process, for the detail view (from a `history` reply). */
+#define REPLICA_DETAIL_POINTS 600
+struct replica_detail {
+	char name[160];            /* whose; "" = none loaded */
+	char command[512];
+	char cwd[256];
+	int64_t at_ms;             /* monotonic ms when it arrived */
+	float cpu[REPLICA_DETAIL_POINTS];      /* tree CPU %, last 10 minutes, oldest first */
+	float mem[REPLICA_DETAIL_POINTS];      /* tree RSS bytes */
+	size_t ncpu, nmem;
+	float cpu_day[288];        /* 5-minute averages over 24 hours, oldest first */
+	float mem_day[288];
+	size_t ncpu_day, nmem_day;
+};
+
 struct replica {
 	bool host_mode;            /* fed by vigil top's agent: every process of the host */
 	char stack[128];
@@ -73,6 +88,7 @@ struct replica {
 	size_t nnames, capnames;
 	unsigned dirty;            /* REPLICA_DIRTY_* since replica_clean */
 	int64_t now_ms;            /* monotonic ms of the last message (for uptimes) */
+	struct replica_detail detail;
 	int origin;                /* of the message being applied */
 	char prefix[64];           /* "host/" put before its names; "" for one engine */
 };

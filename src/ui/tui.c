@@ -311,6 +311,28 @@ tui_connect(struct tui_conn *c)
 
 /* ---- actions -------------------------------------------------------------- */
 
+/* The detail view's history of the selected process (asked on Enter, then every tick while open). */
+static void
+tui_ask_history(struct tui *t)
+{
+	if (t->o->host_mode || !t->view.detail)
+		return;
+	const struct replica_proc *p = view_selected(&t->rep, &t->view);
+	if (p == NULL)
+		return;
+	const char *plain = p->name;
+	if (t->nconns > 1) {
+		const char *slash = strchr(p->name, '/');
+		if (slash != NULL)
+			plain = slash + 1;
+	}
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "history");
+	cJSON_AddStringToObject(req, "target", plain);
+	cJSON_AddStringToObject(req, "since", "24h");
+	stream_send(t->conns[p->origin < t->nconns ? p->origin : 0].stream, req);
+}
+
 /* restart/stop/start of one target, on the engine it came from (without the host's label). */
 static void
 tui_act(struct tui *t, int origin, const char *cmd, const char *target)
@@ -636,6 +658,7 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 			break;
 		case KEY_ENTER:
 			v->detail = !v->detail;
+			tui_ask_history(t);
 			break;
 		case KEY_MOUSE:
 			tui_mouse(t);
@@ -747,6 +770,7 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 	case '\n':
 	case '\r':
 		v->detail = !v->detail;
+		tui_ask_history(t);
 		break;
 	case '>':
 		tui_sort_step(v, 1);
@@ -812,6 +836,7 @@ tui_on_tick(struct loop *l, void *arg)
 {
 	struct tui *t = arg;
 	t->dirty = true; /* clocks and uptimes move */
+	tui_ask_history(t);
 	loop_timer_after(l, t->o->refresh_ms, tui_on_tick, t);
 }
 

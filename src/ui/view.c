@@ -1218,17 +1218,44 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	} else {
 		view_put(w, y++, 0, cols, theme_attr(THEME_DIM), "no figures while it does not run");
 	}
+	const struct replica_detail *d = &r->detail;
+	bool have = strcmp(d->name, p->name) == 0;
+	if (have) {
+		view_putf(w, y++, 0, cols, 0, "command %s", d->command);
+		view_putf(w, y++, 0, cols, theme_attr(THEME_DIM), "cwd %s", d->cwd);
+	}
 	y++;
-	/* CPU history in this session (one sample per sweep). */
-	float vals[REPLICA_HIST];
-	for (size_t i = 0; i < p->nhist; i++)
-		vals[i] = replica_hist(p, i);
-	int ch = y0 + h - y;
-	if (ch > 12)
-		ch = 12;
-	if (ch >= 3)
-		view_chart(w, y, 0, ch, cols, v, "CPU % (tree), newest right", vals, p->nhist, 100, view_fmt_pct);
-	(void)view_fmt_mem;
+	int left = y0 + h - y;
+	if (left < 6)
+		return;
+	int ch = left >= 16 ? left / 2 : left;
+	int half = cols / 2 - 1;
+	if (have && d->ncpu > 0) {
+		view_chart(w, y, 0, ch - 1, half, v, "CPU % (tree), last 10 minutes", d->cpu, d->ncpu, 100,
+		    view_fmt_pct);
+		view_chart(w, y, half + 2, ch - 1, cols - half - 2, v, "memory (tree), last 10 minutes", d->mem,
+		    d->nmem, 1, view_fmt_mem);
+	} else {
+		/* Until the history arrives: this session's samples. */
+		float vals[REPLICA_HIST];
+		for (size_t i = 0; i < p->nhist; i++)
+			vals[i] = replica_hist(p, i);
+		view_chart(w, y, 0, ch - 1, cols, v, "CPU % (tree), newest right", vals, p->nhist, 100,
+		    view_fmt_pct);
+	}
+	y += ch;
+	left = y0 + h - y;
+	if (!have || left < 4)
+		return;
+	if (d->ncpu_day == 0) {
+		view_put(w, y, 0, cols, theme_attr(THEME_DIM),
+		    "24 hours: 5-minute averages appear once it has run longer than the last 10 minutes");
+		return;
+	}
+	view_chart(w, y, 0, left - 1, half, v, "CPU % (tree), 24 hours, 5-minute averages", d->cpu_day,
+	    d->ncpu_day, 100, view_fmt_pct);
+	view_chart(w, y, half + 2, left - 1, cols - half - 2, v, "memory (tree), 24 hours", d->mem_day,
+	    d->nmem_day, 1, view_fmt_mem);
 }
 
 /* ---- the whole screen ---------------------------------------------------- */

@@ -213,8 +213,26 @@ by_cpu(struct replica *r, struct view *v)
 static void
 detail(struct replica *r, struct view *v)
 {
-	(void)r;
 	v->detail = true;
+	struct replica_detail *d = &r->detail;
+	snprintf(d->name, sizeof(d->name), "api");
+	snprintf(d->command, sizeof(d->command), "python3 -m http.server 8080");
+	snprintf(d->cwd, sizeof(d->cwd), "/srv/shop/web");
+	for (int i = 0; i < 120; i++) {
+		d->cpu[d->ncpu++] = (float)(20 + (i * 13) % 40);
+		d->mem[d->nmem++] = (float)(100 + i) * 1048576.0f;
+	}
+	for (int i = 0; i < 100; i++) {
+		d->cpu_day[d->ncpu_day++] = (float)(10 + (i * 7) % 50);
+		d->mem_day[d->nmem_day++] = (float)(80 + i / 2) * 1048576.0f;
+	}
+}
+
+static void
+detail_fresh(struct replica *r, struct view *v)
+{
+	(void)r;
+	v->detail = true; /* no history yet: this session's samples */
 }
 
 static void
@@ -243,6 +261,7 @@ test_golden(void **state)
 	screen("all-logs-search-132x43", 43, 132, all_logs);
 	screen("sorted-cpu-group-132x43", 43, 132, by_cpu);
 	screen("detail-132x43", 43, 132, detail);
+	screen("detail-fresh-80x24", 24, 80, detail_fresh);
 	screen("help-ascii-80x24", 24, 80, help);
 	screen("gone-prompt-80x24", 24, 80, gone);
 	screen("too-small-60x20", 20, 60, NULL);
