@@ -20,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +43,7 @@ struct proc_scan {
 	struct proc_fd *fds, *fds_next; /* owned: kept descriptors by pid (last sweep's, this one's) */
 	size_t nfds, nfds_next, cap_fds, cap_fds_next;
 	size_t fds_max;             /* what RLIMIT_NOFILE leaves for them */
+	bool procfs;                /* the root is a real procfs (not a fixture folder) */
 	long hz, page;
 	int64_t boot_ms;            /* realtime of boot (btime), 0 = unknown */
 
@@ -157,6 +161,8 @@ proc_scan_new(const char *root)
 	s->root_fd = s->root != NULL ? open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (s->root_fd < 0)
 		goto fail;
+	struct statfs fs;
+	s->procfs = fstatfs(s->root_fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
 	/* Room for a descriptor per process: the soft limit up to the hard one, keeping a quarter for the rest. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -544,6 +550,10 @@ proc_count_fds(const struct proc_scan *s, pid_t pid)
 {
 	char rel[64];
 	snprintf(rel, sizeof(rel), "%d/fd", (int)pid);
+	/* Linux 6.2 and later report the count as the folder's size: one stat instead of a listing. */
+	struct stat st;
+	if (s->procfs && fstatat(s->root_fd, rel, &st, 0) == 0 && st.st_size > 0)
+		return (int)st.st_size;
 	int fd = openat(s->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;

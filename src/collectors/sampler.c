@@ -60,6 +60,7 @@ struct sampler_acc {
 	uint64_t rss_pages;
 	int threads, procs;
 	int fds;                     /* -1 once a member's descriptors could not be counted */
+	int root_fds;                /* the process's own */
 	double io_read, io_write;    /* bytes since the last slow sweep */
 	bool io_known;
 	int64_t io_dt_ns;
@@ -162,6 +163,8 @@ sampler_on_member(const struct proc_rec *r, void *arg)
 	if (!a->slow)
 		return;
 	int n = proc_count_fds(a->s->scan, r->pid);
+	if (a->procs == 1)
+		a->root_fds = n; /* the walk starts at the process itself */
 	if (n < 0 || a->fds < 0)
 		a->fds = -1;
 	else
@@ -199,7 +202,7 @@ sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
 		return false;
 	int64_t dt = proc_scan_interval_ns(s->scan);
 	long page = proc_scan_page_size(s->scan);
-	struct sampler_acc a = {.s = s, .slow = slow, .io_dt_ns = io_dt_ns};
+	struct sampler_acc a = {.s = s, .slow = slow, .io_dt_ns = io_dt_ns, .root_fds = -1};
 	proc_scan_tree(s->scan, pid, sampler_on_member, &a);
 	*m = (struct proc_metrics){
 		.at_ms = model_realtime_ms(),
@@ -219,7 +222,7 @@ sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
 		.oom_kills = -1,
 	};
 	if (slow)
-		m->fds = proc_count_fds(s->scan, pid);
+		m->fds = a.root_fds;
 	return true;
 }
 
