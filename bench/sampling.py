@@ -7,8 +7,9 @@ them by pid at the end, also on errors, and reports the total actually seen):
 in each round, in an order that rotates from round to round,
 
 - vigil's sweep: bench/sweep.c, `sweep N` = N calls of proc_scan_run()
-  (src/collectors/proc.c: libproc2, items from /proc/PID/stat, records
-  copied out, sorted, children index), its own CPU time over the N sweeps;
+  (src/collectors/proc.c: /proc/PID/stat of every pid through a descriptor
+  kept from sweep to sweep, parsed by hand, records sorted, children
+  index), its own CPU time over the N sweeps;
 - the two-file floor (`sweep --floor2 N`): for every pid in /proc, open +
   read + close of PID/stat and PID/statm, nothing else; and the one-file
   floor (`sweep --floor1 N`, PID/stat only); and, to show what a one-file
