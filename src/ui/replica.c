@@ -315,48 +315,63 @@ replica_kstate(char c)
 }
 
 /*
- * vigil top's event: every process of the host, as arrays per field sorted
- * by pid. Merged with the old records (also by pid) so each keeps its CPU
- * history while it is the same process (same start time).
+ * vigil top's event: every process of the host as rows of text ("pid ppid
+ * state cpu rss threads start name"), sorted by pid. Merged with the old
+ * records (also by pid) so each keeps its CPU history while it is the same
+ * process (same start time).
  */
 static void
 replica_top_json(struct replica *r, const cJSON *data, int64_t now_ms)
 {
 	r->host_mode = true;
 	replica_host_json(r, cJSON_GetObjectItemCaseSensitive(data, "host"));
-	const char *keys[] = {"pid", "ppid", "name", "state", "cpu", "rss", "threads", "start"};
-	const cJSON *col[8];
-	for (int k = 0; k < 8; k++) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(data, keys[k]);
-		col[k] = cJSON_IsArray(a) ? a->child : NULL;
-	}
-	size_t n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(data, "pid"));
+	const char *text = replica_str(data, "rows");
+	size_t n = 0;
+	for (const char *p = text; *p != '\0'; p++)
+		n += *p == '\n';
 	struct replica_proc *next = calloc(n > 0 ? n : 1, sizeof(*next));
 	if (next == NULL)
 		abort();
 	size_t o = 0, k = 0;
 	int64_t realnow = r->host.at_ms > 0 ? r->host.at_ms : 0;
-	for (size_t i = 0; i < n && col[0] != NULL; i++) {
+	for (const char *line = text; *line != '\0' && k < n;) {
+		const char *nl = strchr(line, '\n');
+		if (nl == NULL)
+			break;
 		struct replica_proc *p = &next[k];
-		p->pid = (pid_t)col[0]->valuedouble;
-		int64_t start = col[7] != NULL ? (int64_t)col[7]->valuedouble : 0;
+		char *end;
+		p->pid = (pid_t)strtol(line, &end, 10);
+		p->ppid = (pid_t)strtol(end, &end, 10);
+		while (*end == ' ')
+			end++;
+		char st = *end != '\0' ? *end++ : '?';
+		double cpu = strtod(end, &end);
+		uint64_t rss = strtoull(end, &end, 10);
+		int threads = (int)strtol(end, &end, 10);
+		int64_t start = strtoll(end, &end, 10);
+		if (*end == ' ')
+			end++;
+		size_t nlen = (size_t)(nl - end) < sizeof(p->name) ? (size_t)(nl - end) : sizeof(p->name) - 1;
+		memcpy(p->name, end, nlen);
+		p->name[nlen] = '\0';
+		line = nl + 1;
+		if (p->pid <= 0)
+			continue;
 		while (o < r->nprocs && r->procs[o].pid < p->pid)
 			o++;
 		if (o < r->nprocs && r->procs[o].pid == p->pid && r->procs[o].m.at_ms == start) {
-			memcpy(p->hist, r->procs[o].hist, sizeof(p->hist));
-			p->nhist = r->procs[o].nhist;
-			p->hist_head = r->procs[o].hist_head;
+			size_t keep = r->procs[o].nhist;
+			for (size_t h = 0; h < keep; h++)
+				p->hist[h] = replica_hist(&r->procs[o], h);
+			p->nhist = keep;
 		}
 		snprintf(p->id, sizeof(p->id), "%d", (int)p->pid);
-		p->ppid = col[1] != NULL ? (pid_t)col[1]->valuedouble : 0;
-		replica_copy(p->name, sizeof(p->name), cJSON_IsString(col[2]) ? col[2]->valuestring : "?");
-		char st = cJSON_IsString(col[3]) ? col[3]->valuestring[0] : '?';
 		replica_copy(p->state, sizeof(p->state), replica_kstate(st));
 		p->has_metrics = true;
 		p->m.kstate = st;
-		p->m.cpu = p->m.tree_cpu = col[4] != NULL ? col[4]->valuedouble : 0;
-		p->m.rss = p->m.tree_rss = col[5] != NULL ? (uint64_t)col[5]->valuedouble : 0;
-		p->m.threads = p->m.tree_threads = col[6] != NULL ? (int)col[6]->valuedouble : 0;
+		p->m.cpu = p->m.tree_cpu = cpu;
+		p->m.rss = p->m.tree_rss = rss;
+		p->m.threads = p->m.tree_threads = threads;
 		p->m.at_ms = start; /* the start time tells a reused pid from the same process */
 		p->m.fds = p->m.tree_fds = -1;
 		p->m.io_read = p->m.io_write = -1;
@@ -364,11 +379,8 @@ replica_top_json(struct replica *r, const cJSON *data, int64_t now_ms)
 		p->uptime_at = now_ms;
 		p->present = true;
 		replica_copy(p->health, sizeof(p->health), "unknown");
-		replica_push_hist(p, p->m.cpu);
+		replica_push_hist(p, cpu);
 		k++;
-		for (int c = 0; c < 8; c++)
-			if (col[c] != NULL)
-				col[c] = col[c]->next;
 	}
 	free(r->procs);
 	r->procs = next;

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <wchar.h>
 
+#include <cjson/cJSON.h>
+
 #include "ui/replica.h"
 #include "ui/theme.h"
 #include "ui/view.h"
@@ -267,6 +269,55 @@ test_golden(void **state)
 	screen("too-small-60x20", 20, 60, NULL);
 }
 
+/* vigil top's screen: a replica fed by the agent's "top" event, in tree order. */
+static void
+test_top(void **state)
+{
+	(void)state;
+	resize_term(24, 100);
+	struct replica r;
+	replica_init(&r);
+	const char *msg =
+	    "{\"event\":\"top\",\"data\":{\"host\":{\"at\":1795500000000,\"cpu\":30,\"cores\":[40,20],"
+	    "\"mem_total\":8589934592,\"mem_available\":4294967296,\"load\":[1,0.5,0.25],\"procs\":5},"
+	    "\"rows\":\"1 0 S 0.5 1048576 1 1795490000000 init\\n"
+	    "10 1 R 55.0 2097152 4 1795499000000 server\\n"
+	    "11 10 S 0.0 1048576 1 1795499500000 worker one\\n"
+	    "12 10 Z 0.0 0 1 1795499600000 defunct\\n"
+	    "20 1 S 3.0 4194304 2 1795499900000 shell\\n\"}}";
+	cJSON *j = cJSON_Parse(msg);
+	assert_non_null(j);
+	replica_apply(&r, j, 0);
+	replica_apply(&r, j, 1000); /* a second sweep: histories carried over by pid and start */
+	cJSON_Delete(j);
+	assert_true(r.host_mode);
+	assert_int_equal(r.nprocs, 5);
+	assert_string_equal(r.procs[2].name, "worker one");
+	assert_string_equal(r.procs[3].state, "zombie");
+	assert_int_equal(r.procs[1].nhist, 2);
+	struct view v;
+	view_init(&v);
+	v.utf8 = true;
+	v.clock_ms = T0;
+	v.title = "vigil top";
+	v.logmode = VIEW_LOG_HIDDEN;
+	v.sort = VIEW_SORT_CPU;
+	v.desc = true;
+	v.tree = true;
+	view_draw(stdscr, &r, &v, 1000);
+	char *text = dump();
+	golden("top-tree-100x24", text);
+	free(text);
+	/* Tree order: init, then its children by CPU (server with its two, then shell). */
+	size_t rows[8];
+	assert_int_equal(view_rows(&r, &v, rows, 8), 5);
+	const char *want[] = {"init", "server", "worker one", "defunct", "shell"};
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(r.procs[rows[i]].name, want[i]);
+	view_fini(&v);
+	replica_fini(&r);
+}
+
 static void
 test_clean(void **state)
 {
@@ -353,6 +404,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
