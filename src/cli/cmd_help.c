@@ -20,7 +20,7 @@ static const struct cli_opt cli_check_opts[] = {
 static const struct cli_opt cli_up_opts[] = {
 	{'f', "file", "FILE", "the stack file (default: vigil.yaml or vigil.yml here)"},
 	{'d', "detach", NULL, "run the engine in the background; print one summary line"},
-	{0, "no-tui", NULL, "print states and logs as lines (the default without a terminal)"},
+	{0, "no-tui", NULL, "no dashboard: print states and logs as lines (always so without a terminal)"},
 	{0, "socket", "PATH", "the control socket (default .vigil/control.sock beside the file)"},
 	{'h', "help", NULL, "show this help"},
 	{0, NULL, NULL, NULL},
@@ -109,11 +109,13 @@ static const struct cli_opt cli_help_opts[] = {
 
 const struct cli_cmd cli_commands[] = {
 	{
-		"up", "run a stack in the foreground",
+		"up", "run a stack (with the dashboard on a terminal)",
 		"vigil up [-f FILE] [-d] [--no-tui] [--socket PATH] [NAME...]",
 		"Starts the stack's processes in dependency order and keeps them alive by\n"
-		"policy, printing each state change and each output line as\n"
-		"`HH:MM:SS name | line` (`!` for stderr). Naming processes runs those and\n"
+		"policy. On a terminal the engine runs in the background and the dashboard\n"
+		"shows it (q asks whether to stop the stack or detach). Otherwise, or with\n"
+		"--no-tui, it runs in the foreground, printing each state change and each\n"
+		"output line as `HH:MM:SS name | line` (`!` for stderr). Naming processes runs those and\n"
 		"what they depend on. Ctrl-C stops the stack in reverse dependency order,\n"
 		"then runs its cleanup processes; a second Ctrl-C kills everything at once.\n"
 		"The engine ends when told to, or when nothing is left to run; it exits 0\n"
