@@ -109,6 +109,23 @@ shows 'EXIT=0' 10 && pass "monit: q detaches" || fail "monit q: $(tail -3 "$T/sc
 run_vigil status
 expect_rc 0 "after monit: still running"
 
+# The engine goes away under monit: the screen says so, and attaches again
+# when an engine is back; SIGTERM to the screen leaves a sane terminal.
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$D' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' monit --refresh 0.5; echo EXIT=\$?; stty -a | tr ' ;' '\\n\\n' | grep -qx -- -echo && echo ECHO=off || echo ECHO=on; sleep 60"
+shows '^api +running' 15 || fail "monit 2: not attached"
+run_vigil down
+expect_rc 0 "down under monit"
+shows 'engine gone .* reconnecting' 10 && pass "monit: engine gone — reconnecting" || fail "monit: no banner: $(sed -n 3p "$T/screen")"
+(cd "$D" && "$VIGIL" up -d >/dev/null) || fail "up -d again"
+shows '^api +running' 20 && pass "monit: attached again to the new engine" || fail "monit: did not come back"
+expect_no_grep "$T/screen" 'engine gone' "monit: the banner is gone"
+monit_pid=$(pgrep -f "vigil monit --refresh 0.5" | head -1)
+[ -n "$monit_pid" ] && kill -TERM "$monit_pid"
+shows 'EXIT=0' 10 && pass "SIGTERM: the screen ends" || fail "SIGTERM: $(tail -3 "$T/screen")"
+expect_grep "$T/screen" '^ECHO=on$' "SIGTERM: the terminal echoes again (endwin ran)"
+
 # monit with no stack: a clear message.
 cd "$T"
 run_vigil monit
