@@ -452,6 +452,37 @@ view_tree(const struct replica *r, size_t *rows, size_t n)
 	return out;
 }
 
+/*
+ * Replicas stay together under any sort: each set moves to where its first
+ * member sorted, the others right after it in the sort's order.
+ */
+static void
+view_group_replicas(const struct replica *r, size_t *rows, size_t n)
+{
+	static size_t tmp[VIEW_ROWS_MAX];
+	static bool used[VIEW_ROWS_MAX];
+	memset(used, 0, n * sizeof(*used));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (used[i])
+			continue;
+		const struct replica_proc *p = &r->procs[rows[i]];
+		for (size_t j = i; j < n; j++) {
+			const struct replica_proc *q = &r->procs[rows[j]];
+			if (!used[j] && q->origin == p->origin && p->process[0] != '\0' &&
+			    strcmp(q->process, p->process) == 0) {
+				used[j] = true;
+				tmp[k++] = rows[j];
+			}
+		}
+		if (!used[i]) {
+			used[i] = true;
+			tmp[k++] = rows[i];
+		}
+	}
+	memcpy(rows, tmp, k * sizeof(*rows));
+}
+
 size_t
 view_rows(const struct replica *r, const struct view *v, size_t *out, size_t cap)
 {
@@ -466,6 +497,8 @@ view_rows(const struct replica *r, const struct view *v, size_t *out, size_t cap
 	}
 	if (r->host_mode && v->tree && n > 1)
 		n = view_tree(r, out, n);
+	if (!r->host_mode && v->sort != VIEW_SORT_NONE && n > 2)
+		view_group_replicas(r, out, n);
 	return n;
 }
 

@@ -358,11 +358,14 @@ test_rows_and_selection(void **state)
 	size_t rows[16];
 	assert_int_equal(view_rows(&r, &v, rows, 16), 6);
 	snprintf(v.selected, sizeof(v.selected), "api");
-	/* Sorting by CPU moves rows; the selection stays on api. */
+	/* Sorting by CPU moves rows; the selection stays on api; replicas stay together. */
+	snprintf(r.procs[3].process, sizeof(r.procs[3].process), "worker");
+	snprintf(r.procs[4].process, sizeof(r.procs[4].process), "worker");
 	v.sort = VIEW_SORT_CPU;
 	v.desc = true;
 	assert_int_equal(view_rows(&r, &v, rows, 16), 6);
 	assert_string_equal(r.procs[rows[0]].name, "worker:0");
+	assert_string_equal(r.procs[rows[1]].name, "worker:1"); /* 0 % CPU, yet beside its sibling */
 	assert_string_equal(view_selected(&r, &v)->name, "api");
 	view_move(&r, &v, 1);
 	assert_string_equal(v.selected, "db");
