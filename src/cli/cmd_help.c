@@ -72,6 +72,14 @@ static const struct cli_opt cli_top_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+/* In the order of cmd_crashes.c's CRASH_* values. */
+static const struct cli_opt cli_crashes_opts[] = {
+	{'f', "file", "FILE", "the stack file whose reports to read"},
+	{'j', "json", NULL, "print JSON"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 static const struct cli_opt cli_export_opts[] = {
 	CLI_WHERE_OPTS,
 	{0, "format", "json|csv", "the output format (default json)"},
@@ -207,6 +215,16 @@ const struct cli_cmd cli_commands[] = {
 		"before that, up to 24 hours. CSV has one row per time, process and metric:\n"
 		"time,process,resolution,metric,min,avg,max.",
 		cli_export_opts, cli_cmd_export,
+	},
+	{
+		"crashes", "list the crash reports, or show one",
+		"vigil crashes [NAME] [--json] | vigil crashes show ID [--json]",
+		"Each unexpected end of a process (a non-zero exit, a signal, an OOM kill,\n"
+		"a restart after failed health checks) leaves .vigil/crashes/ID.json: how it\n"
+		"ended, its last 200 lines, its last minute of figures and its process tree.\n"
+		"Read from the folder: no engine needed. settings.crash_reports (10) and\n"
+		"crash_reports_max_size (20MB) bound them; the oldest go first.",
+		cli_crashes_opts, cli_cmd_crashes,
 	},
 	{
 		"down", "stop the whole stack and its engine",

@@ -61,6 +61,8 @@ struct sampler_acc {
 	int threads, procs;
 	int fds;                     /* -1 once a member's descriptors could not be counted */
 	int root_fds;                /* the process's own */
+	struct proc_member members[MODEL_TREE_MAX]; /* the tree, itself first (for crash reports) */
+	size_t nmembers;
 	double io_read, io_write;    /* bytes since the last slow sweep */
 	bool io_known;
 	int64_t io_dt_ns;
@@ -160,6 +162,12 @@ sampler_on_member(const struct proc_rec *r, void *arg)
 	a->rss_pages += r->rss_pages;
 	a->threads += r->threads;
 	a->procs++;
+	if (a->nmembers < MODEL_TREE_MAX) {
+		struct proc_member *m = &a->members[a->nmembers++];
+		m->pid = r->pid;
+		m->ppid = r->ppid;
+		memcpy(m->comm, r->comm, sizeof(m->comm));
+	}
 	if (!a->slow)
 		return;
 	int n = proc_count_fds(a->s->scan, r->pid);
@@ -195,7 +203,7 @@ sampler_pct(const struct sampler *s, uint64_t ticks, int64_t interval_ns)
 /* The figures of one running instance, or false when its pid is gone. */
 static bool
 sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
-    struct proc_metrics *m)
+    struct proc_metrics *m, struct sampler_acc *a_out)
 {
 	const struct proc_rec *r = proc_scan_find(s->scan, pid);
 	if (r == NULL)
@@ -223,6 +231,7 @@ sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
 	};
 	if (slow)
 		m->fds = a.root_fds;
+	*a_out = a;
 	return true;
 }
 
@@ -308,7 +317,8 @@ sampler_sweep(struct sampler *s)
 	for (size_t i = 0; i < sv_count(s->sv); i++) {
 		const struct proc_info *p = sv_proc(s->sv, i);
 		struct proc_metrics m;
-		if (p->pid <= 0 || !sampler_instance(s, p->pid, slow, io_dt, &m)) {
+		static struct sampler_acc acc;
+		if (p->pid <= 0 || !sampler_instance(s, p->pid, slow, io_dt, &m, &acc)) {
 			sv_set_metrics(s->sv, i, 0, NULL);
 			continue;
 		}
@@ -323,7 +333,9 @@ sampler_sweep(struct sampler *s)
 			m.io_read = old->at_ms != 0 ? old->io_read : -1;
 			m.io_write = old->at_ms != 0 ? old->io_write : -1;
 		}
-		sv_set_metrics(s->sv, i, p->pid, &m);
+		pid_t pid = p->pid;
+		sv_set_metrics(s->sv, i, pid, &m);
+		sv_set_tree(s->sv, i, pid, acc.members, acc.nmembers);
 	}
 	/* This sweep's cgroup counters are the base of the next one's; files of groups gone are closed. */
 	for (size_t k = 0; k < s->ncgs; k++)

@@ -47,7 +47,7 @@ static const char *const cfg_top_keys[] = {
 };
 static const char *const cfg_settings_keys[] = {
 	"sample_interval", "log_dir", "log_max_size", "log_max_files", "log_buffer",
-	"shutdown_timeout", NULL,
+	"shutdown_timeout", "crash_reports", "crash_reports_max_size", NULL,
 };
 static const char *const cfg_process_keys[] = {
 	"command", "cwd", "env", "env_file", "user", "umask", "tags", "group",
@@ -1244,6 +1244,13 @@ cfg_settings(struct cfg *c, const struct ynode *m, struct spec_settings *s)
 		cfg_err(c, n, "'log_buffer' must be between 4KiB and 1GiB");
 	if ((n = ytree_get(m, "shutdown_timeout")) != NULL)
 		cfg_duration(c, n, "shutdown_timeout", &s->shutdown_timeout_ms);
+	if ((n = ytree_get(m, "crash_reports")) != NULL &&
+	    cfg_int(c, n, "crash_reports", 0, 1000, &v))
+		s->crash_reports = (int)v;
+	if ((n = ytree_get(m, "crash_reports_max_size")) != NULL &&
+	    cfg_size(c, n, "crash_reports_max_size", &s->crash_reports_max_size) &&
+	    s->crash_reports_max_size < 65536)
+		cfg_err(c, n, "'crash_reports_max_size' must be at least 64KiB");
 }
 
 static size_t
@@ -1434,6 +1441,8 @@ cfg_top(struct cfg *c, const struct ynode *root)
 		.log_max_files = 5,
 		.log_buffer = 1 << 20,
 		.shutdown_timeout_ms = 15000,
+		.crash_reports = 10,
+		.crash_reports_max_size = 20 * 1000 * 1000,
 	};
 	s->alerts.cooldown_ms = 5 * 60 * 1000;
 	s->alerts.webhook_timeout_ms = 5000;

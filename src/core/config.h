@@ -141,6 +141,8 @@ struct spec_settings {
 	int log_max_files;
 	int64_t log_buffer;           /* bytes of log kept in memory per process */
 	int64_t shutdown_timeout_ms;
+	int crash_reports;            /* reports kept per process (0 = none written) */
+	int64_t crash_reports_max_size; /* bytes all reports may take together */
 };
 
 struct spec_alerts {

@@ -55,6 +55,13 @@ struct proc_metrics {
 	int64_t oom_kills;       /* OOM kills in its cgroup; -1 = unknown */
 };
 
+/* One member of a process's tree, as the last sample saw it (for crash reports). */
+#define MODEL_TREE_MAX 32
+struct proc_member {
+	pid_t pid, ppid;
+	char comm[16];
+};
+
 #define MODEL_MAX_CORES 256
 
 /* The machine as a whole, as of the last sample. */

@@ -801,8 +801,13 @@ server_free(struct server *s)
 	if (s == NULL || s->freed)
 		return;
 	s->freed = true;
-	while (s->conns != NULL)
-		server_conn_close(s->conns);
+	while (s->conns != NULL) {
+		/* What is queued (the reply to `down`, say) goes out if the socket takes it now. */
+		struct server_conn *c = s->conns;
+		server_conn_flush(c);
+		if (s->conns == c)
+			server_conn_close(c);
+	}
 	loop_timer_cancel(s->loop, s->reap);
 	loop_timer_cancel(s->loop, s->retry);
 	s->reap = s->retry = NULL;

@@ -185,6 +185,8 @@ specjson_build(const struct spec *s, bool show_secrets)
 	cJSON_AddNumberToObject(st, "log_max_size", (double)set->log_max_size);
 	cJSON_AddNumberToObject(st, "log_max_files", set->log_max_files);
 	cJSON_AddNumberToObject(st, "log_buffer", (double)set->log_buffer);
+	cJSON_AddNumberToObject(st, "crash_reports", set->crash_reports);
+	cJSON_AddNumberToObject(st, "crash_reports_max_size", (double)set->crash_reports_max_size);
 	cJSON_AddNumberToObject(st, "shutdown_timeout_ms", (double)set->shutdown_timeout_ms);
 	cJSON_AddItemToObject(o, "env", specjson_env(&s->env, show_secrets));
 	cJSON *procs = cJSON_AddArrayToObject(o, "processes");

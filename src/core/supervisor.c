@@ -32,6 +32,7 @@
 #include "core/arena.h"
 #include "core/cgroup.h"
 #include "core/config.h"
+#include "core/crash.h"
 #include "core/specjson.h"
 #include "core/guardian.h"
 #include "core/loop.h"
@@ -39,6 +40,7 @@
 #include "core/series.h"
 #include "core/signame.h"
 #include "core/spawn.h"
+#include "core/strutil.h"
 #include "core/units.h"
 
 #define SV_READ_CHUNK 65536
@@ -69,7 +71,11 @@ struct sv_proc {
 	struct logstore *log;       /* owned */
 	struct series *history;     /* owned: metric history; NULL when out of memory */
 	struct cg_group *cg;        /* owned: its cgroup (made at the first spawn); NULL = none */
+	struct proc_member tree[MODEL_TREE_MAX]; /* its tree at the last sample */
+	size_t ntree;
 	bool cg_tried;              /* the cgroup was attempted (a failure is said once) */
+	bool crash_warned;          /* a crash report could not be written (said once) */
+	pid_t last_pid;             /* of the instance that ran last (crash reports) */
 	int64_t oom_base;           /* the group's OOM kill count at spawn; -1 = unknown */
 	int out_fd, err_fd;         /* owned pipe ends; -1 when closed */
 	bool exited;                /* the current pid was reaped */
@@ -579,6 +585,8 @@ sv_act_spawn(struct sv_proc *p)
 		return;
 	}
 	p->info.pid = r.pid;
+	p->last_pid = r.pid;
+	p->ntree = 0;
 	p->out_fd = r.out_fd;
 	p->err_fd = r.err_fd;
 	p->exited = false;
@@ -689,6 +697,98 @@ sv_act_stopped_now(struct sv_proc *p)
 	sv_set_state(p, PROC_STOPPED, "%s", p->sv->phase == SV_RUNNING ? "stopped" : "not started: shutting down");
 }
 
+/* Adds one line of the log's tail to a JSON array. */
+static void
+sv_crash_line(const struct log_line *l, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "ts", (double)l->ts_ms);
+	cJSON_AddStringToObject(o, "stream", l->stream == LOG_ERR ? "err" : "out");
+	char *text = strndup(l->text, l->len);
+	cJSON_AddStringToObject(o, "text", text != NULL ? text : "");
+	free(text);
+	cJSON_AddItemToArray(arg, o);
+}
+
+/*
+ * An unexpected end (a non-zero exit, a signal, an OOM kill, a restart
+ * after failed health checks): .vigil/crashes/NAME-STAMP.json with how it
+ * ended, its last 200 lines, its last minute of figures and its tree as
+ * last seen. A failure to write is said once in its log; the engine goes on.
+ */
+static void
+sv_crash_report(struct sv_proc *p, const char *how)
+{
+	struct sv *sv = p->sv;
+	const struct spec_settings *set = &sv->spec->settings;
+	if (set->crash_reports <= 0)
+		return;
+	int64_t now = model_realtime_ms();
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", p->info.name);
+	cJSON_AddStringToObject(o, "process", p->spec->name);
+	cJSON_AddStringToObject(o, "stack", sv->spec->name);
+	cJSON_AddNumberToObject(o, "pid", p->last_pid);
+	const struct spec_command *cmd = &p->spec->command;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t k = 0; k < cmd->argc; k++)
+		strbuf_addf(&sb, "%s%s", k ? " " : "", cmd->argv[k]);
+	cJSON_AddStringToObject(o, "command", sb.data != NULL ? sb.data : "");
+	strbuf_fini(&sb);
+	cJSON_AddStringToObject(o, "cwd", p->spec->cwd != NULL ? p->spec->cwd : sv->spec->dir);
+	cJSON_AddStringToObject(o, "ended", how);
+	int st = p->status;
+	if (WIFEXITED(st))
+		cJSON_AddNumberToObject(o, "exit_code", WEXITSTATUS(st));
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	const char *sig = WIFSIGNALED(st) ? signame_name(WTERMSIG(st)) : NULL;
+	if (WIFSIGNALED(st) && sig != NULL)
+		cJSON_AddStringToObject(o, "signal", sig);
+	else
+		cJSON_AddNullToObject(o, "signal");
+	cJSON_AddBoolToObject(o, "core_dumped", WIFSIGNALED(st) && WCOREDUMP(st));
+	cJSON_AddBoolToObject(o, "oom_kill", strstr(how, "OOM killer") != NULL);
+	cJSON_AddNumberToObject(o, "at", (double)now);
+	cJSON_AddNumberToObject(o, "started", (double)p->info.started_ms);
+	cJSON_AddNumberToObject(o, "uptime_ms", (double)(now - p->info.started_ms));
+	cJSON_AddNumberToObject(o, "restarts", p->info.restarts);
+	cJSON *logs = cJSON_AddArrayToObject(o, "logs");
+	logstore_tail(p->log, 200, sv_crash_line, logs);
+	cJSON *metrics = cJSON_AddObjectToObject(o, "metrics");
+	struct series_point pts[SERIES_FINE_MAX];
+	for (int m = 0; m < SERIES_METRICS && p->history != NULL; m++) {
+		size_t n = series_fine(p->history, (enum series_metric)m, now - 60000, pts, SERIES_FINE_MAX);
+		cJSON *a = cJSON_AddArrayToObject(metrics, series_metric_name((enum series_metric)m));
+		for (size_t k = 0; k < n; k++) {
+			double row[2] = {(double)pts[k].t_ms, round(pts[k].v * 100) / 100};
+			cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(row, 2));
+		}
+	}
+	cJSON *tree = cJSON_AddArrayToObject(o, "tree");
+	for (size_t k = 0; k < p->ntree; k++) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddNumberToObject(t, "pid", p->tree[k].pid);
+		cJSON_AddNumberToObject(t, "ppid", p->tree[k].ppid);
+		cJSON_AddStringToObject(t, "name", p->tree[k].comm);
+		cJSON_AddItemToArray(tree, t);
+	}
+	char *text = cJSON_Print(o);
+	cJSON_Delete(o);
+	char dir[4200], id[512];
+	snprintf(dir, sizeof(dir), "%s/.vigil/crashes", sv->spec->dir);
+	if (text != NULL && crash_store(dir, p->info.name, now, text, set->crash_reports,
+	    set->crash_reports_max_size, id, sizeof(id)) < 0 && !p->crash_warned) {
+		char note[600];
+		snprintf(note, sizeof(note), "no crash report: %.400s: %s", dir, strerror(errno));
+		logstore_note(p->log, LOG_ERR, note, sv_on_line, p);
+		p->crash_warned = true;
+	}
+	free(text);
+	p->ntree = 0;
+}
+
 static void
 sv_act_finished(struct sv_proc *p)
 {
@@ -701,6 +801,8 @@ sv_act_finished(struct sv_proc *p)
 	char how[96];
 	sv_describe_exit(p, how, sizeof(how));
 	bool success = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 && !p->failed_start;
+	if (!success)
+		sv_crash_report(p, how);
 	if (p->failed_start) {
 		char why[300];
 		snprintf(why, sizeof(why), "%s; %s", p->info.reason, how);
@@ -733,6 +835,7 @@ sv_act_stopped(struct sv_proc *p)
 	if (p->restart_after_stop && p->sv->phase == SV_RUNNING) {
 		char why[300];
 		snprintf(why, sizeof(why), "%s; %s", p->probe_detail, how);
+		sv_crash_report(p, why); /* a restart after failed health checks */
 		sv_after_exit(p, false, why);
 		return;
 	}
@@ -1665,6 +1768,16 @@ sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metrics *m)
 			v[SERIES_IO_WRITE] = m->io_write;
 	}
 	series_add(p->history, ours ? m->at_ms : model_realtime_ms(), v);
+}
+
+void
+sv_set_tree(struct sv *sv, size_t i, pid_t pid, const struct proc_member *m, size_t n)
+{
+	struct sv_proc *p = sv->procs[i];
+	if (p->info.pid <= 0 || p->info.pid != pid)
+		return;
+	p->ntree = n < MODEL_TREE_MAX ? n : MODEL_TREE_MAX;
+	memcpy(p->tree, m, p->ntree * sizeof(*m));
 }
 
 void

@@ -54,7 +54,8 @@ print("capped %.1f cgroup %s" % (sum(vals[2:]) / max(1, len(vals) - 2), cg))
 PY
 cat "$T/cpu"
 v=$(sed -n 's/^capped \([0-9.]*\) .*/\1/p' "$T/cpu")
-awk -v v="$v" 'BEGIN { exit !(v >= 35 && v <= 60) }' && pass "a busy loop limited to 50 % reads $v %" ||
+# At most half a core (a busy machine may give it less, never more).
+awk -v v="$v" 'BEGIN { exit !(v >= 10 && v <= 60) }' && pass "a busy loop limited to 50 % reads $v %" ||
     fail "the CPU-limited loop reads $v %"
 expect_grep "$T/cpu" 'cgroup True' "its CPU comes from its cgroup"
 

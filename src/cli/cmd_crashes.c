@@ -1,0 +1,224 @@
+/*
+ * cmd_crashes — `vigil crashes`: the crash reports of a stack, read from
+ * its .vigil/crashes folder (no engine needed: they are most wanted after
+ * something died). `vigil crashes [NAME] [--json]` lists them, newest
+ * last; `vigil crashes show ID [--json]` prints one.
+ */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/crash.h"
+
+enum { CRASH_FILE, CRASH_JSON, CRASH_HELP };
+
+/* The stack's crash folder: beside -f FILE, else the nearest .vigil up from here. */
+static bool
+crashes_dir(const char *file, char *out, size_t size)
+{
+	char here[PATH_MAX];
+	if (file != NULL) {
+		char real[PATH_MAX];
+		if (realpath(file, real) == NULL) {
+			fprintf(stderr, "vigil: %s: %s\n", file, strerror(errno));
+			return false;
+		}
+		char *slash = strrchr(real, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		snprintf(out, size, "%.4000s/.vigil/crashes", real[0] ? real : "/");
+		return true;
+	}
+	if (getcwd(here, sizeof(here)) == NULL)
+		return false;
+	for (;;) {
+		struct stat st;
+		snprintf(out, size, "%.4000s/.vigil", here);
+		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(out, size, "%.4000s/.vigil/crashes", here);
+			return true;
+		}
+		char *slash = strrchr(here, '/');
+		if (slash == NULL || slash == here)
+			break;
+		*slash = '\0';
+	}
+	fprintf(stderr, "vigil: no stack here (no .vigil folder in this folder or above); use -f FILE\n");
+	return false;
+}
+
+static cJSON *
+crashes_load(const char *dir, const char *id)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = n > 0 && n < (64 << 20) ? malloc((size_t)n + 1) : NULL;
+	cJSON *j = NULL;
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+		buf[n] = '\0';
+		j = cJSON_Parse(buf);
+	}
+	free(buf);
+	fclose(f);
+	return j;
+}
+
+static const char *
+crashes_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void
+crashes_time(double ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int
+crashes_show(const char *dir, const char *id, bool json)
+{
+	cJSON *j = crashes_load(dir, id);
+	if (j == NULL) {
+		fprintf(stderr, "vigil: no crash report '%s' in %s (vigil crashes lists them)\n", id, dir);
+		return CLI_FAILED;
+	}
+	if (json) {
+		char *t = cJSON_Print(j);
+		printf("%s\n", t);
+		free(t);
+		cJSON_Delete(j);
+		return CLI_OK;
+	}
+	char when[64];
+	crashes_time(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "at")), when, sizeof(when));
+	printf("%s (stack %s): %s at %s\n", crashes_str(j, "name"), crashes_str(j, "stack"),
+	    crashes_str(j, "ended"), when);
+	printf("pid %.0f · up %.1fs · restarts %.0f · oom kill %s · core dumped %s\n",
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "pid")),
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "uptime_ms")) / 1000,
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "restarts")),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "oom_kill")) ? "yes" : "no",
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "core_dumped")) ? "yes" : "no");
+	printf("command %s\ncwd %s\n", crashes_str(j, "command"), crashes_str(j, "cwd"));
+	const cJSON *e;
+	printf("\ntree as last seen:\n");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "tree"))
+		printf("  %7.0f %7.0f %s\n", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "pid")),
+		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ppid")), crashes_str(e, "name"));
+	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "metrics"), "tree_cpu");
+	const cJSON *rss = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "metrics"), "tree_rss");
+	int nc = cJSON_GetArraySize(cpu), nr = cJSON_GetArraySize(rss);
+	if (nc > 0 && nr > 0)
+		printf("\nlast minute: cpu %.1f%% -> %.1f%%, memory %.0f -> %.0f bytes (%d samples)\n",
+		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(cpu, 0), 1)),
+		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(cpu, nc - 1), 1)),
+		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rss, 0), 1)),
+		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rss, nr - 1), 1)), nc);
+	printf("\nlast lines:\n");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "logs")) {
+		char ts[64];
+		crashes_time(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ts")), ts, sizeof(ts));
+		printf("  %s %s %s\n", ts + 11, strcmp(crashes_str(e, "stream"), "err") == 0 ? "!" : "|",
+		    crashes_str(e, "text"));
+	}
+	cJSON_Delete(j);
+	return CLI_OK;
+}
+
+int
+cli_cmd_crashes(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	const char *file = NULL, *args[3] = {NULL, NULL, NULL};
+	bool json = false;
+	int nargs = 0;
+	struct cli_parser p;
+	cli_parser_init(&p, cmd, argc, argv);
+	for (int r; (r = cli_next(&p)) != CLI_END;) {
+		switch (r) {
+		case CLI_ERROR:
+			return CLI_USAGE;
+		case CLI_ARG:
+			if (nargs == 2)
+				return cli_usage_error("too many arguments ('%s')", p.value);
+			args[nargs++] = p.value;
+			break;
+		case CRASH_FILE:
+			file = p.value;
+			break;
+		case CRASH_JSON:
+			json = true;
+			break;
+		case CRASH_HELP:
+			cli_print_command_help(cmd, stdout);
+			return CLI_OK;
+		}
+	}
+	char dir[4200];
+	if (!crashes_dir(file, dir, sizeof(dir)))
+		return CLI_FAILED;
+	if (nargs >= 1 && strcmp(args[0], "show") == 0) {
+		if (nargs != 2)
+			return cli_usage_error("'crashes show' needs an ID (vigil crashes lists them)");
+		return crashes_show(dir, args[1], json);
+	}
+	if (nargs == 2)
+		return cli_usage_error("'%s' is not a subcommand of crashes (only show)", args[0]);
+	struct crash_entry *v;
+	long n = crash_list(dir, args[0], &v);
+	if (n < 0 && errno != ENOENT) {
+		fprintf(stderr, "vigil: %s: %s\n", dir, strerror(errno));
+		return CLI_FAILED;
+	}
+	if (n < 0)
+		n = 0;
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	if (!json && n == 0)
+		printf("no crash reports%s%s\n", args[0] ? " for " : "", args[0] ? args[0] : "");
+	else if (!json)
+		printf("%-40s %-20s %-19s %s\n", "ID", "PROCESS", "WHEN", "ENDED");
+	for (long i = 0; i < n; i++) {
+		cJSON *j = crashes_load(dir, v[i].id);
+		char when[64];
+		crashes_time((double)v[i].ts_ms, when, sizeof(when));
+		if (json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "id", v[i].id);
+			cJSON_AddStringToObject(o, "name", v[i].name);
+			cJSON_AddNumberToObject(o, "at", (double)v[i].ts_ms);
+			cJSON_AddStringToObject(o, "ended", j != NULL ? crashes_str(j, "ended") : "");
+			cJSON_AddBoolToObject(o, "oom_kill", j != NULL && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "oom_kill")));
+			cJSON_AddNumberToObject(o, "bytes", (double)v[i].bytes);
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%-40s %-20s %-19s %s\n", v[i].id, v[i].name, when, j != NULL ? crashes_str(j, "ended") : "?");
+		}
+		cJSON_Delete(j);
+	}
+	if (json) {
+		char *t = cJSON_Print(arr);
+		printf("%s\n", t);
+		free(t);
+		cJSON_Delete(arr);
+	}
+	free(v);
+	return CLI_OK;
+}
