@@ -73,6 +73,7 @@ int cli_cmd_stop(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_restart(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_signal(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv);
+int cli_cmd_alerts(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_crashes(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_top(const struct cli_cmd *cmd, int argc, char **argv);
 int cli_cmd_monit(const struct cli_cmd *cmd, int argc, char **argv);

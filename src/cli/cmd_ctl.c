@@ -59,6 +59,8 @@ ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a)
 			a->json = true;
 		} else if (strcmp(name, "follow") == 0) {
 			a->follow = true;
+		} else if (strcmp(name, "all") == 0) {
+			a->all = true;
 		} else if (strcmp(name, "lines") == 0) {
 			if (!units_int(p.value, 1, 100000, &a->lines, &err))
 				return cli_usage_error("option '-n': '%s' %s", p.value, err);

@@ -72,6 +72,14 @@ static const struct cli_opt cli_top_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+static const struct cli_opt cli_alerts_opts[] = {
+	CLI_WHERE_OPTS,
+	{'a', "all", NULL, "the recently resolved alerts too"},
+	{'j', "json", NULL, "print JSON"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 /* In the order of cmd_crashes.c's CRASH_* values. */
 static const struct cli_opt cli_crashes_opts[] = {
 	{'f', "file", "FILE", "the stack file whose reports to read"},
@@ -215,6 +223,14 @@ const struct cli_cmd cli_commands[] = {
 		"before that, up to 24 hours. CSV has one row per time, process and metric:\n"
 		"time,process,resolution,metric,min,avg,max.",
 		cli_export_opts, cli_cmd_export,
+	},
+	{
+		"alerts", "list the alerts of the running stack, or acknowledge one",
+		"vigil alerts [--all] [--json] | vigil alerts ack ID|all",
+		"Lists active alerts (with --all, the recently resolved ones too), newest\n"
+		"first: id, severity, state, when it fired, and what it says. `alerts ack`\n"
+		"acknowledges one (or all): it stays until its condition stops holding.",
+		cli_alerts_opts, cli_cmd_alerts,
 	},
 	{
 		"crashes", "list the crash reports, or show one",

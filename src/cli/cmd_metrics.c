@@ -239,3 +239,71 @@ cli_cmd_export(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	return ctl_query(cmd, argc, argv, "history", export_show);
 }
+
+/* `vigil alerts`: active alerts (--all: the recently resolved too), newest first. */
+static int
+alerts_show(const struct ctl_args *a, const cJSON *res)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "alerts");
+	if (a->json) {
+		cJSON *out = cJSON_CreateArray();
+		const cJSON *e;
+		cJSON_ArrayForEach(e, list)
+			if (a->all || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "active")))
+				cJSON_AddItemToArray(out, cJSON_Duplicate(e, true));
+		char *text = cJSON_Print(out);
+		printf("%s\n", text);
+		free(text);
+		cJSON_Delete(out);
+		return CLI_OK;
+	}
+	int shown = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list) {
+		bool active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "active"));
+		if (!active && !a->all)
+			continue;
+		if (shown++ == 0)
+			printf("%-5s %-9s %-12s %-8s %s\n", "ID", "SEVERITY", "STATE", "FIRED", "ALERT");
+		char when[16];
+		time_t t = (time_t)(ctl_num(e, "fired", 0) / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		const char *st = active ? (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "acknowledged")) ?
+		    "acknowledged" : "active") : "resolved";
+		printf("%-5.0f %-9s %-12s %-8s %s\n", ctl_num(e, "id", 0), ctl_str(e, "severity"), st, when,
+		    ctl_str(e, "message"));
+	}
+	if (shown == 0)
+		printf("no %salerts\n", a->all ? "" : "active ");
+	return CLI_OK;
+}
+
+static int
+alerts_acked(const struct ctl_args *a, const cJSON *res)
+{
+	(void)a;
+	printf("acknowledged %.0f alert%s\n", ctl_num(res, "acknowledged", 0),
+	    ctl_num(res, "acknowledged", 0) == 1 ? "" : "s");
+	return CLI_OK;
+}
+
+int
+cli_cmd_alerts(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	/* `vigil alerts ack ID|all` acknowledges; otherwise the list. */
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		if (strcmp(argv[i], "ack") != 0)
+			return cli_usage_error("'%s' is not a subcommand of alerts (only ack ID|all)", argv[i]);
+		if (i + 1 >= argc)
+			return cli_usage_error("'alerts ack' needs an alert's ID (vigil alerts lists them) or all");
+		/* Shift "ack" away: what remains is the target. */
+		for (int k = i; k + 1 < argc; k++)
+			argv[k] = argv[k + 1];
+		return ctl_query(cmd, argc - 1, argv, "ack", alerts_acked);
+	}
+	return ctl_query(cmd, argc, argv, "alerts", alerts_show);
+}

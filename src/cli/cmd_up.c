@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "collectors/sampler.h"
+#include "core/alert.h"
 #include "core/cgroup.h"
 #include "core/config.h"
 #include "core/control.h"
@@ -72,6 +73,7 @@ struct up {
 	struct control *control; /* owned: the control socket */
 	struct sampler *sampler; /* owned; NULL when /proc cannot be read */
 	struct cg_env *cgroups;  /* owned: where processes get cgroups */
+	struct alert_engine *alerts; /* owned */
 	int64_t next_sample;     /* loop_now() ns of the next sweep */
 	bool color;        /* ANSI colours on stdout */
 	int width;         /* of the name column */
@@ -261,13 +263,32 @@ up_on_event(const struct sv_event *ev, void *arg)
 		up_printf(u, "▸ %s%s%s%s\n", label, why ? " (" : "", why ? ev->reason : "", why ? ")" : "");
 }
 
-/* Every event: printed, and sent to the control socket's subscribers. */
+/* Every event: printed, sent to the control socket's subscribers, and weighed by the alert rules. */
 static void
 up_on_any_event(const struct sv_event *ev, void *arg)
 {
 	struct up *u = arg;
 	up_on_event(ev, u);
 	control_on_event(u->control, ev);
+	if (ev->kind == SV_EV_METRICS)
+		alert_on_sample(u->alerts);
+	else
+		alert_on_event(u->alerts, ev);
+}
+
+/* An alert fired, resolved or was acknowledged: a line, and the alerts topic. */
+static void
+up_on_alert(enum alert_change what, const struct alert *a, void *arg)
+{
+	struct up *u = arg;
+	static const char *const words[] = {"fired", "resolved", "acknowledged"};
+	char ts[16];
+	up_stamp(model_realtime_ms(), ts, sizeof(ts));
+	const char *col = !u->color ? "" : what != ALERT_FIRED ? "\033[32m" :
+	    a->severity == RULE_CRITICAL ? "\033[1;31m" : a->severity == RULE_WARNING ? "\033[33m" : "\033[36m";
+	up_printf(u, "%s %-*s ▸ %salert %s %s%s: %s\n", ts, u->width, "vigil", col,
+	    rule_severity_name(a->severity), words[what], u->color ? "\033[0m" : "", a->message);
+	control_on_alert(u->control, words[what], a);
 }
 
 /* Every sample_interval: one sweep of the collectors, on absolute deadlines (no drift). */
@@ -491,6 +512,8 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		close(up_ready_fd);
 		up_ready_fd = -1;
 	}
+	u.alerts = alert_new(u.loop, u.sv, up_on_alert, &u);
+	control_set_alerts(u.control, u.alerts);
 	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	loop_signals(u.loop, sigs, 4, up_on_signal, &u);
 	loop_on_orphan(u.loop, up_on_orphan, &u);
@@ -517,6 +540,9 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	up_flush(&u);
 out:
 	control_free(u.control); /* clients see EOF: the engine is gone */
+	u.control = NULL;
+	alert_free(u.alerts);
+	u.alerts = NULL;
 	sampler_free(u.sampler);
 	sv_free(u.sv);
 	cg_env_free(u.cgroups); /* after the supervisor: its groups came from it */

@@ -25,6 +25,7 @@ struct ctl_args {
 	const char *socket;
 	bool json;
 	bool follow;
+	bool all;              /* alerts: the resolved ones too */
 	int64_t lines;
 	const char *grep;
 	const char *since;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alert.h"
 #include "core/config.h"
 #include "core/diag.h"
 #include "core/logstore.h"
@@ -24,6 +25,7 @@
 #include "core/supervisor.h"
 
 struct control {
+	struct alert_engine *alerts; /* borrowed; NULL = none */
 	struct loop *loop;   /* borrowed */
 	struct sv *sv;       /* borrowed */
 	struct server *server; /* owned */
@@ -286,6 +288,11 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 			all[i] = i;
 		cJSON_AddItemToObject(res, "processes", control_processes(c, all, total));
 		cJSON_AddItemToObject(res, "host", model_host_json(sv_host(c->sv)));
+		cJSON *active = cJSON_AddArrayToObject(res, "alerts");
+		const struct alert *list[256];
+		size_t na = c->alerts != NULL ? alert_list(c->alerts, false, list, 256) : 0;
+		for (size_t i = 0; i < na; i++)
+			cJSON_AddItemToArray(active, alert_json(list[i]));
 		free(all);
 		break;
 	}
@@ -323,6 +330,38 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 	case PROTO_HISTORY:
 		res = control_history(c, req, idx, n);
 		break;
+	case PROTO_ALERTS: {
+		res = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(res, "alerts");
+		const struct alert *list[256];
+		size_t na = c->alerts != NULL ? alert_list(c->alerts, true, list, 256) : 0;
+		for (size_t i = 0; i < na; i++)
+			cJSON_AddItemToArray(arr, alert_json(list[i]));
+		break;
+	}
+	case PROTO_ACK: {
+		if (c->alerts == NULL || req->ntargets != 1) {
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "ack needs one target: an alert's id, or all"));
+			return;
+		}
+		char *end;
+		unsigned long long id = strtoull(req->targets[0], &end, 10);
+		if (strcmp(req->targets[0], "all") != 0 && (*end != '\0' || id == 0)) {
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "'%s' is not an alert's id (vigil alerts lists them) or all", req->targets[0]));
+			return;
+		}
+		size_t na = alert_ack(c->alerts, strcmp(req->targets[0], "all") == 0 ? 0 : id);
+		if (na == 0) {
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "no active, unacknowledged alert %s", req->targets[0]));
+			return;
+		}
+		res = cJSON_CreateObject();
+		cJSON_AddNumberToObject(res, "acknowledged", (double)na);
+		break;
+	}
 	case PROTO_VERSION:
 		res = cJSON_CreateObject();
 		cJSON_AddStringToObject(res, "version", VIGIL_VERSION);
@@ -409,6 +448,26 @@ control_on_event(struct control *c, const struct sv_event *ev)
 	}
 	char *line = proto_event(name, data);
 	server_broadcast(c->server, topic, line);
+	free(line);
+}
+
+void
+control_set_alerts(struct control *c, struct alert_engine *ae)
+{
+	if (c != NULL)
+		c->alerts = ae;
+}
+
+void
+control_on_alert(struct control *c, const char *what, const struct alert *a)
+{
+	if (c == NULL || !server_has_subscribers(c->server, PROTO_TOPIC_ALERTS))
+		return;
+	cJSON *data = cJSON_CreateObject();
+	cJSON_AddStringToObject(data, "change", what);
+	cJSON_AddItemToObject(data, "alert", alert_json(a));
+	char *line = proto_event("alerts", data);
+	server_broadcast(c->server, PROTO_TOPIC_ALERTS, line);
 	free(line);
 }
 

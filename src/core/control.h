@@ -22,6 +22,12 @@ struct control *control_new(struct loop *l, struct sv *sv, const char *path,
     const char *stack_file, char *err, size_t err_size);
 /* Closes every client (they see EOF: the engine is gone) and the socket. */
 void control_free(struct control *c);
+struct alert_engine;
+struct alert;
+/* The alert engine the alerts and ack commands read (borrowed; NULL = none). */
+void control_set_alerts(struct control *c, struct alert_engine *ae);
+/* An alert fired, resolved or was acknowledged: to the alerts topic (what: "fired" …). */
+void control_on_alert(struct control *c, const char *what, const struct alert *a);
 /* Forwards one supervisor event to subscribers. */
 void control_on_event(struct control *c, const struct sv_event *ev);
 /* True while a client subscribes to the logs topic. */

@@ -57,6 +57,8 @@ static const char *const proto_cmd_names[PROTO_CMD_COUNT] = {
 	[PROTO_DOWN] = "down",
 	[PROTO_VERSION] = "version",
 	[PROTO_HISTORY] = "history",
+	[PROTO_ALERTS] = "alerts",
+	[PROTO_ACK] = "ack",
 };
 
 /* The request's keys besides "id" and "cmd", in the order their values are checked. */
@@ -92,6 +94,8 @@ static const unsigned proto_cmd_keys[PROTO_CMD_COUNT] = {
 	[PROTO_DOWN] = 0,
 	[PROTO_VERSION] = 0,
 	[PROTO_HISTORY] = PROTO_KEYS_TARGETS | PROTO_K(PROTO_KEY_SINCE),
+	[PROTO_ALERTS] = 0,
+	[PROTO_ACK] = PROTO_KEYS_TARGETS, /* an alert's id, or all */
 };
 
 static const struct {

@@ -26,6 +26,7 @@ replica_reset(struct replica *r)
 		free(r->lines[(r->line_head + i) % REPLICA_LOG_LINES].text);
 	r->nlines = r->line_head = 0;
 	r->nprocs = 0;
+	r->nalerts = 0;
 	memset(&r->host, 0, sizeof(r->host));
 	r->dirty = REPLICA_DIRTY_HEADER | REPLICA_DIRTY_TABLE | REPLICA_DIRTY_LOGS;
 }
@@ -429,6 +430,52 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	r->dirty |= REPLICA_DIRTY_TABLE;
 }
 
+/* One alert object (alert_json) into the active list, or out of it once resolved. */
+static void
+replica_alert_json(struct replica *r, const cJSON *a)
+{
+	long id = (long)replica_num(a, "id", 0);
+	bool active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "active"));
+	size_t i = 0;
+	while (i < r->nalerts && !(r->alerts[i].id == id && r->alerts[i].origin == r->origin))
+		i++;
+	if (!active) {
+		if (i < r->nalerts)
+			r->alerts[i] = r->alerts[--r->nalerts];
+		r->dirty |= REPLICA_DIRTY_HEADER;
+		return;
+	}
+	if (i == r->nalerts) {
+		if (r->nalerts == REPLICA_ALERTS)
+			return;
+		r->nalerts++;
+	}
+	struct replica_alert *x = &r->alerts[i];
+	x->id = id;
+	x->origin = r->origin;
+	const char *sev = replica_str(a, "severity");
+	x->severity = strcmp(sev, "critical") == 0 ? 2 : strcmp(sev, "warning") == 0 ? 1 : 0;
+	x->acked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "acknowledged"));
+	char msg[300];
+	snprintf(msg, sizeof(msg), "%s%s", r->prefix, replica_str(a, "message"));
+	replica_copy(x->message, sizeof(x->message), msg);
+	r->dirty |= REPLICA_DIRTY_HEADER;
+}
+
+const struct replica_alert *
+replica_top_alert(const struct replica *r)
+{
+	const struct replica_alert *best = NULL;
+	for (size_t i = 0; i < r->nalerts; i++) {
+		const struct replica_alert *a = &r->alerts[i];
+		if (best == NULL || (!a->acked && best->acked) ||
+		    (a->acked == best->acked && a->severity > best->severity) ||
+		    (a->acked == best->acked && a->severity == best->severity && a->id > best->id))
+			best = a;
+	}
+	return best;
+}
+
 void
 replica_apply(struct replica *r, const cJSON *msg, int64_t now_ms)
 {
@@ -462,6 +509,10 @@ replica_apply_from(struct replica *r, const cJSON *msg, int64_t now_ms, int orig
 		replica_top_json(r, data, now_ms);
 		return;
 	}
+	if (strcmp(ev, "alerts") == 0) {
+		replica_alert_json(r, cJSON_GetObjectItemCaseSensitive(data, "alert"));
+		return;
+	}
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(msg, "result");
 	if (!cJSON_IsObject(res))
 		return;
@@ -483,6 +534,18 @@ replica_apply_from(struct replica *r, const cJSON *msg, int64_t now_ms, int orig
 	const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes");
 	const cJSON *first = cJSON_GetArrayItem(procs, 0);
 	bool history = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(first, "fine"));
+	const cJSON *alerts = cJSON_GetObjectItemCaseSensitive(res, "alerts");
+	if (cJSON_IsArray(alerts) && cJSON_IsArray(procs)) {
+		/* A snapshot: its engine's active alerts replace what we had from it. */
+		size_t k = 0;
+		for (size_t i = 0; i < r->nalerts; i++)
+			if (r->alerts[i].origin != r->origin)
+				r->alerts[k++] = r->alerts[i];
+		r->nalerts = k;
+		const cJSON *a;
+		cJSON_ArrayForEach(a, alerts)
+			replica_alert_json(r, a);
+	}
 	if (cJSON_IsArray(procs) && !history) {
 		replica_procs_json(r, procs, now_ms, true);
 		replica_host_json(r, cJSON_GetObjectItemCaseSensitive(res, "host"));

@@ -59,6 +59,16 @@ struct replica_line {
 	bool split;                /* continues on the next line */
 };
 
+/* An active alert, as the engine announced it. */
+#define REPLICA_ALERTS 64
+struct replica_alert {
+	long id;
+	int severity;              /* 0 info, 1 warning, 2 critical */
+	bool acked;
+	int origin;
+	char message[240];
+};
+
 /* The history of one process, for the detail view (from a `history` reply). */
 #define REPLICA_DETAIL_POINTS 600
 struct replica_detail {
@@ -89,6 +99,8 @@ struct replica {
 	unsigned dirty;            /* REPLICA_DIRTY_* since replica_clean */
 	int64_t now_ms;            /* monotonic ms of the last message (for uptimes) */
 	struct replica_detail detail;
+	struct replica_alert alerts[REPLICA_ALERTS]; /* active ones */
+	size_t nalerts;
 	int origin;                /* of the message being applied */
 	char prefix[64];           /* "host/" put before its names; "" for one engine */
 };
@@ -115,6 +127,8 @@ void replica_apply_from(struct replica *r, const struct cJSON *msg, int64_t now_
 /* The i-th line of the ring, 0 = oldest kept. */
 const struct replica_line *replica_line(const struct replica *r, size_t i);
 const char *replica_line_name(const struct replica *r, const struct replica_line *l);
+/* The active alert to show first: the most severe, unacknowledged before acknowledged; NULL = none. */
+const struct replica_alert *replica_top_alert(const struct replica *r);
 /* The key a view selects by: id in host mode, else the name. */
 const char *replica_key(const struct replica_proc *p);
 /* The process named so, or NULL. */

@@ -301,6 +301,7 @@ tui_connect(struct tui_conn *c)
 	cJSON_AddItemToArray(topics, cJSON_CreateString("state"));
 	cJSON_AddItemToArray(topics, cJSON_CreateString("metrics"));
 	cJSON_AddItemToArray(topics, cJSON_CreateString("logs"));
+	cJSON_AddItemToArray(topics, cJSON_CreateString("alerts"));
 	stream_send(c->stream, sub);
 	cJSON *logs = cJSON_CreateObject();
 	cJSON_AddStringToObject(logs, "cmd", "logs");
@@ -787,9 +788,20 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 		v->own = !v->own;
 		view_say(v, now, false, "CPU and MEM: %s", v->own ? "the process alone" : "the process and its descendants");
 		break;
-	case 'a':
-		view_say(v, now, false, "no alert to acknowledge");
+	case 'a': {
+		const struct replica_alert *al = replica_top_alert(&t->rep);
+		if (al == NULL || al->acked) {
+			view_say(v, now, false, "no alert to acknowledge");
+			break;
+		}
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "cmd", "ack");
+		char id[32];
+		snprintf(id, sizeof(id), "%ld", al->id);
+		cJSON_AddStringToObject(req, "target", id);
+		tui_send_to(t, al->origin, req, "acknowledge the alert");
 		break;
+	}
 	case '?':
 	case 'h':
 		v->help = true;

@@ -809,10 +809,31 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 	}
 }
 
-/* The banner line: the connection's state, else the filters in force. */
+/* The banner line: the connection's state, else the most severe alert, else the filters in force. */
 static void
-view_banner(WINDOW *w, int y, int cols, const struct view *v)
+view_banner(WINDOW *w, int y, int cols, const struct replica *r, const struct view *v)
 {
+	const struct replica_alert *al = replica_top_alert(r);
+	if (v->status[0] == '\0' && al != NULL) {
+		enum theme_role role = al->severity == 2 ? THEME_ALERT_CRITICAL :
+		    al->severity == 1 ? THEME_ALERT_WARNING : THEME_ALERT_INFO;
+		int attr = theme_attr(role);
+		wattr_on(w, (attr_t)attr, NULL);
+		mvwhline(w, y, 0, ' ', cols);
+		wattr_off(w, (attr_t)attr, NULL);
+		static const char *const sev[] = {"info", "warning", "CRITICAL"};
+		char more[48] = "";
+		if (r->nalerts > 1)
+			snprintf(more, sizeof(more), "  (+%zu more)", r->nalerts - 1);
+		view_putf(w, y, 1, cols - 2, attr, "%s %s%s%s%s", v->utf8 ? "▲" : "!", sev[al->severity],
+		    al->acked ? " (acknowledged)" : "", ": ", al->message);
+		int used = view_width(al->message) + 20;
+		if (more[0] != '\0' && used + (int)strlen(more) < cols)
+			view_put(w, y, cols - (int)strlen(more) - 12, (int)strlen(more), attr, more);
+		if (!al->acked && cols > 12)
+			view_put(w, y, cols - 10, 9, attr, "a: ack");
+		return;
+	}
 	if (v->status[0] != '\0') {
 		wattr_on(w, (attr_t)theme_attr(THEME_ALERT_WARNING), NULL);
 		mvwhline(w, y, 0, ' ', cols);
@@ -1311,7 +1332,7 @@ view_draw(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms)
 		return;
 	}
 	view_header(w, cols, r, v);
-	view_banner(w, 2, cols, v);
+	view_banner(w, 2, cols, r, v);
 	int body_y = 3, body_h = rows - 4; /* header 2, banner 1, footer 1 */
 	if (v->detail) {
 		view_detail(w, body_y, body_h, cols, r, v, now_ms);

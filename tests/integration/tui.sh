@@ -27,6 +27,7 @@ processes:
     command: "exec sleep $M.2"
     replicas: 2
     tags: [jobs]
+    alerts: ["state == stopped"]
 YAML
 
 S="vigil-tui-$$"
@@ -62,6 +63,16 @@ tmux send-keys -t "$S" s
 shows '^api +stopped' 10 && pass "s: stopped" || fail "s: $(row api)"
 tmux send-keys -t "$S" S
 shows '^api +running' 10 && pass "S: running again" || fail "S: $(row api)"
+
+# An alert in the banner; a acknowledges it.
+tmux send-keys -t "$S" Escape
+"$VIGIL" stop worker:1 >/dev/null
+shows 'warning: worker:1: state == stopped' 10 && pass "alert: the banner shows it" || fail "alert: $(sed -n 3p "$T/screen")"
+tmux send-keys -t "$S" a
+shows 'warning \(acknowledged\): worker:1' 10 && pass "alert: a acknowledged it" || fail "ack: $(sed -n 3p "$T/screen")"
+"$VIGIL" start worker:1 >/dev/null
+wait_for 'screen; ! grep -q "state == stopped" "$T/screen"' 10 && pass "alert: gone once resolved" ||
+    fail "alert still shown: $(sed -n 3p "$T/screen")"
 
 # Esc clears; t filters by a tag.
 tmux send-keys -t "$S" Escape

@@ -67,7 +67,7 @@ test_commands(void **state)
 		{"status", PROTO_STATUS}, {"start", PROTO_START}, {"stop", PROTO_STOP},
 		{"restart", PROTO_RESTART}, {"logs", PROTO_LOGS}, {"subscribe", PROTO_SUBSCRIBE},
 		{"reload", PROTO_RELOAD}, {"down", PROTO_DOWN}, {"version", PROTO_VERSION},
-		{"history", PROTO_HISTORY},
+		{"history", PROTO_HISTORY}, {"alerts", PROTO_ALERTS}, {"ack", PROTO_ACK},
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		char line[128];

@@ -246,6 +246,16 @@ help(struct replica *r, struct view *v)
 }
 
 static void
+alerting(struct replica *r, struct view *v)
+{
+	(void)v;
+	r->alerts[0] = (struct replica_alert){.id = 3, .severity = 1, .message = "api: cpu > 80% for 5 samples (now 93.1%)"};
+	r->alerts[1] = (struct replica_alert){.id = 4, .severity = 2, .message = "flaky: restarts > 3 in 5m (now 6)"};
+	r->alerts[2] = (struct replica_alert){.id = 5, .severity = 2, .acked = true, .message = "db: state == fatal"};
+	r->nalerts = 3;
+}
+
+static void
 gone(struct replica *r, struct view *v)
 {
 	(void)r;
@@ -266,6 +276,7 @@ test_golden(void **state)
 	screen("detail-fresh-80x24", 24, 80, detail_fresh);
 	screen("help-ascii-80x24", 24, 80, help);
 	screen("gone-prompt-80x24", 24, 80, gone);
+	screen("alert-132x43", 43, 132, alerting);
 	screen("too-small-60x20", 20, 60, NULL);
 }
 
