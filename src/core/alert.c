@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "core/loop.h"
 #include "core/model.h"
+#include "core/probe.h"
 #include "core/supervisor.h"
 #include "core/units.h"
 
@@ -31,6 +32,15 @@
 #define ALERT_HYSTERESIS 0.05 /* a value must come back 5% past the threshold to resolve */
 #define ALERT_CLEAR 2         /* samples the condition must stay off to resolve */
 #define ALERT_LOG_WINDOW_MS 60000
+#define ALERT_HOOK_QUEUE 100  /* webhook deliveries waiting at most; the oldest go first */
+#define ALERT_HOOK_TRIES 3    /* attempts per delivery (1 s, then 2 s apart) */
+
+/* One webhook delivery waiting or under way. */
+struct alert_hook {
+	char *body;                /* owned: the JSON */
+	int tries;
+	struct alert_hook *next;
+};
 
 struct alert_pair {
 	const struct rule *rule;   /* borrowed from the spec */
@@ -59,6 +69,11 @@ struct alert_notifier {
 
 struct alert_engine {
 	struct alert_notifier *notifiers; /* owned: running notifier processes */
+	struct probe_ctx *http;    /* owned; made at the first webhook */
+	struct alert_hook *hooks, *hooks_tail; /* owned: deliveries in order */
+	size_t nhooks;
+	struct probe *hook_inflight; /* the head's attempt under way */
+	struct loop_timer *hook_retry;
 	struct loop *loop;         /* borrowed */
 	struct sv *sv;             /* borrowed */
 	alert_fn fn;
@@ -127,11 +142,97 @@ alert_on_notifier_timeout(struct loop *l, void *arg)
 	kill(-n->pid, SIGKILL); /* still running at its timeout: its whole group goes; the exit frees n */
 }
 
+static void alert_hook_send(struct alert_engine *e);
+
+static void
+alert_on_hook_retry(struct loop *l, void *arg)
+{
+	(void)l;
+	struct alert_engine *e = arg;
+	e->hook_retry = NULL;
+	alert_hook_send(e);
+}
+
+/* The head delivery's attempt ended: the next one, or the same again later. */
+static void
+alert_on_hook_done(void *arg, bool ok, const char *detail)
+{
+	(void)detail;
+	struct alert_engine *e = arg;
+	e->hook_inflight = NULL;
+	struct alert_hook *h = e->hooks;
+	if (h == NULL)
+		return;
+	if (!ok && ++h->tries < ALERT_HOOK_TRIES) {
+		e->hook_retry = loop_timer_after(e->loop, (int64_t)1000 << (h->tries - 1), alert_on_hook_retry, e);
+		return;
+	}
+	e->hooks = h->next;
+	if (e->hooks == NULL)
+		e->hooks_tail = NULL;
+	e->nhooks--;
+	free(h->body);
+	free(h);
+	alert_hook_send(e);
+}
+
+static void
+alert_on_hook_unstarted(struct loop *l, void *arg)
+{
+	(void)l;
+	struct alert_engine *e = arg;
+	e->hook_retry = NULL;
+	alert_on_hook_done(e, false, "");
+}
+
+/* Starts the head delivery unless one is under way or waiting to retry. */
+static void
+alert_hook_send(struct alert_engine *e)
+{
+	const struct spec_alerts *al = &sv_spec(e->sv)->alerts;
+	if (e->hooks == NULL || e->hook_inflight != NULL || e->hook_retry != NULL || al->webhook == NULL)
+		return;
+	if (e->http == NULL && (e->http = probe_ctx_new(e->loop)) == NULL)
+		return;
+	int64_t t = al->webhook_timeout_ms > 0 ? al->webhook_timeout_ms : 5000;
+	e->hook_inflight = probe_post(e->http, al->webhook, e->hooks->body, t, alert_on_hook_done, e);
+	if (e->hook_inflight == NULL) /* could not even start (no libcurl?): a failed attempt, from the loop */
+		e->hook_retry = loop_timer_after(e->loop, 0, alert_on_hook_unstarted, e);
+}
+
+/* Queues text for the webhook; beyond the bound the oldest waiting delivery is dropped. */
+static void
+alert_hook_queue(struct alert_engine *e, const char *text)
+{
+	struct alert_hook *h = calloc(1, sizeof(*h));
+	if (h == NULL || (h->body = strdup(text)) == NULL) {
+		free(h);
+		return;
+	}
+	if (e->nhooks >= ALERT_HOOK_QUEUE && e->hooks != NULL && e->hooks->next != NULL) {
+		/* Keep the head (it may be under way): drop the one after it. */
+		struct alert_hook *old = e->hooks->next;
+		e->hooks->next = old->next;
+		if (e->hooks_tail == old)
+			e->hooks_tail = e->hooks;
+		free(old->body);
+		free(old);
+		e->nhooks--;
+	}
+	if (e->hooks_tail != NULL)
+		e->hooks_tail->next = h;
+	else
+		e->hooks = h;
+	e->hooks_tail = h;
+	e->nhooks++;
+	alert_hook_send(e);
+}
+
 static void
 alert_notify(struct alert_engine *e, const char *what, const struct alert *a)
 {
 	const struct spec_alerts *al = &sv_spec(e->sv)->alerts;
-	if (al->notify_exec.argc == 0)
+	if (al->notify_exec.argc == 0 && al->webhook == NULL)
 		return;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", what);
@@ -139,6 +240,12 @@ alert_notify(struct alert_engine *e, const char *what, const struct alert *a)
 	cJSON_AddItemToObject(o, "alert", alert_json(a));
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	if (text != NULL && al->webhook != NULL)
+		alert_hook_queue(e, text);
+	if (al->notify_exec.argc == 0) {
+		free(text);
+		return;
+	}
 	int p[2];
 	if (text == NULL || pipe2(p, O_CLOEXEC) < 0) {
 		free(text);
@@ -623,6 +730,15 @@ alert_free(struct alert_engine *e)
 	for (size_t i = 0; i < e->nalerts; i++)
 		free(e->alerts[i]);
 	free(e->alerts);
+	probe_cancel(e->hook_inflight);
+	loop_timer_cancel(e->loop, e->hook_retry);
+	while (e->hooks != NULL) {
+		struct alert_hook *h = e->hooks;
+		e->hooks = h->next;
+		free(h->body);
+		free(h);
+	}
+	probe_ctx_free(e->http);
 	while (e->notifiers != NULL) {
 		struct alert_notifier *n = e->notifiers;
 		e->notifiers = n->next;

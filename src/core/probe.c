@@ -94,6 +94,8 @@ struct probe {
 	char target[300];            /* tcp: "host:port" as shown in details */
 	int fd;                      /* tcp: owned socket, -1 = none */
 	CURL *easy;                  /* http, tcp by name: owned, added to ctx->multi */
+	char *body;                  /* probe_post: owned, the request's body */
+	struct curl_slist *headers;  /* probe_post: owned */
 	struct probe_reaper *reaper; /* exec: shared with the loop until the child exits */
 };
 
@@ -139,6 +141,8 @@ static struct {
 	CURLMcode (*multi_cleanup)(CURLM *m);
 	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
 	CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int mask, int *running);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
 } probe_libcurl;
 
 #undef curl_easy_setopt
@@ -158,6 +162,8 @@ static struct {
 #define curl_multi_cleanup probe_libcurl.multi_cleanup
 #define curl_multi_info_read probe_libcurl.multi_info_read
 #define curl_multi_socket_action probe_libcurl.multi_socket_action
+#define curl_slist_append probe_libcurl.slist_append
+#define curl_slist_free_all probe_libcurl.slist_free_all
 
 static bool probe_curl_initialized; /* curl_global_init ran (once per process) */
 
@@ -177,6 +183,7 @@ probe_curl_load(void)
 		"curl_easy_cleanup", "curl_easy_strerror", "curl_multi_init", "curl_multi_setopt",
 		"curl_multi_add_handle", "curl_multi_remove_handle", "curl_multi_assign",
 		"curl_multi_cleanup", "curl_multi_info_read", "curl_multi_socket_action",
+		"curl_slist_append", "curl_slist_free_all",
 	};
 	/* The table's members are function pointers in the order of names. */
 	void **slots[] = {
@@ -187,6 +194,7 @@ probe_curl_load(void)
 		(void **)&probe_libcurl.multi_add_handle, (void **)&probe_libcurl.multi_remove_handle,
 		(void **)&probe_libcurl.multi_assign, (void **)&probe_libcurl.multi_cleanup,
 		(void **)&probe_libcurl.multi_info_read, (void **)&probe_libcurl.multi_socket_action,
+		(void **)&probe_libcurl.slist_append, (void **)&probe_libcurl.slist_free_all,
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		*slots[i] = dlsym(lib, names[i]);
@@ -250,6 +258,12 @@ probe_release(struct probe *pr)
 		curl_easy_cleanup(pr->easy);
 		pr->easy = NULL;
 	}
+	if (pr->headers != NULL) {
+		curl_slist_free_all(pr->headers);
+		pr->headers = NULL;
+	}
+	free(pr->body);
+	pr->body = NULL;
 	if (pr->reaper != NULL) {
 		/* Not reaped yet, so the pid is still ours; the direct kill covers a
 		 * child that has not reached setsid. The record stays with the loop. */
@@ -556,6 +570,13 @@ probe_curl_start(struct probe *pr, const char *url, bool connect_only)
 #endif
 	if (connect_only)
 		curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+	if (pr->body != NULL) {
+		/* probe_post: the alert as JSON. */
+		pr->headers = curl_slist_append(NULL, "Content-Type: application/json");
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, pr->headers);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, pr->body);
+		curl_easy_setopt(e, CURLOPT_USERAGENT, "vigil-alert");
+	}
 	pr->easy = e;
 	CURLMcode mc = curl_multi_add_handle(pr->ctx->multi, e);
 	if (mc != CURLM_OK) {
@@ -889,6 +910,47 @@ probe_start(struct probe_ctx *c, const struct spec_probe *p, const char *cwd,
 		break;
 	}
 	if (rc < 0) {
+		int saved = errno;
+		probe_cancel(pr);
+		errno = saved;
+		return NULL;
+	}
+	return pr;
+}
+
+struct probe *
+probe_post(struct probe_ctx *c, const char *url, const char *body, int64_t timeout_ms,
+    probe_done_fn fn, void *arg)
+{
+	if (c == NULL || url == NULL || body == NULL || fn == NULL || timeout_ms <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct probe *pr = calloc(1, sizeof(*pr));
+	if (pr == NULL)
+		return NULL;
+	pr->ctx = c;
+	pr->kind = SPEC_PROBE_HTTP;
+	pr->fn = fn;
+	pr->arg = arg;
+	pr->fd = -1;
+	pr->timeout_ms = timeout_ms;
+	pr->started = loop_now();
+	snprintf(pr->target, sizeof(pr->target), "%s", url);
+	pr->body = strdup(body);
+	pr->timer = loop_timer_after(c->loop, timeout_ms, probe_timer_fired, pr);
+	if (pr->body == NULL || pr->timer == NULL) {
+		loop_timer_cancel(c->loop, pr->timer);
+		free(pr->body);
+		free(pr);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pr->next = c->probes;
+	if (c->probes != NULL)
+		c->probes->prev = pr;
+	c->probes = pr;
+	if (probe_curl_start(pr, url, false) < 0) {
 		int saved = errno;
 		probe_cancel(pr);
 		errno = saved;

@@ -40,6 +40,13 @@ struct probe;
  */
 struct probe *probe_start(struct probe_ctx *c, const struct spec_probe *p,
     const char *cwd, char *const *envp, probe_done_fn fn, void *arg);
+/*
+ * An HTTP POST of body (JSON) to url, on the same loop and library as the
+ * http probe: fn gets ok for a 2xx or 3xx answer within timeout_ms, called
+ * once, later. NULL with errno when it cannot start.
+ */
+struct probe *probe_post(struct probe_ctx *c, const char *url, const char *body, int64_t timeout_ms,
+    probe_done_fn fn, void *arg);
 /* Stops an attempt that has not called back; it never will. NULL is fine. */
 void probe_cancel(struct probe *pr);
 

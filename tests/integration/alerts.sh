@@ -84,4 +84,65 @@ expect_grep "$T/n" "notified ok" "notifier: valid JSON on stdin for each, once p
 run_vigil down
 expect_rc 0 "down"
 engine_wait 15 || fail "engine still runs"
+
+# Webhooks: a local HTTP server gets each alert POSTed as JSON; a dead
+# endpoint (it accepts connections and never answers) slows nothing.
+set -- $(free_ports 2)
+HP=$1
+DP=$2
+python3 - "$HP" "$DP" "$T/hook.jsonl" >"$T/hook.log" 2>&1 <<'PY' &
+import http.server, socket, sys, threading
+hp, dp, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+dead = socket.socket()
+dead.bind(("127.0.0.1", dp))
+dead.listen(16)            # never accepted: a request there waits for its timeout
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with open(out, "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", hp), H).serve_forever()
+PY
+HOOK=$!
+wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $HP), 1)' 2>/dev/null" 10 || fail "hook server"
+for kind in live dead; do
+    mkdir -p "$T/$kind"
+    port=$HP
+    [ "$kind" = dead ] && port=$DP
+    cat >"$T/$kind/vigil.yaml" <<YAML
+version: 1
+settings: {sample_interval: 200ms}
+processes:
+  flappy:
+    command: "sleep 0.1; exit 1"
+    backoff: {initial: 100ms, max: 100ms}
+    max_restarts: 100
+    alerts: ["restarts > 1 in 1m", "exited with nonzero"]
+alerts:
+  notify: {webhook: "http://127.0.0.1:$port/hook", timeout: 1s}
+YAML
+done
+engine_start "$T/live"
+LIVE=$ENGINE_PID
+engine_start "$T/dead"
+DEAD=$ENGINE_PID
+wait_for '[ "$(grep -c "\"event\":\"fired\"" "$T/hook.jsonl" 2>/dev/null)" -ge 2 ]' 15 &&
+    pass "webhook: fired alerts POSTed" || fail "webhook: $(cat "$T/hook.jsonl" 2>/dev/null)"
+python3 -c 'import json,sys; m=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; assert all(x["stack"]=="live" and x["alert"]["target"]=="flappy" for x in m), m' "$T/hook.jsonl" &&
+    pass "webhook: the bodies are the alerts' JSON" || fail "webhook: bodies"
+engine_says "$T/dead" 'alert .* fired: flappy' 15 || fail "dead: no alert"
+t0=$(now_ms)
+for i in 1 2 3 4 5; do (cd "$T/dead" && "$VIGIL" status >/dev/null 2>&1) || true; done
+ms=$(( ($(now_ms) - t0) / 5 ))
+[ "$ms" -lt 1000 ] && pass "dead webhook: status still answers in ${ms} ms" || fail "dead webhook: status took ${ms} ms"
+(cd "$T/live" && "$VIGIL" down >/dev/null) || fail "live down"
+(cd "$T/dead" && "$VIGIL" down >/dev/null) || fail "dead down"
+engine_wait 15 "$LIVE" || fail "live engine"
+engine_wait 15 "$DEAD" || fail "dead engine"
+kill "$HOOK" 2>/dev/null || true
+wait "$HOOK" 2>/dev/null || true
 finish

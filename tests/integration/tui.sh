@@ -135,6 +135,7 @@ expect_no_grep "$T/screen" 'engine gone' "monit: the banner is gone"
 monit_pid=$(pgrep -f "vigil monit --refresh 0.5" | head -1)
 [ -n "$monit_pid" ] && kill -TERM "$monit_pid"
 shows 'EXIT=0' 10 && pass "SIGTERM: the screen ends" || fail "SIGTERM: $(tail -3 "$T/screen")"
+shows '^ECHO=' 5 || true
 expect_grep "$T/screen" '^ECHO=on$' "SIGTERM: the terminal echoes again (endwin ran)"
 
 # monit with no stack: a clear message.
