@@ -177,6 +177,15 @@ control_history(struct control *c, const struct proto_req *req, const size_t *id
 		cJSON_AddStringToObject(o, "command", sb.data != NULL ? sb.data : "");
 		strbuf_fini(&sb);
 		cJSON_AddStringToObject(o, "cwd", p->spec->cwd != NULL ? p->spec->cwd : sv_spec(c->sv)->dir);
+		cJSON *checks = cJSON_AddArrayToObject(o, "health_checks");
+		for (int k = 0; k < p->nchecks; k++) {
+			const struct proc_check *ck = &p->checks[(p->check_head + k) % MODEL_HEALTH_LOG];
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddNumberToObject(e, "at", (double)ck->at_ms);
+			cJSON_AddBoolToObject(e, "ok", ck->ok);
+			cJSON_AddStringToObject(e, "detail", ck->detail);
+			cJSON_AddItemToArray(checks, e);
+		}
 		cJSON *fine = cJSON_AddObjectToObject(o, "fine");
 		cJSON *coarse = cJSON_AddObjectToObject(o, "coarse");
 		for (int m = 0; m < SERIES_METRICS && p->history != NULL; m++) {

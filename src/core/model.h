@@ -55,6 +55,14 @@ struct proc_metrics {
 	int64_t oom_kills;       /* OOM kills in its cgroup; -1 = unknown */
 };
 
+/* One health check's result (the last MODEL_HEALTH_LOG are kept). */
+#define MODEL_HEALTH_LOG 20
+struct proc_check {
+	int64_t at_ms;            /* realtime */
+	bool ok;
+	char detail[96];          /* "http 200 in 4.1ms", "no output for 12000ms" */
+};
+
 /* One member of a process's tree, as the last sample saw it (for crash reports). */
 #define MODEL_TREE_MAX 32
 struct proc_member {
@@ -89,6 +97,8 @@ struct proc_info {
 	int64_t started_ms;               /* realtime of the last spawn; 0 = never */
 	char reason[192];                 /* why it is in this state ("waiting: db is fatal") */
 	struct proc_metrics metrics;      /* zeroed at each spawn */
+	struct proc_check checks[MODEL_HEALTH_LOG]; /* health results, a ring from check_head */
+	int nchecks, check_head;
 	const struct series *history;     /* owned by the supervisor; NULL when out of memory */
 };
 

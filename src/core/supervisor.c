@@ -392,6 +392,16 @@ sv_on_health_probe(void *arg, bool ok, const char *detail)
 	struct sv_proc *p = arg;
 	const struct spec_probe *h = &p->spec->health;
 	p->probe = NULL;
+	/* Its history: the last MODEL_HEALTH_LOG results, with their details (latency included). */
+	struct proc_info *in = &p->info;
+	int slot = (in->check_head + in->nchecks) % MODEL_HEALTH_LOG;
+	if (in->nchecks < MODEL_HEALTH_LOG)
+		in->nchecks++;
+	else
+		in->check_head = (in->check_head + 1) % MODEL_HEALTH_LOG;
+	in->checks[slot].at_ms = model_realtime_ms();
+	in->checks[slot].ok = ok;
+	snprintf(in->checks[slot].detail, sizeof(in->checks[slot].detail), "%s", detail);
 	if (ok) {
 		p->health_fails = 0;
 		sv_set_health(p, HEALTH_HEALTHY, detail);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void
 replica_init(struct replica *r)
@@ -426,6 +427,19 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	d->nmem = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "tree_rss"), d->mem, REPLICA_DETAIL_POINTS);
 	d->ncpu_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_cpu"), d->cpu_day, 288);
 	d->nmem_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_rss"), d->mem_day, 288);
+	const cJSON *checks = cJSON_GetObjectItemCaseSensitive(p, "health_checks");
+	int nc = cJSON_GetArraySize(checks);
+	d->nchecks = 0;
+	for (int k = nc - 1; k >= 0 && d->nchecks < 6; k--) {
+		const cJSON *ck = cJSON_GetArrayItem(checks, k);
+		time_t t = (time_t)(replica_num(ck, "at", 0) / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		char ts[16];
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		snprintf(d->checks[d->nchecks++], sizeof(d->checks[0]), "%s %s %.90s", ts,
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ck, "ok")) ? "ok  " : "FAIL", replica_str(ck, "detail"));
+	}
 	d->at_ms = now_ms;
 	r->dirty |= REPLICA_DIRTY_TABLE;
 }

@@ -79,6 +79,8 @@ struct replica_detail {
 	float cpu[REPLICA_DETAIL_POINTS];      /* tree CPU %, last 10 minutes, oldest first */
 	float mem[REPLICA_DETAIL_POINTS];      /* tree RSS bytes */
 	size_t ncpu, nmem;
+	char checks[6][112];       /* the newest health results, newest first: "12:00:01 ok http 200 in 4ms" */
+	size_t nchecks;
 	float cpu_day[288];        /* 5-minute averages over 24 hours, oldest first */
 	float mem_day[288];
 	size_t ncpu_day, nmem_day;

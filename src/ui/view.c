@@ -1277,6 +1277,14 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	if (have) {
 		view_putf(w, y++, 0, cols, 0, "command %s", d->command);
 		view_putf(w, y++, 0, cols, theme_attr(THEME_DIM), "cwd %s", d->cwd);
+		if (d->nchecks > 0) {
+			/* The newest health results on one line each, as room allows. */
+			int cx = view_put(w, y, 0, cols, 0, "health checks: ");
+			for (size_t k = 0; k < d->nchecks && k < 2; k++)
+				cx += view_putf(w, y, cx, cols - cx, strstr(d->checks[k], "FAIL") ? theme_attr(THEME_BAD) : 0,
+				    "%s%s", k ? "  ·  " : "", d->checks[k]);
+			y++;
+		}
 	}
 	y++;
 	int left = y0 + h - y;
