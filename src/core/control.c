@@ -186,6 +186,25 @@ control_history(struct control *c, const struct proto_req *req, const size_t *id
 			cJSON_AddStringToObject(e, "detail", ck->detail);
 			cJSON_AddItemToArray(checks, e);
 		}
+		cJSON *exits = cJSON_AddArrayToObject(o, "exits");
+		for (int k = 0; k < p->nexits; k++) {
+			const struct proc_check *ex = &p->exits[(p->exit_head + k) % MODEL_EXIT_LOG];
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddNumberToObject(e, "at", (double)ex->at_ms);
+			cJSON_AddBoolToObject(e, "clean", ex->ok);
+			cJSON_AddStringToObject(e, "how", ex->detail);
+			cJSON_AddItemToArray(exits, e);
+		}
+		size_t ntree;
+		const struct proc_member *tree = sv_tree(c->sv, idx[i], &ntree);
+		cJSON *ta = cJSON_AddArrayToObject(o, "tree");
+		for (size_t k = 0; k < ntree; k++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddNumberToObject(e, "pid", tree[k].pid);
+			cJSON_AddNumberToObject(e, "ppid", tree[k].ppid);
+			cJSON_AddStringToObject(e, "name", tree[k].comm);
+			cJSON_AddItemToArray(ta, e);
+		}
 		cJSON *fine = cJSON_AddObjectToObject(o, "fine");
 		cJSON *coarse = cJSON_AddObjectToObject(o, "coarse");
 		for (int m = 0; m < SERIES_METRICS && p->history != NULL; m++) {

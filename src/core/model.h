@@ -63,6 +63,8 @@ struct proc_check {
 	char detail[96];          /* "http 200 in 4.1ms", "no output for 12000ms" */
 };
 
+#define MODEL_EXIT_LOG 10
+
 /* One member of a process's tree, as the last sample saw it (for crash reports). */
 #define MODEL_TREE_MAX 32
 struct proc_member {
@@ -99,6 +101,8 @@ struct proc_info {
 	struct proc_metrics metrics;      /* zeroed at each spawn */
 	struct proc_check checks[MODEL_HEALTH_LOG]; /* health results, a ring from check_head */
 	int nchecks, check_head;
+	struct proc_check exits[MODEL_EXIT_LOG];    /* how its last runs ended (ok = clean), a ring from exit_head */
+	int nexits, exit_head;
 	const struct series *history;     /* owned by the supervisor; NULL when out of memory */
 };
 

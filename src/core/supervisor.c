@@ -707,6 +707,21 @@ sv_act_stopped_now(struct sv_proc *p)
 	sv_set_state(p, PROC_STOPPED, "%s", p->sv->phase == SV_RUNNING ? "stopped" : "not started: shutting down");
 }
 
+/* Keeps how this run ended among the last MODEL_EXIT_LOG (for the detail view). */
+static void
+sv_note_exit(struct sv_proc *p, bool clean, const char *how)
+{
+	struct proc_info *in = &p->info;
+	int slot = (in->exit_head + in->nexits) % MODEL_EXIT_LOG;
+	if (in->nexits < MODEL_EXIT_LOG)
+		in->nexits++;
+	else
+		in->exit_head = (in->exit_head + 1) % MODEL_EXIT_LOG;
+	in->exits[slot].at_ms = model_realtime_ms();
+	in->exits[slot].ok = clean;
+	snprintf(in->exits[slot].detail, sizeof(in->exits[slot].detail), "%s", how);
+}
+
 /* Adds one line of the log's tail to a JSON array. */
 static void
 sv_crash_line(const struct log_line *l, void *arg)
@@ -811,6 +826,7 @@ sv_act_finished(struct sv_proc *p)
 	char how[96];
 	sv_describe_exit(p, how, sizeof(how));
 	bool success = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 && !p->failed_start;
+	sv_note_exit(p, success, how);
 	if (!success)
 		sv_crash_report(p, how);
 	if (p->failed_start) {
@@ -840,6 +856,7 @@ sv_act_stopped(struct sv_proc *p)
 {
 	char how[96];
 	sv_describe_exit(p, how, sizeof(how));
+	sv_note_exit(p, true, how);
 	sv_cancel_timer(p->sv, &p->timer);
 	p->info.pid = 0;
 	if (p->restart_after_stop && p->sv->phase == SV_RUNNING) {
@@ -1788,6 +1805,13 @@ sv_set_tree(struct sv *sv, size_t i, pid_t pid, const struct proc_member *m, siz
 		return;
 	p->ntree = n < MODEL_TREE_MAX ? n : MODEL_TREE_MAX;
 	memcpy(p->tree, m, p->ntree * sizeof(*m));
+}
+
+const struct proc_member *
+sv_tree(const struct sv *sv, size_t i, size_t *n)
+{
+	*n = sv->procs[i]->ntree;
+	return sv->procs[i]->tree;
 }
 
 void

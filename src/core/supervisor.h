@@ -132,6 +132,8 @@ void sv_set_metrics(struct sv *sv, size_t i, pid_t pid, const struct proc_metric
 void sv_set_host(struct sv *sv, const struct model_host *h);
 /* The i-th instance's tree as last seen (at most MODEL_TREE_MAX members, itself first); for crash reports. */
 void sv_set_tree(struct sv *sv, size_t i, pid_t pid, const struct proc_member *m, size_t n);
+/* The i-th instance's tree as last sampled; *n members (0 when it does not run). */
+const struct proc_member *sv_tree(const struct sv *sv, size_t i, size_t *n);
 /* The last host sample (at_ms 0 before the first). */
 const struct model_host *sv_host(const struct sv *sv);
 /* Which cgroup mode is in force, one line ("cgroup hybrid: placement+kill v2 …"). */

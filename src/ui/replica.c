@@ -427,6 +427,39 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	d->nmem = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "tree_rss"), d->mem, REPLICA_DETAIL_POINTS);
 	d->ncpu_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_cpu"), d->cpu_day, 288);
 	d->nmem_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_rss"), d->mem_day, 288);
+	/* I/O: read and write added, point by point (both come from the same samples). */
+	float rd[REPLICA_DETAIL_POINTS], wr[REPLICA_DETAIL_POINTS];
+	size_t nr = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "io_read"), rd, REPLICA_DETAIL_POINTS);
+	size_t nw = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "io_write"), wr, REPLICA_DETAIL_POINTS);
+	d->nio = nr < nw ? nr : nw;
+	for (size_t k = 0; k < d->nio; k++)
+		d->io[k] = rd[nr - d->nio + k] + wr[nw - d->nio + k];
+	d->tree[0] = '\0';
+	size_t tl = 0;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(p, "tree")) {
+		int k = snprintf(d->tree + tl, sizeof(d->tree) - tl, "%s%.0f %s", tl ? " > " : "",
+		    replica_num(m, "pid", 0), replica_str(m, "name"));
+		if (k < 0 || (size_t)k >= sizeof(d->tree) - tl)
+			break;
+		tl += (size_t)k;
+	}
+	d->exits[0] = '\0';
+	size_t el = 0;
+	const cJSON *exits = cJSON_GetObjectItemCaseSensitive(p, "exits");
+	for (int k = cJSON_GetArraySize(exits) - 1; k >= 0; k--) {
+		const cJSON *ex = cJSON_GetArrayItem(exits, k);
+		time_t t = (time_t)(replica_num(ex, "at", 0) / 1000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		char ts[16];
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		int w = snprintf(d->exits + el, sizeof(d->exits) - el, "%s%s %s", el ? " · " : "", ts,
+		    replica_str(ex, "how"));
+		if (w < 0 || (size_t)w >= sizeof(d->exits) - el)
+			break;
+		el += (size_t)w;
+	}
 	const cJSON *checks = cJSON_GetObjectItemCaseSensitive(p, "health_checks");
 	int nc = cJSON_GetArraySize(checks);
 	d->nchecks = 0;

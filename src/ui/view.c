@@ -1277,6 +1277,10 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	if (have) {
 		view_putf(w, y++, 0, cols, 0, "command %s", d->command);
 		view_putf(w, y++, 0, cols, theme_attr(THEME_DIM), "cwd %s", d->cwd);
+		if (d->tree[0] != '\0')
+			view_putf(w, y++, 0, cols, 0, "tree %s", d->tree);
+		if (d->exits[0] != '\0')
+			view_putf(w, y++, 0, cols, theme_attr(THEME_WARN), "ended %s", d->exits);
 		if (d->nchecks > 0) {
 			/* The newest health results on one line each, as room allows. */
 			int cx = view_put(w, y, 0, cols, 0, "health checks: ");
@@ -1309,15 +1313,15 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	left = y0 + h - y;
 	if (!have || left < 4)
 		return;
+	view_chart(w, y, 0, left - 1, half, v, "disk I/O per second (tree), last 10 minutes", d->io, d->nio,
+	    1, view_fmt_mem);
 	if (d->ncpu_day == 0) {
-		view_put(w, y, 0, cols, theme_attr(THEME_DIM),
-		    "24 hours: 5-minute averages appear once it has run longer than the last 10 minutes");
+		view_put(w, y, half + 2, cols - half - 2, theme_attr(THEME_DIM),
+		    "24 hours: 5-minute averages once it has run over 10 minutes");
 		return;
 	}
-	view_chart(w, y, 0, left - 1, half, v, "CPU % (tree), 24 hours, 5-minute averages", d->cpu_day,
-	    d->ncpu_day, 100, view_fmt_pct);
-	view_chart(w, y, half + 2, left - 1, cols - half - 2, v, "memory (tree), 24 hours", d->mem_day,
-	    d->nmem_day, 1, view_fmt_mem);
+	view_chart(w, y, half + 2, left - 1, cols - half - 2, v, "CPU % (tree), 24 hours, 5-minute averages",
+	    d->cpu_day, d->ncpu_day, 100, view_fmt_pct);
 }
 
 /* ---- the whole screen ---------------------------------------------------- */

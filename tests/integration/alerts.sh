@@ -1,5 +1,5 @@
 #!/bin/sh
-# Alerts from real processes: a busy loop fires "cpu > 50% for 2 samples",
+# Alerts from real processes: a busy loop fires "cpu > 20% for 2 samples",
 # holds, and resolves when it stops; a crash loop fires "restarts > 2 in
 # 1m" (critical); a talker fires a log rule; `vigil alerts` lists them,
 # `alerts ack` acknowledges; an exec notifier gets each as JSON on stdin,
@@ -14,7 +14,7 @@ settings: {sample_interval: 200ms}
 processes:
   busy:
     command: "while :; do :; done"
-    alerts: ["cpu > 50% for 2 samples"]
+    alerts: ["cpu > 20% for 2 samples"]
   crashy:
     command: "sleep 0.1; exit 1"
     backoff: {initial: 100ms, max: 100ms}
@@ -41,7 +41,7 @@ alerts:
 YAML
 engine_start "$D"
 cd "$D"
-engine_says "$D" 'alert warning fired: busy: cpu > 50% for 2 samples \(now [0-9.]+%\)' 20 &&
+engine_says "$D" 'alert warning fired: busy: cpu > 20% for 2 samples \(now [0-9.]+%\)' 20 &&
     pass "busy: the CPU rule fired" || fail "busy: no alert: $(grep alert "$D/out" | head -3)"
 engine_says "$D" 'alert critical fired: crashy: restarts > 2 in 1m' 20 &&
     pass "crashy: the restarts rule fired (critical)" || fail "crashy: no alert"
@@ -55,11 +55,17 @@ expect_no_grep "$D/out" 'quiet.*alert|memory > 1TB' "no alert for what does not 
 run_vigil export --since 1m silent
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["processes"][0]; c=p["health_checks"]; assert len(c) >= 2 and not c[-1]["ok"] and "no output" in c[-1]["detail"], c' "$T/out" &&
     pass "silent: its health checks are kept, with their details" || fail "silent: health_checks: $(head -c 300 "$T/out")"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["processes"][0]; assert p["tree"] and p["tree"][0]["name"] == "sleep", p["tree"]' "$T/out" &&
+    pass "history: the tree as last sampled" || fail "history: tree"
+run_vigil export --since 1m crashy
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["processes"][0]; e=p["exits"]; assert len(e) >= 3 and e[-1]["how"] == "status 1" and not e[-1]["clean"], e' "$T/out" &&
+    pass "history: how its last runs ended" || fail "history: exits: $(head -c 300 "$T/out")"
 # Fired once per time it held: never twice without a resolve in between
 # (on a busy machine the loop may fall under the threshold for a while).
 n=$(grep -c 'fired: busy' "$D/out")
 r=$(grep -c 'resolved: busy' "$D/out" || true)
-[ "$n" -eq $((r + 1)) ] && pass "busy: fired once while it holds ($n fired, $r resolved)" || fail "busy: fired $n, resolved $r"
+[ $((n - r)) -ge 0 ] && [ $((n - r)) -le 1 ] && pass "busy: fired once while it holds ($n fired, $r resolved)" ||
+    fail "busy: fired $n, resolved $r"
 
 run_vigil alerts
 expect_rc 0 "alerts"
@@ -78,7 +84,7 @@ expect_grep "$T/err" 'no active, unacknowledged alert 99999' "ack: says which"
 
 # It stops holding: resolved (after the hysteresis), listed under --all.
 run_vigil stop busy
-engine_says "$D" 'alert warning resolved: busy: cpu > 50%' 15 && pass "busy: resolved once stopped" ||
+engine_says "$D" 'alert warning resolved: busy: cpu > 20%' 15 && pass "busy: resolved once stopped" ||
     fail "busy: not resolved"
 run_vigil alerts --all
 expect_grep "$T/out" "^$id +warning +resolved" "alerts --all: the resolved one"

@@ -220,6 +220,10 @@ detail(struct replica *r, struct view *v)
 	snprintf(d->name, sizeof(d->name), "api");
 	snprintf(d->command, sizeof(d->command), "python3 -m http.server 8080");
 	snprintf(d->cwd, sizeof(d->cwd), "/srv/shop/web");
+	snprintf(d->tree, sizeof(d->tree), "103 sh > 110 python3 > 111 python3");
+	snprintf(d->exits, sizeof(d->exits), "05:58:01 status 1 · 05:40:12 killed by SIGKILL");
+	for (int i = 0; i < 120; i++)
+		d->io[d->nio++] = (float)((i % 10) * 40960);
 	for (int i = 0; i < 120; i++) {
 		d->cpu[d->ncpu++] = (float)(20 + (i * 13) % 40);
 		d->mem[d->nmem++] = (float)(100 + i) * 1048576.0f;
