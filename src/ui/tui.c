@@ -31,7 +31,7 @@
 #include "ui/view.h"
 
 #define TUI_RETRY_MS 1000
-#define TUI_BACKLOG_LINES 1000
+#define TUI_BACKLOG_LINES REPLICA_LOG_LINES /* the whole pane's ring, at connect */
 #define TUI_PENDING 64
 
 /* What a reply answers. */
@@ -541,13 +541,18 @@ tui_signal_key(struct tui *t, int sig)
 }
 
 static void
-tui_sort_step(struct view *v, int step)
+tui_sort_step(struct view *v, bool host, int step)
 {
-	int s = (int)v->sort + step;
-	if (s < 0)
-		s = VIEW_SORT_COUNT - 1;
-	if (s >= VIEW_SORT_COUNT)
-		s = 0;
+	int s = (int)v->sort;
+	do {
+		s += step;
+		if (s < 0)
+			s = VIEW_SORT_COUNT - 1;
+		if (s >= VIEW_SORT_COUNT)
+			s = 0;
+		/* vigil top has no restarts, health, groups or tags. */
+	} while (host && (s == VIEW_SORT_RESTARTS || s == VIEW_SORT_HEALTH || s == VIEW_SORT_GROUP ||
+	    s == VIEW_SORT_TAGS));
 	v->sort = (enum view_sort)s;
 	/* Numbers read best largest first. */
 	v->desc = v->sort == VIEW_SORT_CPU || v->sort == VIEW_SORT_MEM || v->sort == VIEW_SORT_RESTARTS ||
@@ -774,15 +779,15 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 		tui_ask_history(t);
 		break;
 	case '>':
-		tui_sort_step(v, 1);
+		tui_sort_step(v, t->o->host_mode, 1);
 		break;
 	case '<':
-		tui_sort_step(v, -1);
+		tui_sort_step(v, t->o->host_mode, -1);
 		break;
 	case 'F':
 		v->desc = !v->desc;
 		if (v->sort == VIEW_SORT_NONE)
-			tui_sort_step(v, 1);
+			tui_sort_step(v, t->o->host_mode, 1);
 		break;
 	case 'o':
 		v->own = !v->own;

@@ -317,8 +317,9 @@ static const struct view *view_cmp_v;
 static int
 view_state_rank(const char *s)
 {
-	static const char *const order[] = {"fatal", "failed", "backoff", "exited", "starting",
-		"stopping", "running", "pending", "completed", "stopped", "disabled"};
+	/* The troubled first; health names rank among the states. */
+	static const char *const order[] = {"fatal", "failed", "unhealthy", "backoff", "exited",
+		"starting", "stopping", "running", "healthy", "pending", "completed", "stopped", "disabled"};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (strcmp(order[i], s) == 0)
 			return (int)i;
@@ -356,6 +357,17 @@ view_cmp(const void *pa, const void *pb)
 		break;
 	case VIEW_SORT_UPTIME:
 		x = (double)a->uptime_ms, y = (double)b->uptime_ms;
+		break;
+	case VIEW_SORT_HEALTH:
+		c = view_state_rank(a->health) - view_state_rank(b->health);
+		if (c == 0)
+			c = strcmp(a->health, b->health);
+		break;
+	case VIEW_SORT_GROUP:
+		c = strcmp(a->group, b->group);
+		break;
+	case VIEW_SORT_TAGS:
+		c = strcmp(a->tags, b->tags);
 		break;
 	default:
 		break;
@@ -868,10 +880,10 @@ static const struct view_colspec view_cols[COL_COUNT] = {
 	[COL_MEM] = {"MEM", 7, true, 0, VIEW_SORT_MEM},
 	[COL_RESTARTS] = {"RESTARTS", 8, true, 1, VIEW_SORT_RESTARTS},
 	[COL_UPTIME] = {"UPTIME", 8, true, 0, VIEW_SORT_UPTIME},
-	[COL_HEALTH] = {"HEALTH", 9, false, 2, VIEW_SORT_NONE},
+	[COL_HEALTH] = {"HEALTH", 9, false, 2, VIEW_SORT_HEALTH},
 	[COL_SPARK] = {"CPU HISTORY", 0, false, 3, VIEW_SORT_NONE},
-	[COL_GROUP] = {"GROUP", 10, false, 4, VIEW_SORT_NONE},
-	[COL_TAGS] = {"TAGS", 0, false, 5, VIEW_SORT_NONE},
+	[COL_GROUP] = {"GROUP", 10, false, 4, VIEW_SORT_GROUP},
+	[COL_TAGS] = {"TAGS", 0, false, 5, VIEW_SORT_TAGS},
 	[COL_THREADS] = {"THR", 4, true, 1, VIEW_SORT_NONE},
 };
 

@@ -389,6 +389,17 @@ test_rows_and_selection(void **state)
 	view_move(&r, &v, INT_MAX);
 	view_move(&r, &v, 5);
 	assert_string_equal(view_selected(&r, &v)->name, r.procs[rows[5]].name);
+	/* Sorting by health puts the unhealthy first; by group, alphabetically ("" first). */
+	v.sort = VIEW_SORT_HEALTH;
+	v.desc = false;
+	view_rows(&r, &v, rows, 16);
+	assert_string_equal(r.procs[rows[0]].name, "flaky");
+	v.sort = VIEW_SORT_GROUP;
+	view_rows(&r, &v, rows, 16);
+	assert_string_equal(r.procs[rows[0]].group, "");
+	assert_string_equal(r.procs[rows[1]].group, "jobs");
+	v.sort = VIEW_SORT_CPU;
+	v.desc = true;
 	/* Filters: a tag, a group, a name regex; the selection moves to a shown row. */
 	snprintf(v.tag, sizeof(v.tag), "data");
 	assert_int_equal(view_rows(&r, &v, rows, 16), 2);
