@@ -67,7 +67,7 @@ struct tui {
 	struct replica rep;
 	struct view view;
 	struct tui_pending pending[TUI_PENDING];
-	bool dirty;
+	unsigned dirty;              /* VIEW_REGION_* to redraw before the next sleep */
 	bool quit;
 	int exit_status;
 	bool stopping;               /* asked the engine to bring the stack down */
@@ -115,7 +115,7 @@ tui_status(struct tui *t)
 		    len ? "; " : "", c->label, c->label[0] ? ": " : "", c->why,
 		    c->attempts > 1 ? " …" : "");
 	}
-	t->dirty = true;
+	t->dirty = VIEW_REGION_ALL;
 }
 
 static void
@@ -176,10 +176,14 @@ tui_on_msg(const cJSON *msg, void *arg)
 	struct tui_conn *c = arg;
 	struct tui *t = c->t;
 	replica_apply_from(&t->rep, msg, tui_now_ms(), c->origin, t->nconns > 1 ? c->label : NULL);
-	if (t->rep.dirty) {
-		t->dirty = true;
-		t->rep.dirty = 0;
-	}
+	unsigned d = t->rep.dirty;
+	t->rep.dirty = 0;
+	if (d & REPLICA_DIRTY_HEADER)
+		t->dirty |= VIEW_REGION_HEADER;
+	if (d & REPLICA_DIRTY_TABLE)
+		t->dirty |= VIEW_REGION_TABLE;
+	if (d & REPLICA_DIRTY_LOGS)
+		t->dirty |= VIEW_REGION_LOGS;
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
 	if (!cJSON_IsNumber(id))
 		return;
@@ -195,7 +199,7 @@ tui_on_msg(const cJSON *msg, void *arg)
 			view_say(&t->view, tui_now_ms(), true, "%s: %s", t->pending[i].what,
 			    cJSON_IsString(err) ? err->valuestring : "refused");
 		t->pending[i].id = 0;
-		t->dirty = true;
+		t->dirty = VIEW_REGION_ALL;
 		break;
 	}
 }
@@ -307,7 +311,7 @@ tui_connect(struct tui_conn *c)
 	cJSON_AddStringToObject(logs, "cmd", "logs");
 	cJSON_AddNumberToObject(logs, "lines", TUI_BACKLOG_LINES);
 	stream_send(c->stream, logs);
-	t->dirty = true;
+	t->dirty = VIEW_REGION_ALL;
 }
 
 /* ---- actions -------------------------------------------------------------- */
@@ -607,7 +611,7 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 {
 	struct view *v = &t->view;
 	int64_t now = tui_now_ms();
-	t->dirty = true;
+	t->dirty = VIEW_REGION_ALL;
 	if (v->input_mode) {
 		tui_input_key(t, ch, is_key);
 		return;
@@ -841,7 +845,7 @@ tui_on_signal(struct loop *l, const struct signalfd_siginfo *si, void *arg)
 		struct winsize ws;
 		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 			resizeterm(ws.ws_row, ws.ws_col);
-		t->dirty = true;
+		t->dirty = VIEW_REGION_ALL;
 		return;
 	}
 	t->quit = true;
@@ -852,7 +856,7 @@ static void
 tui_on_tick(struct loop *l, void *arg)
 {
 	struct tui *t = arg;
-	t->dirty = true; /* clocks and uptimes move */
+	t->dirty |= VIEW_REGION_HEADER | VIEW_REGION_TABLE | VIEW_REGION_FOOTER; /* clock, uptimes, messages expire */
 	tui_ask_history(t);
 	loop_timer_after(l, t->o->refresh_ms, tui_on_tick, t);
 }
@@ -871,10 +875,10 @@ tui_before_sleep(struct loop *l, void *arg)
 		loop_stop(l);
 		return;
 	}
-	if (!t->dirty)
+	if (t->dirty == 0)
 		return;
-	t->dirty = false;
-	view_draw(stdscr, &t->rep, &t->view, tui_now_ms());
+	view_draw_regions(stdscr, &t->rep, &t->view, tui_now_ms(), t->dirty);
+	t->dirty = 0;
 	wnoutrefresh(stdscr);
 	doupdate();
 	t->last_draw_ms = tui_now_ms();
@@ -948,7 +952,7 @@ tui_run(const struct tui_opts *o)
 	}
 	for (int i = 0; i < t.nconns; i++)
 		tui_connect(&t.conns[i]);
-	t.dirty = true;
+	t.dirty = VIEW_REGION_ALL;
 	while (!t.quit && loop_run(t.loop) < 0 && errno == EINTR)
 		;
 	endwin();

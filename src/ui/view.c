@@ -1338,12 +1338,34 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 
 /* ---- the whole screen ---------------------------------------------------- */
 
+/* Blanks rows y0 .. y0+h-1 before a region is drawn again. */
+static void
+view_clear_rows(WINDOW *w, int y0, int h)
+{
+	for (int y = y0; y < y0 + h; y++) {
+		wmove(w, y, 0);
+		wclrtoeol(w);
+	}
+}
+
 void
 view_draw(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms)
 {
+	view_draw_regions(w, r, v, now_ms, VIEW_REGION_ALL);
+}
+
+void
+view_draw_regions(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms, unsigned regions)
+{
 	int rows, cols;
 	getmaxyx(w, rows, cols);
-	werase(w);
+	/* Overlays and the small-terminal message cover everything: no partial redraw then. */
+	if (v->help || v->detail || cols < VIEW_MIN_COLS || rows < VIEW_MIN_ROWS)
+		regions = VIEW_REGION_ALL;
+	if (v->input_mode)
+		regions |= VIEW_REGION_FOOTER; /* drawn last: the cursor stays on the input line */
+	if (regions == VIEW_REGION_ALL)
+		werase(w);
 	if (cols < VIEW_MIN_COLS || rows < VIEW_MIN_ROWS) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "vigil needs at least %dx%d; this terminal is %dx%d", VIEW_MIN_COLS,
@@ -1355,12 +1377,16 @@ view_draw(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms)
 			view_put(w, y + 1, cols > 14 ? (cols - 14) / 2 : 0, cols, 0, "(q quits)");
 		return;
 	}
-	view_header(w, cols, r, v);
-	view_banner(w, 2, cols, r, v);
+	if (regions & VIEW_REGION_HEADER) {
+		if (regions != VIEW_REGION_ALL)
+			view_clear_rows(w, 0, 3);
+		view_header(w, cols, r, v);
+		view_banner(w, 2, cols, r, v);
+	}
 	int body_y = 3, body_h = rows - 4; /* header 2, banner 1, footer 1 */
 	if (v->detail) {
 		view_detail(w, body_y, body_h, cols, r, v, now_ms);
-	} else {
+	} else if (regions & (VIEW_REGION_TABLE | VIEW_REGION_LOGS)) {
 		static size_t rowsv[VIEW_ROWS_MAX];
 		size_t n = view_rows(r, v, rowsv, VIEW_ROWS_MAX);
 		int table_h = body_h;
@@ -1371,11 +1397,23 @@ view_draw(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms)
 			if (table_h < 2)
 				table_h = 2;
 		}
-		view_table(w, body_y, table_h, cols, r, v, now_ms);
-		if (v->logmode != VIEW_LOG_HIDDEN)
+		/* The table's height follows its rows: a table change moves the log pane too. */
+		if (regions & VIEW_REGION_TABLE) {
+			if (regions != VIEW_REGION_ALL)
+				view_clear_rows(w, body_y, table_h);
+			view_table(w, body_y, table_h, cols, r, v, now_ms);
+		}
+		if (v->logmode != VIEW_LOG_HIDDEN && (regions & (VIEW_REGION_TABLE | VIEW_REGION_LOGS))) {
+			if (regions != VIEW_REGION_ALL)
+				view_clear_rows(w, body_y + table_h, body_h - table_h);
 			view_logs(w, body_y + table_h, body_h - table_h, cols, r, v, view_selected(r, v));
+		}
 	}
 	if (v->help)
 		view_help(w, rows, cols, v);
-	view_footer(w, rows - 1, cols, v, now_ms);
+	if (regions & VIEW_REGION_FOOTER) {
+		if (regions != VIEW_REGION_ALL)
+			view_clear_rows(w, rows - 1, 1);
+		view_footer(w, rows - 1, cols, v, now_ms);
+	}
 }

@@ -73,8 +73,18 @@ struct view {
 void view_init(struct view *v);
 void view_fini(struct view *v);
 
+/* Screen regions, redrawn separately when only some changed. */
+#define VIEW_REGION_HEADER 0x1u  /* header, meters, banner */
+#define VIEW_REGION_TABLE 0x2u   /* the table (and the log pane below it, which moves with it) */
+#define VIEW_REGION_LOGS 0x4u
+#define VIEW_REGION_FOOTER 0x8u
+#define VIEW_REGION_ALL 0xfu
+
 /* Draws everything into w (its size decides the layout). now_ms: monotonic, for uptimes and messages. */
 void view_draw(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms);
+/* Draws only the regions named (VIEW_REGION_*); overlays draw everything. */
+void view_draw_regions(WINDOW *w, const struct replica *r, struct view *v, int64_t now_ms,
+    unsigned regions);
 
 /*
  * The rows the table shows now (filters and sort applied): indexes into

@@ -333,6 +333,42 @@ test_top(void **state)
 	replica_fini(&r);
 }
 
+/* A partial redraw touches only its region: after new log lines, the same screen as a full draw. */
+static void
+test_regions(void **state)
+{
+	(void)state;
+	resize_term(43, 132);
+	struct replica r;
+	fixture(&r);
+	struct view v;
+	view_init(&v);
+	v.utf8 = true;
+	v.clock_ms = T0;
+	snprintf(v.selected, sizeof(v.selected), "api");
+	view_draw(stdscr, &r, &v, 0);
+	replica_add_line(&r, "api", T0, false, "a new line");
+	view_draw_regions(stdscr, &r, &v, 0, VIEW_REGION_LOGS);
+	char *partial = dump();
+	assert_non_null(strstr(partial, "a new line"));
+	view_draw(stdscr, &r, &v, 0);
+	char *full = dump();
+	assert_string_equal(partial, full);
+	/* The header alone: the table keeps what it showed. */
+	snprintf(r.procs[2].state, sizeof(r.procs[2].state), "stopped");
+	view_draw_regions(stdscr, &r, &v, 0, VIEW_REGION_HEADER);
+	char *hdr = dump();
+	assert_non_null(strstr(hdr, "1 stopped"));
+	assert_null(strstr(hdr, "api      stopped"));
+	free(partial);
+	free(full);
+	free(hdr);
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
 static void
 test_clean(void **state)
 {
@@ -434,6 +470,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
