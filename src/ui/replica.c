@@ -434,6 +434,12 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	d->nio = nr < nw ? nr : nw;
 	for (size_t k = 0; k < d->nio; k++)
 		d->io[k] = rd[nr - d->nio + k] + wr[nw - d->nio + k];
+	float rdd[288], wrd[288];
+	size_t nrd = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "io_read"), rdd, 288);
+	size_t nwd = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "io_write"), wrd, 288);
+	d->nio_day = nrd < nwd ? nrd : nwd;
+	for (size_t k = 0; k < d->nio_day; k++)
+		d->io_day[k] = rdd[nrd - d->nio_day + k] + wrd[nwd - d->nio_day + k];
 	d->tree[0] = '\0';
 	size_t tl = 0;
 	const cJSON *m;

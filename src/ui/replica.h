@@ -85,6 +85,8 @@ struct replica_detail {
 	char exits[240];           /* the newest ends first: "12:00:01 status 1 · 11:58:40 killed by SIGKILL" */
 	float io[REPLICA_DETAIL_POINTS]; /* tree disk I/O (read + write) bytes/s, last 10 minutes */
 	size_t nio;
+	float io_day[288];         /* its 5-minute averages over 24 hours */
+	size_t nio_day;
 	float cpu_day[288];        /* 5-minute averages over 24 hours, oldest first */
 	float mem_day[288];
 	size_t ncpu_day, nmem_day;

@@ -1307,12 +1307,13 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	if (left < 6)
 		return;
 	int ch = left >= 16 ? left / 2 : left;
-	int half = cols / 2 - 1;
+	/* Three charts a row: CPU, memory, disk I/O; the last 10 minutes, then 24 hours. */
+	int third = (cols - 4) / 3;
+	int x2 = third + 2, x3 = 2 * third + 4, w3 = cols - x3;
 	if (have && d->ncpu > 0) {
-		view_chart(w, y, 0, ch - 1, half, v, "CPU % (tree), last 10 minutes", d->cpu, d->ncpu, 100,
-		    view_fmt_pct);
-		view_chart(w, y, half + 2, ch - 1, cols - half - 2, v, "memory (tree), last 10 minutes", d->mem,
-		    d->nmem, 1, view_fmt_mem);
+		view_chart(w, y, 0, ch - 1, third, v, "CPU % (tree), 10 min", d->cpu, d->ncpu, 100, view_fmt_pct);
+		view_chart(w, y, x2, ch - 1, third, v, "memory (tree), 10 min", d->mem, d->nmem, 1, view_fmt_mem);
+		view_chart(w, y, x3, ch - 1, w3, v, "disk I/O /s (tree), 10 min", d->io, d->nio, 1, view_fmt_mem);
 	} else {
 		/* Until the history arrives: this session's samples. */
 		float vals[REPLICA_HIST];
@@ -1325,15 +1326,15 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	left = y0 + h - y;
 	if (!have || left < 4)
 		return;
-	view_chart(w, y, 0, left - 1, half, v, "disk I/O per second (tree), last 10 minutes", d->io, d->nio,
-	    1, view_fmt_mem);
 	if (d->ncpu_day == 0) {
-		view_put(w, y, half + 2, cols - half - 2, theme_attr(THEME_DIM),
-		    "24 hours: 5-minute averages once it has run over 10 minutes");
+		view_put(w, y, 0, cols, theme_attr(THEME_DIM),
+		    "24 hours: 5-minute averages appear once it has run longer than the last 10 minutes");
 		return;
 	}
-	view_chart(w, y, half + 2, left - 1, cols - half - 2, v, "CPU % (tree), 24 hours, 5-minute averages",
-	    d->cpu_day, d->ncpu_day, 100, view_fmt_pct);
+	view_chart(w, y, 0, left - 1, third, v, "CPU %, 24 h (5-min avg)", d->cpu_day, d->ncpu_day, 100,
+	    view_fmt_pct);
+	view_chart(w, y, x2, left - 1, third, v, "memory, 24 h", d->mem_day, d->nmem_day, 1, view_fmt_mem);
+	view_chart(w, y, x3, left - 1, w3, v, "disk I/O /s, 24 h", d->io_day, d->nio_day, 1, view_fmt_mem);
 }
 
 /* ---- the whole screen ---------------------------------------------------- */

@@ -224,6 +224,8 @@ detail(struct replica *r, struct view *v)
 	snprintf(d->exits, sizeof(d->exits), "05:58:01 status 1 · 05:40:12 killed by SIGKILL");
 	for (int i = 0; i < 120; i++)
 		d->io[d->nio++] = (float)((i % 10) * 40960);
+	for (int i = 0; i < 100; i++)
+		d->io_day[d->nio_day++] = (float)((i % 7) * 10240);
 	for (int i = 0; i < 120; i++) {
 		d->cpu[d->ncpu++] = (float)(20 + (i * 13) % 40);
 		d->mem[d->nmem++] = (float)(100 + i) * 1048576.0f;
