@@ -34,8 +34,14 @@ S="vigil-tui-$$"
 export TMUX_TMPDIR="$T"
 tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
     "cd '$D' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' up; echo EXIT=\$?; sleep 60"
-cleanup_tmux() { tmux kill-session -t "$S" 2>/dev/null || true; }
-trap 'cleanup_tmux' EXIT
+# On any way out: the tmux session, and the engines the dashboard started in the background.
+cleanup_tmux() {
+    tmux kill-session -t "$S" 2>/dev/null || true
+    for d in "$D" "$T/homes/alpha" "$T/homes/beta"; do
+        [ -S "$d/.vigil/control.sock" ] && "$VIGIL" down -f "$d/vigil.yaml" >/dev/null 2>&1 || true
+    done
+}
+trap 'cleanup_tmux; engines_stop; rm -rf "$T"' EXIT
 
 screen() { tmux capture-pane -p -t "$S" >"$T/screen"; }
 shows() { # REGEX SECONDS — waits until the screen matches
