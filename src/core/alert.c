@@ -495,7 +495,7 @@ alert_eval(struct alert_engine *e, struct alert_pair *pr, const struct proc_info
 	char shown[64] = "";
 	switch (r->kind) {
 	case RULE_METRIC: {
-		double v;
+		double v = 0;
 		if (alert_metric(e, r, p, &v, shown, sizeof(shown))) {
 			cond = alert_cmp(v, r->op, r->value);
 			still = alert_cmp(v, r->op, alert_sticky(r->op, r->value));
