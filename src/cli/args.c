@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/diag.h"
 #include "core/strutil.h"
+#include "core/units.h"
 
 void
 cli_parser_init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char **argv)
@@ -139,4 +140,15 @@ cli_load_stack(const char *file, struct spec **out)
 		diag_print(&d, stderr);
 	diag_fini(&d);
 	return *out != NULL ? CLI_OK : CLI_USAGE;
+}
+
+int
+cli_refresh_arg(const char *value, int64_t *ms)
+{
+	double s;
+	const char *err;
+	if (!units_number(value, &s, &err) || s < 0.1 || s > 3600)
+		return cli_usage_error("option '--refresh': '%s' is not a number of seconds from 0.1 to 3600", value);
+	*ms = (int64_t)(s * 1000 + 0.5);
+	return CLI_OK;
 }

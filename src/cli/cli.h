@@ -7,6 +7,7 @@
 #define VIGIL_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CLI_OK 0
@@ -57,6 +58,8 @@ struct spec;
  * file. CLI_OK with *out set, or CLI_USAGE after printing every problem.
  */
 int cli_load_stack(const char *file, struct spec **out);
+/* `--refresh SECONDS` (0.1 to 3600, fractions allowed) into ms; CLI_OK, or CLI_USAGE with the message printed. */
+int cli_refresh_arg(const char *value, int64_t *ms);
 
 /* The subcommand table, ending with a zeroed entry. */
 extern const struct cli_cmd cli_commands[];

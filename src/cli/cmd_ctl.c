@@ -283,7 +283,7 @@ ctl_show_status(const struct ctl_args *a, const cJSON *res)
 
 int
 ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
-    int (*show)(const struct ctl_args *a, const cJSON *res))
+    const char *default_since, int (*show)(const struct ctl_args *a, const cJSON *res))
 {
 	struct ctl_args a;
 	struct client *c;
@@ -291,10 +291,9 @@ ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
 	if (r != CTL_GO)
 		return r;
 	cJSON *req = ctl_request(verb, &a, 0);
-	if (a.since != NULL)
-		cJSON_AddStringToObject(req, "since", a.since);
-	else if (strcmp(verb, "history") == 0)
-		cJSON_AddStringToObject(req, "since", "1h"); /* export's default */
+	const char *since = a.since != NULL ? a.since : default_since;
+	if (since != NULL)
+		cJSON_AddStringToObject(req, "since", since);
 	cJSON *reply;
 	cJSON *res = ctl_call(c, req, &reply);
 	int rc = res != NULL ? show(&a, res) : CLI_FAILED;
@@ -306,7 +305,7 @@ ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
 int
 cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	return ctl_query(cmd, argc, argv, "status", ctl_show_status);
+	return ctl_query(cmd, argc, argv, "status", NULL, ctl_show_status);
 }
 
 /* start, stop, restart: the same shape. */

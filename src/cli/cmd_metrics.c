@@ -175,7 +175,7 @@ metrics_show(const struct ctl_args *a, const cJSON *res)
 int
 cli_cmd_metrics(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	return ctl_query(cmd, argc, argv, "status", metrics_show);
+	return ctl_query(cmd, argc, argv, "status", NULL, metrics_show);
 }
 
 /* "2026-11-24T09:21:49.123Z" */
@@ -237,7 +237,7 @@ export_show(const struct ctl_args *a, const cJSON *res)
 int
 cli_cmd_export(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	return ctl_query(cmd, argc, argv, "history", export_show);
+	return ctl_query(cmd, argc, argv, "history", "1h", export_show);
 }
 
 /* `vigil alerts`: active alerts (--all: the recently resolved too), newest first. */
@@ -303,7 +303,7 @@ cli_cmd_alerts(const struct cli_cmd *cmd, int argc, char **argv)
 		/* Shift "ack" away: what remains is the target. */
 		for (int k = i; k + 1 < argc; k++)
 			argv[k] = argv[k + 1];
-		return ctl_query(cmd, argc - 1, argv, "ack", alerts_acked);
+		return ctl_query(cmd, argc - 1, argv, "ack", NULL, alerts_acked);
 	}
-	return ctl_query(cmd, argc, argv, "alerts", alerts_show);
+	return ctl_query(cmd, argc, argv, "alerts", NULL, alerts_show);
 }

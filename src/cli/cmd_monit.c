@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "core/client.h"
-#include "core/units.h"
 #include "ui/tui.h"
 
 enum { MONIT_FILE, MONIT_SOCKET, MONIT_REFRESH, MONIT_SSH, MONIT_HELP };
@@ -40,15 +39,10 @@ cli_cmd_monit(const struct cli_cmd *cmd, int argc, char **argv)
 		case MONIT_SOCKET:
 			socket = p.value;
 			break;
-		case MONIT_REFRESH: {
-			double s;
-			const char *err;
-			if (!units_number(p.value, &s, &err) || s < 0.1 || s > 3600)
-				return cli_usage_error("option '--refresh': '%s' is not a number of seconds from 0.1 to 3600",
-				    p.value);
-			refresh_ms = (int64_t)(s * 1000 + 0.5);
+		case MONIT_REFRESH:
+			if (cli_refresh_arg(p.value, &refresh_ms) != CLI_OK)
+				return CLI_USAGE;
 			break;
-		}
 		case MONIT_SSH:
 			if (nhosts == MONIT_HOSTS)
 				return cli_usage_error("option '--ssh': at most %d hosts", MONIT_HOSTS);

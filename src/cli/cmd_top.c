@@ -26,7 +26,6 @@
 #include "core/signame.h"
 #include "core/stream.h"
 #include "core/strutil.h"
-#include "core/units.h"
 #include "ui/tui.h"
 
 enum { TOP_REFRESH, TOP_HELP };
@@ -171,15 +170,10 @@ cli_cmd_top(const struct cli_cmd *cmd, int argc, char **argv)
 			return CLI_USAGE;
 		case CLI_ARG:
 			return cli_usage_error("'top' takes no argument ('%s')", p.value);
-		case TOP_REFRESH: {
-			double s;
-			const char *err;
-			if (!units_number(p.value, &s, &err) || s < 0.1 || s > 3600)
-				return cli_usage_error("option '--refresh': '%s' is not a number of seconds from 0.1 to 3600",
-				    p.value);
-			refresh_ms = (int64_t)(s * 1000 + 0.5);
+		case TOP_REFRESH:
+			if (cli_refresh_arg(p.value, &refresh_ms) != CLI_OK)
+				return CLI_USAGE;
 			break;
-		}
 		case TOP_HELP:
 			cli_print_command_help(cmd, stdout);
 			return CLI_OK;

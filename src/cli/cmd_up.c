@@ -305,12 +305,14 @@ up_on_sample(struct loop *l, void *arg)
 	loop_timer_at(l, u->next_sample, up_on_sample, u);
 }
 
-/* Log lines are wanted by the printer (unless stdout goes nowhere) or a subscriber. */
+/* Log lines are wanted by the printer (unless stdout goes nowhere), a subscriber, or a log alert rule. */
 static bool
 up_wants_lines(void *arg)
 {
 	struct up *u = arg;
-	return (!u->lines_unread && !u->out_dead) || control_wants_lines(u->control);
+	/* Asked per read, not once: a reload may add or remove log rules. */
+	return (!u->lines_unread && !u->out_dead) || control_wants_lines(u->control) ||
+	    alert_wants_lines(u->alerts);
 }
 
 static void

@@ -48,11 +48,11 @@ struct cJSON *ctl_request(const char *cmd, const struct ctl_args *a, size_t firs
 struct cJSON *ctl_call(struct client *c, struct cJSON *req, struct cJSON **reply_out);
 /*
  * The shape of the query commands: parse, connect, send verb with the
- * targets (and --since), and hand the result of an ok reply to show, whose
- * return is the exit status.
+ * targets and --since (default_since without it; NULL = none), and hand
+ * the result of an ok reply to show, whose return is the exit status.
  */
 int ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
-    int (*show)(const struct ctl_args *a, const struct cJSON *res));
+    const char *default_since, int (*show)(const struct ctl_args *a, const struct cJSON *res));
 /* A string field, or NULL. */
 const char *ctl_str(const struct cJSON *o, const char *key);
 /* A number field, or dflt. */

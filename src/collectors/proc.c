@@ -53,6 +53,7 @@ struct proc_scan {
 
 	size_t *first_kid;          /* owned, ncur + 1 entries */
 	size_t *kids;               /* owned, ncur entries: record indexes grouped by parent */
+	size_t *parent, *next;      /* owned scratch of the index's build */
 	size_t cap_index;
 };
 
@@ -206,6 +207,8 @@ proc_scan_free(struct proc_scan *s)
 	free(s->old);
 	free(s->first_kid);
 	free(s->kids);
+	free(s->parent);
+	free(s->next);
 	free(s);
 }
 
@@ -365,44 +368,34 @@ proc_build_index(struct proc_scan *s)
 {
 	size_t n = s->ncur;
 	if (n + 1 > s->cap_index) {
+		/* The index and its scratch grow together and are kept from sweep to sweep. */
 		size_t cap = n + 1 + n / 2;
-		size_t *fk = realloc(s->first_kid, cap * sizeof(*fk));
-		if (fk == NULL)
-			return -1;
-		s->first_kid = fk;
-		size_t *k = realloc(s->kids, cap * sizeof(*k));
-		if (k == NULL)
-			return -1;
-		s->kids = k;
+		size_t **arrays[] = {&s->first_kid, &s->kids, &s->parent, &s->next};
+		for (size_t a = 0; a < sizeof(arrays) / sizeof(arrays[0]); a++) {
+			size_t *p = realloc(*arrays[a], cap * sizeof(*p));
+			if (p == NULL)
+				return -1;
+			*arrays[a] = p;
+		}
 		s->cap_index = cap;
 	}
 	size_t *fk = s->first_kid;
 	memset(fk, 0, (n + 1) * sizeof(*fk));
-	/* parent index per record, kept temporarily in kids[] */
+	/* Each record's parent (its index, SIZE_MAX for none), counted per parent. */
 	for (size_t i = 0; i < n; i++) {
 		ssize_t pi = s->cur[i].ppid > 0 && s->cur[i].ppid != s->cur[i].pid ?
 		    proc_index(s->cur, n, s->cur[i].ppid) : -1;
-		s->kids[i] = pi < 0 ? SIZE_MAX : (size_t)pi;
+		s->parent[i] = pi < 0 ? SIZE_MAX : (size_t)pi;
 		if (pi >= 0)
 			fk[pi + 1]++;
 	}
 	for (size_t i = 0; i < n; i++)
 		fk[i + 1] += fk[i];
-	/* Second pass: place each child at its parent's next slot; pos[] reuses a scratch copy. */
-	size_t *parent = malloc((n > 0 ? n : 1) * sizeof(*parent));
-	size_t *next = malloc((n + 1) * sizeof(*next));
-	if (parent == NULL || next == NULL) {
-		free(parent);
-		free(next);
-		return -1;
-	}
-	memcpy(parent, s->kids, n * sizeof(*parent));
-	memcpy(next, fk, (n + 1) * sizeof(*next));
+	/* Each child at its parent's next free slot. */
+	memcpy(s->next, fk, (n + 1) * sizeof(*s->next));
 	for (size_t i = 0; i < n; i++)
-		if (parent[i] != SIZE_MAX)
-			s->kids[next[parent[i]]++] = i;
-	free(parent);
-	free(next);
+		if (s->parent[i] != SIZE_MAX)
+			s->kids[s->next[s->parent[i]]++] = i;
 	return 0;
 }
 

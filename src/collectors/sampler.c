@@ -203,35 +203,34 @@ sampler_pct(const struct sampler *s, uint64_t ticks, int64_t interval_ns)
 /* The figures of one running instance, or false when its pid is gone. */
 static bool
 sampler_instance(struct sampler *s, pid_t pid, bool slow, int64_t io_dt_ns,
-    struct proc_metrics *m, struct sampler_acc *a_out)
+    struct proc_metrics *m, struct sampler_acc *acc)
 {
 	const struct proc_rec *r = proc_scan_find(s->scan, pid);
 	if (r == NULL)
 		return false;
 	int64_t dt = proc_scan_interval_ns(s->scan);
 	long page = proc_scan_page_size(s->scan);
-	struct sampler_acc a = {.s = s, .slow = slow, .io_dt_ns = io_dt_ns, .root_fds = -1};
-	proc_scan_tree(s->scan, pid, sampler_on_member, &a);
+	/* The caller's record: its members (the tree) go on to the supervisor without a copy. */
+	*acc = (struct sampler_acc){.s = s, .slow = slow, .io_dt_ns = io_dt_ns, .root_fds = -1};
+	const struct sampler_acc *a = acc;
+	proc_scan_tree(s->scan, pid, sampler_on_member, acc);
 	*m = (struct proc_metrics){
 		.at_ms = model_realtime_ms(),
 		.cpu = sampler_pct(s, proc_scan_delta(s->scan, r), dt),
-		.tree_cpu = sampler_pct(s, a.ticks, dt),
+		.tree_cpu = sampler_pct(s, a->ticks, dt),
 		.rss = r->rss_pages * (uint64_t)page,
-		.tree_rss = a.rss_pages * (uint64_t)page,
+		.tree_rss = a->rss_pages * (uint64_t)page,
 		.threads = r->threads,
-		.tree_threads = a.threads,
-		.fds = -1,
-		.tree_fds = slow ? a.fds : -1,
-		.io_read = a.io_known ? a.io_read / ((double)io_dt_ns / 1e9) : -1,
-		.io_write = a.io_known ? a.io_write / ((double)io_dt_ns / 1e9) : -1,
-		.tree_procs = a.procs,
+		.tree_threads = a->threads,
+		.fds = slow ? a->root_fds : -1,
+		.tree_fds = slow ? a->fds : -1,
+		.io_read = a->io_known ? a->io_read / ((double)io_dt_ns / 1e9) : -1,
+		.io_write = a->io_known ? a->io_write / ((double)io_dt_ns / 1e9) : -1,
+		.tree_procs = a->procs,
 		.kstate = r->state,
 		.cg_memory = -1,
 		.oom_kills = -1,
 	};
-	if (slow)
-		m->fds = a.root_fds;
-	*a_out = a;
 	return true;
 }
 
@@ -317,7 +316,7 @@ sampler_sweep(struct sampler *s)
 	for (size_t i = 0; i < sv_count(s->sv); i++) {
 		const struct proc_info *p = sv_proc(s->sv, i);
 		struct proc_metrics m;
-		static struct sampler_acc acc;
+		struct sampler_acc acc;
 		if (p->pid <= 0 || !sampler_instance(s, p->pid, slow, io_dt, &m, &acc)) {
 			sv_set_metrics(s->sv, i, 0, NULL);
 			continue;

@@ -676,6 +676,22 @@ alert_on_event(struct alert_engine *e, const struct sv_event *ev)
 	alert_each(e, alert_event_one, (void *)ev, ev->proc);
 }
 
+bool
+alert_wants_lines(const struct alert_engine *e)
+{
+	if (e == NULL)
+		return false;
+	const struct spec *spec = sv_spec(e->sv);
+	for (size_t k = 0; k < spec->alerts.nrules; k++)
+		if (spec->alerts.rules[k].kind == RULE_LOG)
+			return true;
+	for (size_t i = 0; i < spec->nprocesses; i++)
+		for (size_t k = 0; k < spec->processes[i].nalerts; k++)
+			if (spec->processes[i].alerts[k].kind == RULE_LOG)
+				return true;
+	return false;
+}
+
 size_t
 alert_ack(struct alert_engine *e, uint64_t id)
 {

@@ -46,6 +46,8 @@ void alert_free(struct alert_engine *e);
 void alert_on_sample(struct alert_engine *e);
 /* Every supervisor event: states, health, log lines. */
 void alert_on_event(struct alert_engine *e, const struct sv_event *ev);
+/* True when a rule reads log lines (log =~): the engine must hand it every line. */
+bool alert_wants_lines(const struct alert_engine *e);
 /* Acknowledges alert id (0 = every active one); the number acknowledged. */
 size_t alert_ack(struct alert_engine *e, uint64_t id);
 /* Active alerts (and the last resolved ones when all), newest first, at most cap. */

@@ -955,9 +955,10 @@ view_cell(WINDOW *w, int y, int x, int width, bool right, int attr, const char *
 	}
 }
 
+/* The table of rows (view_rows' order, computed once per draw by the caller). */
 static void
 view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
-    int64_t now_ms)
+    const size_t *rows, size_t n, int64_t now_ms)
 {
 	bool on[COL_COUNT];
 	int width[COL_COUNT];
@@ -978,15 +979,10 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 		const char *mark = "";
 		if (v->sort != VIEW_SORT_NONE && view_cols[c].sort == v->sort)
 			mark = v->desc ? (v->utf8 ? "▼" : "v") : (v->utf8 ? "▲" : "^");
-		if (c == COL_CPU || c == COL_MEM)
-			snprintf(head, sizeof(head), "%s%s%s", v->own ? "" : "", view_cols[c].head, mark);
-		else
-			snprintf(head, sizeof(head), "%s%s", view_cols[c].head, mark);
+		snprintf(head, sizeof(head), "%s%s", view_cols[c].head, mark);
 		view_cell(w, y0, x, width[c], view_cols[c].right, theme_attr(THEME_COLUMNS), head);
 		x += width[c] + 1;
 	}
-	static size_t rows[VIEW_ROWS_MAX];
-	size_t n = view_rows(r, v, rows, VIEW_ROWS_MAX);
 	int body = h - 1;
 	if (n == 0) {
 		view_put(w, y0 + 1, 1, cols - 2, theme_attr(THEME_DIM),
@@ -1388,8 +1384,10 @@ view_draw_regions(WINDOW *w, const struct replica *r, struct view *v, int64_t no
 	if (v->detail) {
 		view_detail(w, body_y, body_h, cols, r, v, now_ms);
 	} else if (regions & (VIEW_REGION_TABLE | VIEW_REGION_LOGS)) {
+		/* Filtered and sorted once for the table and the log pane's selection. */
 		static size_t rowsv[VIEW_ROWS_MAX];
 		size_t n = view_rows(r, v, rowsv, VIEW_ROWS_MAX);
+		const struct replica_proc *sel = n > 0 ? &r->procs[rowsv[view_sel_index(r, v, rowsv, n)]] : NULL;
 		int table_h = body_h;
 		if (v->logmode != VIEW_LOG_HIDDEN) {
 			int want = (int)n + 1;
@@ -1402,12 +1400,12 @@ view_draw_regions(WINDOW *w, const struct replica *r, struct view *v, int64_t no
 		if (regions & VIEW_REGION_TABLE) {
 			if (regions != VIEW_REGION_ALL)
 				view_clear_rows(w, body_y, table_h);
-			view_table(w, body_y, table_h, cols, r, v, now_ms);
+			view_table(w, body_y, table_h, cols, r, v, rowsv, n, now_ms);
 		}
 		if (v->logmode != VIEW_LOG_HIDDEN && (regions & (VIEW_REGION_TABLE | VIEW_REGION_LOGS))) {
 			if (regions != VIEW_REGION_ALL)
 				view_clear_rows(w, body_y + table_h, body_h - table_h);
-			view_logs(w, body_y + table_h, body_h - table_h, cols, r, v, view_selected(r, v));
+			view_logs(w, body_y + table_h, body_h - table_h, cols, r, v, sel);
 		}
 	}
 	if (v->help)

@@ -108,6 +108,20 @@ run_vigil down
 expect_rc 0 "down"
 engine_wait 15 || fail "engine still runs"
 
+# An engine whose output goes nowhere still hands log lines to a log rule.
+mkdir -p "$T/null"
+cat >"$T/null/vigil.yaml" <<YAML
+version: 1
+processes:
+  talker: {command: "while :; do echo 'PANIC now'; sleep 0.2; done", alerts: ['log =~ "PANIC"']}
+YAML
+ENGINE_OUT=/dev/null engine_start "$T/null"
+NULLE=$ENGINE_PID
+wait_for '(cd "$T/null" && "$VIGIL" alerts 2>/dev/null) | grep -q "talker: log =~ \"PANIC\""' 15 &&
+    pass "stdout to /dev/null: the log rule still fires" || fail "stdout to /dev/null: no alert"
+(cd "$T/null" && "$VIGIL" down >/dev/null) || fail "null: down"
+engine_wait 15 "$NULLE" || fail "null: engine still runs"
+
 # Webhooks: a local HTTP server gets each alert POSTed as JSON; a dead
 # endpoint (it accepts connections and never answers) slows nothing.
 set -- $(free_ports 2)
