@@ -36,7 +36,8 @@ tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
     "cd '$D' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' up; echo EXIT=\$?; sleep 60"
 # On any way out: the tmux session, and the engines the dashboard started in the background.
 cleanup_tmux() {
-    tmux kill-session -t "$S" 2>/dev/null || true
+    # The test's own tmux server (TMUX_TMPDIR is its folder): every session and what runs in them.
+    tmux kill-server 2>/dev/null || true
     for d in "$D" "$T/homes/alpha" "$T/homes/beta"; do
         [ -S "$d/.vigil/control.sock" ] && "$VIGIL" down -f "$d/vigil.yaml" >/dev/null 2>&1 || true
     done
