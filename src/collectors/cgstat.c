@@ -118,16 +118,88 @@ cgstat_read(const struct cg_group *g, struct cgstat *out)
 }
 
 int
+cgstat_cpu_open_dir(const char *dir, enum cg_ver ver)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+	    ver == CG_VER_V2 ? "cpu.stat" : "cpuacct.usage") >= sizeof(path))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int
 cgstat_cpu_open(const struct cg_group *g, enum cg_ver *ver)
 {
 	const char *dir = cg_group_dir(g, CG_ROLE_CPU_ACCT, ver);
-	if (dir == NULL)
-		return -1;
+	return dir != NULL ? cgstat_cpu_open_dir(dir, *ver) : -1;
+}
+
+int
+cgstat_procs_open(const struct cg_group *g)
+{
+	const char *dir = cg_group_dir(g, CG_ROLE_PLACE, NULL);
 	char path[PATH_MAX];
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-	    *ver == CG_VER_V2 ? "cpu.stat" : "cpuacct.usage") >= sizeof(path))
+	if (dir == NULL || (size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path))
 		return -1;
 	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static int
+cgstat_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+ssize_t
+cgstat_procs_read(int fd, pid_t *out, size_t cap)
+{
+	/* One pid per line; read in chunks from the start, a number may straddle two. */
+	char buf[CGSTAT_BUF];
+	size_t n = 0;
+	off_t off = 0;
+	uint64_t cur = 0;
+	bool in_num = false;
+	for (;;) {
+		ssize_t r = pread(fd, buf, sizeof(buf), off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		for (ssize_t i = 0; i < r; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				if (cur <= INT32_MAX) /* past it: not a pid, and skipped below */
+					cur = cur * 10 + (uint64_t)(buf[i] - '0');
+				in_num = true;
+				continue;
+			}
+			if (in_num && cur > 0 && cur <= INT32_MAX) {
+				if (n < cap)
+					out[n] = (pid_t)cur;
+				n++;
+			}
+			cur = 0;
+			in_num = false;
+		}
+		if (r == 0)
+			break;
+		off += r;
+	}
+	if (in_num && cur > 0 && cur <= INT32_MAX) {
+		if (n < cap)
+			out[n] = (pid_t)cur;
+		n++;
+	}
+	if (n > cap)
+		return (ssize_t)n; /* the caller makes room and reads again */
+	/* v1 lists in no particular order and may repeat a pid. */
+	if (n > 1)
+		qsort(out, n, sizeof(*out), cgstat_pid_cmp);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || out[u - 1] != out[i])
+			out[u++] = out[i];
+	return (ssize_t)u;
 }
 
 bool

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/cgroup.h"
 
@@ -39,7 +40,22 @@ bool cgstat_read(const struct cg_group *g, struct cgstat *out);
  * (cpu.stat or cpuacct.usage): -1 when it has none. The caller closes it.
  */
 int cgstat_cpu_open(const struct cg_group *g, enum cg_ver *ver);
+/* The same for a directory of format ver (a group's parent: the whole stack). */
+int cgstat_cpu_open_dir(const char *dir, enum cg_ver ver);
 /* Reads the counter through fd (from the start); false when it cannot. */
 bool cgstat_cpu_read(int fd, enum cg_ver ver, uint64_t *usec);
+
+/*
+ * The group's members: its placement directory's cgroup.procs as a
+ * descriptor to keep and re-read; -1 when it has none. The caller closes it.
+ */
+int cgstat_procs_open(const struct cg_group *g);
+/*
+ * Reads the pids in the group through fd (from the start) into out, sorted
+ * and without repeats. Returns how many there are; when that exceeds cap,
+ * out holds nothing useful and the caller reads again with room for them.
+ * -1 with errno.
+ */
+ssize_t cgstat_procs_read(int fd, pid_t *out, size_t cap);
 
 #endif

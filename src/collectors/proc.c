@@ -255,70 +255,66 @@ proc_fd_keep(struct proc_scan *s, pid_t pid, int fd)
 }
 
 /*
- * Fills cur by reading ROOT/PID/stat for every numeric entry: through the
- * descriptor kept from the last sweep when there is one (readdir lists
- * /proc by pid, and the kept list is by pid too: one merge), else a new one.
+ * Reads pid's stat file into buf (NUL-terminated) through the descriptor
+ * kept from the last sweep when there is one (the kept list is by pid and
+ * so are the callers' pids: *k walks it as a merge, closing the descriptors
+ * of pids passed over, whose processes are gone), else a new one, and keeps
+ * the descriptor for the next sweep. The length, or -1 when pid is gone.
  */
-static int
-proc_sweep(struct proc_scan *s)
+static ssize_t
+proc_read_stat(struct proc_scan *s, pid_t pid, size_t *k, char *buf, size_t size)
 {
-	int dfd = dup(s->root_fd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (d == NULL) {
-		if (dfd >= 0)
-			close(dfd);
-		return -1;
+	while (*k < s->nfds && s->fds[*k].pid < pid)
+		close(s->fds[(*k)++].fd);
+	int fd = -1;
+	if (*k < s->nfds && s->fds[*k].pid == pid)
+		fd = s->fds[(*k)++].fd;
+	ssize_t len = -1;
+	if (fd >= 0) {
+		len = pread(fd, buf, size - 1, 0);
+		if (len <= 0) {
+			/* The process it was opened for is gone (a pid reused since): open anew. */
+			close(fd);
+			fd = -1;
+		}
 	}
-	rewinddir(d);
-	size_t n = 0, k = 0;
-	s->nfds_next = 0;
-	struct dirent *e;
-	char rel[300], buf[PROC_STAT_MAX];
-	int rc = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
-		/* Kept descriptors of pids no longer listed: their processes are gone. */
-		while (k < s->nfds && s->fds[k].pid < pid)
-			close(s->fds[k++].fd);
-		int fd = -1;
-		if (k < s->nfds && s->fds[k].pid == pid)
-			fd = s->fds[k++].fd;
-		ssize_t len = -1;
-		if (fd >= 0) {
-			len = pread(fd, buf, sizeof(buf) - 1, 0);
-			if (len <= 0) {
-				/* The process it was opened for is gone (a pid reused since): open anew. */
-				close(fd);
-				fd = -1;
-			}
+	if (fd < 0) {
+		char rel[32];
+		snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
+		fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		len = pread(fd, buf, size - 1, 0);
+		if (len <= 0) {
+			close(fd);
+			return -1;
 		}
-		if (fd < 0) {
-			snprintf(rel, sizeof(rel), "%s/stat", e->d_name);
-			fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue; /* gone since readdir */
-			len = pread(fd, buf, sizeof(buf) - 1, 0);
-			if (len <= 0) {
-				close(fd);
-				continue;
-			}
-		}
-		buf[len] = '\0';
+	}
+	buf[len] = '\0';
+	if (!proc_fd_keep(s, pid, fd))
+		close(fd);
+	return len;
+}
+
+/* Keeps pid's descriptor for the next sweep without reading it (see proc_read_stat for *k). */
+static void
+proc_pass_stat(struct proc_scan *s, pid_t pid, size_t *k)
+{
+	while (*k < s->nfds && s->fds[*k].pid < pid)
+		close(s->fds[(*k)++].fd);
+	if (*k < s->nfds && s->fds[*k].pid == pid) {
+		int fd = s->fds[(*k)++].fd;
 		if (!proc_fd_keep(s, pid, fd))
 			close(fd);
-		if (proc_reserve(s, n + 1) < 0) {
-			rc = -1;
-			break;
-		}
-		if (proc_parse_stat(buf, (size_t)len, &s->cur[n]))
-			n++;
 	}
+}
+
+/* Closes the descriptors the sweep passed over; this sweep's become the next one's kept list. */
+static void
+proc_fds_swap(struct proc_scan *s, size_t k)
+{
 	while (k < s->nfds)
 		close(s->fds[k++].fd);
-	closedir(d);
-	/* This sweep's descriptors are the next one's kept list. */
 	struct proc_fd *t = s->fds;
 	size_t tc = s->cap_fds;
 	s->fds = s->fds_next;
@@ -334,6 +330,53 @@ proc_sweep(struct proc_scan *s)
 			break;
 		}
 	}
+}
+
+/* A listing of the root from its start (a new stream over the kept descriptor); NULL with errno. */
+static DIR *
+proc_open_root(const struct proc_scan *s)
+{
+	int dfd = dup(s->root_fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (d == NULL) {
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
+/* Fills cur by reading ROOT/PID/stat for every numeric entry of the root. */
+static int
+proc_sweep(struct proc_scan *s)
+{
+	DIR *d = proc_open_root(s);
+	if (d == NULL)
+		return -1;
+	size_t n = 0, k = 0;
+	s->nfds_next = 0;
+	struct dirent *e;
+	char buf[PROC_STAT_MAX];
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+		ssize_t len = proc_read_stat(s, pid, &k, buf, sizeof(buf));
+		if (len < 0)
+			continue; /* gone since readdir */
+		if (proc_reserve(s, n + 1) < 0) {
+			rc = -1;
+			break;
+		}
+		if (proc_parse_stat(buf, (size_t)len, &s->cur[n]))
+			n++;
+	}
+	proc_fds_swap(s, k);
+	closedir(d);
 	s->ncur = n;
 	return rc;
 }
@@ -399,10 +442,10 @@ proc_build_index(struct proc_scan *s)
 	return 0;
 }
 
-int
-proc_scan_run(struct proc_scan *s)
+/* The current sweep becomes the old one; the old array is reused for the next. */
+static void
+proc_turn(struct proc_scan *s)
 {
-	/* The current sweep becomes the old one; the old array is reused. */
 	struct proc_rec *t = s->old;
 	size_t tc = s->cap_old;
 	s->old = s->cur;
@@ -412,11 +455,16 @@ proc_scan_run(struct proc_scan *s)
 	s->cur = t;
 	s->cap_cur = tc;
 	s->ncur = 0;
-	int rc = proc_sweep(s);
+}
+
+/* After a sweep that returned rc: puts the old sweep back on failure, else sorts and indexes. */
+static int
+proc_finish(struct proc_scan *s, int rc)
+{
 	if (rc < 0) {
 		int e = errno;
-		/* Put the old sweep back as the current one. */
-		t = s->cur;
+		struct proc_rec *t = s->cur;
+		size_t tc = s->cap_cur;
 		s->cur = s->old;
 		s->ncur = s->nold;
 		s->cap_cur = s->cap_old;
@@ -436,6 +484,62 @@ proc_scan_run(struct proc_scan *s)
 	if (!sorted)
 		qsort(s->cur, s->ncur, sizeof(*s->cur), proc_cmp_pid);
 	return proc_build_index(s);
+}
+
+int
+proc_scan_run(struct proc_scan *s)
+{
+	proc_turn(s);
+	return proc_finish(s, proc_sweep(s));
+}
+
+int
+proc_scan_pids(struct proc_scan *s, const struct proc_want *w, size_t n)
+{
+	proc_turn(s);
+	size_t k = 0, j = 0, nc = 0;
+	s->nfds_next = 0;
+	char buf[PROC_STAT_MAX];
+	int rc = 0;
+	if (proc_reserve(s, n) < 0)
+		rc = -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		pid_t pid = w[i].pid;
+		if (i > 0 && pid <= w[i - 1].pid) {
+			errno = EINVAL; /* not sorted, or a duplicate */
+			rc = -1;
+			break;
+		}
+		while (j < s->nold && s->old[j].pid < pid)
+			j++;
+		if (w[i].carry && j < s->nold && s->old[j].pid == pid) {
+			/* It has not run since: its record stands, and its descriptor is kept. */
+			s->cur[nc++] = s->old[j];
+			proc_pass_stat(s, pid, &k);
+			continue;
+		}
+		ssize_t len = proc_read_stat(s, pid, &k, buf, sizeof(buf));
+		if (len >= 0 && proc_parse_stat(buf, (size_t)len, &s->cur[nc]))
+			nc++;
+	}
+	proc_fds_swap(s, k);
+	s->ncur = nc;
+	return proc_finish(s, rc);
+}
+
+int
+proc_scan_count(const struct proc_scan *s)
+{
+	DIR *d = proc_open_root(s);
+	if (d == NULL)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			n++;
+	closedir(d);
+	return n;
 }
 
 const struct proc_rec *

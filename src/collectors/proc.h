@@ -41,6 +41,24 @@ void proc_scan_free(struct proc_scan *s);
 /* One sweep; the last one becomes the previous. 0, or -1 with errno (the old records stay). */
 int proc_scan_run(struct proc_scan *s);
 
+/* One process of a targeted sweep: its stat read anew, or its last record carried over. */
+struct proc_want {
+	pid_t pid;
+	bool carry;             /* the caller knows it has not run since the last sweep */
+};
+
+/*
+ * A sweep of the given processes only (sorted by pid, no duplicates): each
+ * one's stat is read, or with carry its record from the last sweep stands
+ * as it is (read when there is none). Afterwards everything works as after
+ * proc_scan_run, over these records. 0, or -1 with errno (EINVAL when w is
+ * not sorted; the old records stay).
+ */
+int proc_scan_pids(struct proc_scan *s, const struct proc_want *w, size_t n);
+
+/* Processes on the host now (entries of the root), without reading them; -1 with errno. */
+int proc_scan_count(const struct proc_scan *s);
+
 /* This sweep's records, sorted by pid. */
 const struct proc_rec *proc_scan_recs(const struct proc_scan *s, size_t *n);
 /* The record of pid in this sweep; NULL when it is gone. */

@@ -3,7 +3,9 @@
 # that wants 100 MB and vigil says the OOM killer did it; a CPU limit of 50 %
 # holds a busy loop near half a core; a process that left its process
 # group (setsid) is still stopped with its service, and still killed by the
-# guardian when the engine is killed with SIGKILL; no cgroup is left behind.
+# guardian when the engine is killed with SIGKILL; a daemon whose parent
+# exited (so no ppid links it to its service) still counts in the service's
+# tree; no cgroup is left behind.
 . "$(dirname "$0")/lib.sh"
 
 D=$T/stack
@@ -21,6 +23,8 @@ processes:
     limits: {cpu: 50%}
   runaway:
     command: "setsid sleep $M.1 & echo escaped; sleep $M.2"
+  daemon:
+    command: "sh -c 'setsid sleep $M.3 &'; echo forked; exec sleep $M.4"
 YAML
 "$VIGIL" check -f "$D/vigil.yaml" >"$T/check" 2>&1
 if ! grep -q 'memory limit' "$T/check" || ! grep -q '^  cgroup' "$T/check"; then
@@ -58,6 +62,23 @@ v=$(sed -n 's/^capped \([0-9.]*\) .*/\1/p' "$T/cpu")
 awk -v v="$v" 'BEGIN { exit !(v >= 10 && v <= 60) }' && pass "a busy loop limited to 50 % reads $v %" ||
     fail "the CPU-limited loop reads $v %"
 expect_grep "$T/cpu" 'cgroup True' "its CPU comes from its cgroup"
+
+# The daemon's tree: its cgroup's members, the orphaned sleep included.
+engine_says "$D" 'daemon +\| forked' 15 || fail "daemon did not start"
+wait_for '[ "$(count_procs "^sleep $M\\.3$")" -eq 1 ]' 10 || fail "the daemonized sleep is not running"
+orphan=$(pgrep -f "^sleep $M\\.3$")
+wait_for '"$VIGIL" status --json daemon | python3 -c "import json,sys; m=json.load(sys.stdin)[\"processes\"][0][\"metrics\"]; sys.exit(not (m and m[\"tree_procs\"] == 2))"' 10 &&
+    pass "a daemon whose parent exited counts in its service's tree (2 processes)" ||
+    fail "daemon's tree: $("$VIGIL" status --json daemon)"
+python3 - "$D/.vigil/control.sock" >"$T/tree" 2>&1 <<'PY' || fail "history request failed: $(cat "$T/tree")"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"id":1,"cmd":"history","targets":["daemon"]}\n')
+r = json.loads(s.makefile("r").readline())
+print(" ".join("%d:%s" % (m["pid"], m["name"]) for m in r["result"]["processes"][0]["tree"]))
+PY
+expect_grep "$T/tree" "(^| )$orphan:sleep( |$)" "the orphan ($orphan) is in the tree the detail view shows"
 
 # Stopping the service ends the process that left its group.
 run_vigil stop runaway

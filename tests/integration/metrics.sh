@@ -2,7 +2,9 @@
 # What vigil says a process costs, against the kernel's own accounting over
 # the same window: a busy loop reads ~100 % CPU, a process holding 200 MB
 # reads its VmRSS, and a `sh -c` wrapper whose three children each burn
-# ~30 % reads their sum for the tree while the shell itself reads ~0.
+# ~30 % reads their sum for the tree while the shell itself reads ~0; a
+# process idle at first (its figures not read again while its cgroup's
+# counter stands still) reads ~100 % once it starts to burn.
 . "$(dirname "$0")/lib.sh"
 
 D=$T/stack
@@ -28,6 +30,8 @@ processes:
       ' &
       done
       wait
+  napper:
+    command: ["sh", "-c", "sleep 2; while :; do :; done"]
 YAML
 engine_start "$D"
 cd "$D"
@@ -88,6 +92,14 @@ print("own vigil %.1f" % avg(readings["wrapper_own"]))
 vm = [l for l in open("/proc/%d/status" % hog) if l.startswith("VmRSS:")][0].split()[1]
 print("rss vigil %d kernel %d" % (s["hog"]["metrics"]["rss"], int(vm) * 1024))
 print("procs %d" % s["wrapper"]["metrics"]["tree_procs"])
+napper = s["napper"]["pid"]
+while time.monotonic() - t0 < 6:   # its 2 s of sleep are long over; one more window of its own
+    time.sleep(0.2)
+n0, nt0 = ticks(napper), time.monotonic()
+time.sleep(1.6)
+s = status()
+print("napper vigil %.1f kernel %.1f" % (s["napper"]["metrics"]["cpu"],
+    100.0 * (ticks(napper) - n0) / hz / (time.monotonic() - nt0)))
 PY
 cat "$T/m"
 check() { # NAME A B TOL — |A - B| <= TOL
@@ -113,6 +125,8 @@ set -- $(sed -n 's/^rss vigil \([0-9]*\) kernel \([0-9]*\)$/\1 \2/p' "$T/m")
 awk -v a="$1" -v b="$2" 'BEGIN { d = (a - b) / b; if (d < 0) d = -d; exit !(d <= 0.05 && b > 200 * 1048576) }' &&
     pass "200 MB process: RSS $1 within 5 % of VmRSS $2" || fail "RSS $1 vs VmRSS $2"
 expect_grep "$T/m" '^procs [4-9]' "the wrapper's tree holds the shell and its three children"
+set -- $(sed -n 's/^napper vigil \([0-9.]*\) kernel \([0-9.]*\)$/\1 \2/p' "$T/m")
+check "idle, then busy: CPU %" "$1" "$2" 25
 
 # Prometheus text: every line a comment or `name{labels} value`, the families we promise.
 run_vigil metrics
@@ -161,7 +175,7 @@ for line in f:
         print("names", names, "host", m["data"]["host"]["mem_total"] > 0)
         break
 PY
-expect_grep "$T/sub" "names \['busy', 'hog', 'wrapper'\] host True" "subscribe: a metrics event with every process and the host"
+expect_grep "$T/sub" "names \['busy', 'hog', 'napper', 'wrapper'\] host True" "subscribe: a metrics event with every process and the host"
 
 run_vigil down
 expect_rc 0 "down"

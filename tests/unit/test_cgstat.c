@@ -256,6 +256,65 @@ test_group_hybrid(void **state)
 	rm_tree(root);
 }
 
+/* Members from cgroup.procs: unsorted and repeated (v1), longer than one read, a cap too small. */
+static void
+test_procs(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/vigil-cgstat-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	copy_tree(VIGIL_FIXTURES "/cgroup/hybrid", root);
+	struct cg_env *e = cg_env_new(root);
+	char err[256];
+	struct cg_group *g = cg_group_new(e, "shop", "api", NULL, err, sizeof(err));
+	assert_non_null(g);
+	const char *pdir = cg_group_dir(g, CG_ROLE_PLACE, NULL);
+	assert_non_null(pdir);
+	/* 2000 pids from 100000 down, each twice, and one that is not a pid. */
+	size_t len = 0, cap = 64 * 1024;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (int i = 0; i < 2000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%d\n%d\n", 100000 - i, 100000 - i);
+	len += (size_t)snprintf(text + len, cap - len, "99999999999\n42");
+	put(pdir, "cgroup.procs", text);
+	free(text);
+	int fd = cgstat_procs_open(g);
+	assert_true(fd >= 0);
+	pid_t small[10];
+	assert_int_equal(cgstat_procs_read(fd, small, 10), 4001); /* before sorting and merging */
+	pid_t *pids = calloc(4001, sizeof(*pids));
+	assert_non_null(pids);
+	ssize_t n = cgstat_procs_read(fd, pids, 4001);
+	assert_int_equal(n, 2001);
+	assert_int_equal(pids[0], 42);
+	assert_int_equal(pids[1], 98001);
+	assert_int_equal(pids[2000], 100000);
+	for (ssize_t i = 2; i < n; i++)
+		assert_true(pids[i - 1] < pids[i]);
+	/* Empty: none. */
+	put(pdir, "cgroup.procs", "");
+	assert_int_equal(cgstat_procs_read(fd, pids, 4001), 0);
+	close(fd);
+	free(pids);
+	/* The stack's counter: the group's parent, read the same way. */
+	enum cg_ver cv;
+	const char *cdir = cg_group_dir(g, CG_ROLE_CPU_ACCT, &cv);
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", cdir);
+	*strrchr(parent, '/') = '\0';
+	put(parent, "cpu.stat", "usage_usec 900\n");
+	fd = cgstat_cpu_open_dir(parent, cv);
+	assert_true(fd >= 0);
+	uint64_t usec = 0;
+	assert_true(cgstat_cpu_read(fd, cv, &usec));
+	assert_int_equal(usec, 900);
+	close(fd);
+	cg_group_free(g);
+	cg_env_free(e);
+	rm_tree(root);
+}
+
 int
 main(void)
 {
@@ -265,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_cpu_fd),
 		cmocka_unit_test(test_missing_and_bad),
 		cmocka_unit_test(test_group_hybrid),
+		cmocka_unit_test(test_procs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * test_proc — the process sweep: the stat parser, sorting, the children
  * index and tree walks on a fixture tree (tests/fixtures/proc/basic),
- * deltas between two sweeps on a copy whose files change, and the live
+ * deltas between two sweeps on a copy whose files change, targeted sweeps
+ * (read or carried records), and the live
  * /proc read through libproc2 against the hand reader.
  */
 #include <setjmp.h>
@@ -170,6 +171,62 @@ test_deltas(void **state)
 	proc_scan_free(s);
 }
 
+/*
+ * A targeted sweep: only the pids asked for; a carried record stands though
+ * its file changed; deltas run across a full sweep and targeted ones.
+ */
+static void
+test_targeted(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/vigil-proc-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	put_stat(root, 10, "10 (a) S 1 10 10 0 -1 0 0 0 0 0 100 50 0 0 20 0 1 0 500 1 10");
+	put_stat(root, 11, "11 (b) S 10 10 10 0 -1 0 0 0 0 0 10 0 0 0 20 0 1 0 600 1 10");
+	put_stat(root, 20, "20 (other) S 1 20 20 0 -1 0 0 0 0 0 10 0 0 0 20 0 1 0 700 1 10");
+	struct proc_scan *s = proc_scan_new(root);
+	assert_non_null(s);
+	assert_int_equal(proc_scan_count(s), 3);
+	assert_int_equal(proc_scan_run(s), 0);
+	/* 10 ran (30 ticks); 11's file changes too, but the caller says it did not run. */
+	put_stat(root, 10, "10 (a) R 1 10 10 0 -1 0 0 0 0 0 120 60 0 0 20 0 1 0 500 1 10");
+	put_stat(root, 11, "11 (b) S 10 10 10 0 -1 0 0 0 0 0 99 0 0 0 20 0 1 0 600 1 7");
+	struct proc_want w[] = {{10, false}, {11, true}, {12, false}, {13, true}};
+	assert_int_equal(proc_scan_pids(s, w, 4), 0);
+	size_t n;
+	proc_scan_recs(s, &n);
+	assert_int_equal(n, 2); /* 20 not asked for; 12 and 13 do not exist */
+	assert_null(proc_scan_find(s, 20));
+	const struct proc_rec *r10 = proc_scan_find(s, 10), *r11 = proc_scan_find(s, 11);
+	assert_non_null(r10);
+	assert_non_null(r11);
+	assert_int_equal(r10->state, 'R');
+	assert_int_equal(proc_scan_delta(s, r10), 30);
+	assert_int_equal(r11->ticks, 10); /* carried */
+	assert_int_equal(proc_scan_delta(s, r11), 0);
+	/* The tree over the targeted records. */
+	struct seen seen = {0};
+	assert_int_equal(proc_scan_tree(s, 10, on_member, &seen), 2);
+	/* Read at last: all the ticks since its last reading count in this interval. */
+	struct proc_want w2[] = {{10, true}, {11, false}};
+	assert_int_equal(proc_scan_pids(s, w2, 2), 0);
+	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 11)), 89);
+	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 10)), 0);
+	assert_int_equal(proc_scan_find(s, 11)->rss_pages, 7);
+	/* Not sorted: refused, and the last sweep stays. */
+	struct proc_want bad[] = {{11, false}, {10, false}};
+	assert_int_equal(proc_scan_pids(s, bad, 2), -1);
+	assert_non_null(proc_scan_find(s, 11));
+	/* A full sweep after targeted ones sees everything again. */
+	assert_int_equal(proc_scan_run(s), 0);
+	assert_non_null(proc_scan_find(s, 20));
+	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 11)), 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+	proc_scan_free(s);
+}
+
 /* A field of /proc/self/status, read on its own: a second opinion on the sweep's figures. */
 static long
 status_field(const char *name)
@@ -237,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_fixture_tree),
 		cmocka_unit_test(test_deltas),
+		cmocka_unit_test(test_targeted),
 		cmocka_unit_test(test_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
