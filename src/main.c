@@ -6,11 +6,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/spawn.h"
 #include "core/strutil.h"
 
 int
 main(int argc, char **argv)
 {
+	/* Before anything raises it (the process collector does): what supervised processes get. */
+	spawn_note_limits();
 	if (argc < 2) {
 		cli_print_help(stderr);
 		return CLI_USAGE;

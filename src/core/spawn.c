@@ -97,6 +97,16 @@ spawn_resolve_user(const char *spec, struct spawn_ids *ids, char *err, size_t er
 	return 0;
 }
 
+/* The descriptor limit the program started with (spawn_note_limits). */
+static struct rlimit spawn_nofile;
+static bool spawn_nofile_noted;
+
+void
+spawn_note_limits(void)
+{
+	spawn_nofile_noted = getrlimit(RLIMIT_NOFILE, &spawn_nofile) == 0;
+}
+
 static void
 spawn_limit(int resource, int64_t v)
 {
@@ -149,6 +159,8 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (o->umask >= 0)
 		umask((mode_t)o->umask);
+	if (spawn_nofile_noted)
+		setrlimit(RLIMIT_NOFILE, &spawn_nofile);
 	if (o->limits != NULL) {
 		spawn_limit(RLIMIT_NOFILE, o->limits->nofile);
 		spawn_limit(RLIMIT_NPROC, o->limits->nproc);

@@ -40,4 +40,11 @@ struct spawn_result {
  */
 int spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *err, size_t err_size);
 
+/*
+ * Notes the descriptor limit the program was started with, which spawned
+ * processes get back (where their limits do not say otherwise) though the
+ * engine raises its own to keep /proc files open. Call once, first thing.
+ */
+void spawn_note_limits(void);
+
 #endif

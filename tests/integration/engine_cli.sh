@@ -111,7 +111,12 @@ processes:
     command: 'echo "FOO=$FOO BAR=$BAR BAZ=$BAZ"'
     kind: oneshot
     env: {BAZ: process}
+  lim:
+    command: 'echo "nofile $(ulimit -n)"'
+    kind: oneshot
 EOF
+# A soft descriptor limit below the hard one, as on most machines, for the engine to raise.
+ulimit -Sn 1024 2>/dev/null || true
 FOO=engine BAR=engine BAZ=engine engine_start "$T/env"
 engine_wait 20 || fail "env: the engine did not end"
 expect_rc 0 "env: completed" "$T/env/err"
@@ -124,6 +129,8 @@ done
 expect_no_grep "$O" '^[0-9:]{8} w:3 ' "no fourth replica"
 expect_grep "$O" '^[0-9:]{8} show +\| FOO=engine BAR=stack BAZ=process$' \
     "environment: the engine's, then the stack's, then the process's"
+# The engine raises its own descriptor limit (to keep /proc files open); its processes get the one it was given.
+expect_grep "$O" "^[0-9:]{8} lim +\\| nofile $(ulimit -n)\$" "the descriptor limit the engine was started with ($(ulimit -n)), not its own"
 
 # ---- a background child holding the output ------------------------------------
 mkdir "$T/bg"
