@@ -31,10 +31,19 @@
 
 #define PROC_FDS_MAX 65536 /* stat descriptors kept open at most (beyond: opened per sweep) */
 
-/* A kept descriptor of one process's stat file. */
+/*
+ * What is kept of one process from sweep to sweep: its stat descriptor and,
+ * for the schedstat gate, its schedstat descriptor and the time on the CPU
+ * it read there.
+ */
 struct proc_fd {
 	pid_t pid;
-	int fd;
+	int fd;                 /* owned: PID/stat; -1 = none */
+	int sfd;                /* owned: PID/schedstat; -1 = none */
+	uint64_t run_ns;        /* schedstat's time on the CPU when the record was last read */
+	bool armed;             /* run_ns was read just before the record: the gate may skip it */
+	uint8_t skip;           /* sweeps left to read it without the gate (it was running) */
+	uint8_t streak;         /* gate checks in a row that found it had run */
 };
 
 struct proc_scan {
@@ -42,7 +51,8 @@ struct proc_scan {
 	int root_fd;                /* owned: the root folder */
 	struct proc_fd *fds, *fds_next; /* owned: kept descriptors by pid (last sweep's, this one's) */
 	size_t nfds, nfds_next, cap_fds, cap_fds_next;
-	size_t fds_max;             /* what RLIMIT_NOFILE leaves for them */
+	size_t ndesc_next;          /* descriptors held by fds_next */
+	size_t fds_max;             /* descriptors RLIMIT_NOFILE leaves for them */
 	bool procfs;                /* the root is a real procfs (not a fixture folder) */
 	long hz, page;
 	int64_t boot_ms;            /* realtime of boot (btime), 0 = unknown */
@@ -54,8 +64,13 @@ struct proc_scan {
 	size_t *first_kid;          /* owned, ncur + 1 entries */
 	size_t *kids;               /* owned, ncur entries: record indexes grouped by parent */
 	size_t *parent, *next;      /* owned scratch of the index's build */
+	size_t *carried;            /* owned scratch: indexes in cur of records the gate carried */
+	size_t cap_carried;
+	unsigned sweeps;            /* sweeps so far (staggers the gate's full reads) */
 	size_t cap_index;
 };
+
+static ssize_t proc_index(const struct proc_rec *recs, size_t n, pid_t pid);
 
 static int64_t
 proc_mono_ns(void)
@@ -191,13 +206,25 @@ fail:;
 	return NULL;
 }
 
+/* Closes what an entry holds. */
+static void
+proc_fd_close(struct proc_fd *e)
+{
+	if (e->fd >= 0)
+		close(e->fd);
+	if (e->sfd >= 0)
+		close(e->sfd);
+	e->fd = e->sfd = -1;
+	e->armed = false;
+}
+
 void
 proc_scan_free(struct proc_scan *s)
 {
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < s->nfds; i++)
-		close(s->fds[i].fd);
+		proc_fd_close(&s->fds[i]);
 	free(s->fds);
 	free(s->fds_next);
 	if (s->root_fd >= 0)
@@ -209,6 +236,7 @@ proc_scan_free(struct proc_scan *s)
 	free(s->kids);
 	free(s->parent);
 	free(s->next);
+	free(s->carried);
 	free(s);
 }
 
@@ -236,77 +264,122 @@ proc_fd_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Keeps fd for pid in this sweep's list; false when the list is full (the caller closes fd). */
-static bool
-proc_fd_keep(struct proc_scan *s, pid_t pid, int fd)
+/* Keeps e for the next sweep; past the room for descriptors, its own are closed instead. */
+static void
+proc_fd_keep(struct proc_scan *s, struct proc_fd *e)
 {
-	if (s->nfds_next >= s->fds_max)
-		return false;
+	if (e->fd < 0 && e->sfd < 0)
+		return;
+	if (e->sfd >= 0 && s->ndesc_next + 2 > s->fds_max) {
+		/* Short of room, the gate's descriptors go first. */
+		close(e->sfd);
+		e->sfd = -1;
+		e->armed = false;
+	}
+	if (s->ndesc_next + 1 > s->fds_max)
+		goto full;
 	if (s->nfds_next == s->cap_fds_next) {
 		size_t cap = s->cap_fds_next ? s->cap_fds_next * 2 : 256;
 		struct proc_fd *p = realloc(s->fds_next, cap * sizeof(*p));
 		if (p == NULL)
-			return false;
+			goto full;
 		s->fds_next = p;
 		s->cap_fds_next = cap;
 	}
-	s->fds_next[s->nfds_next++] = (struct proc_fd){pid, fd};
-	return true;
+	s->fds_next[s->nfds_next++] = *e;
+	s->ndesc_next += (size_t)(e->fd >= 0) + (size_t)(e->sfd >= 0);
+	return;
+full:
+	proc_fd_close(e);
 }
 
 /*
- * Reads pid's stat file into buf (NUL-terminated) through the descriptor
- * kept from the last sweep when there is one (the kept list is by pid and
- * so are the callers' pids: *k walks it as a merge, closing the descriptors
- * of pids passed over, whose processes are gone), else a new one, and keeps
- * the descriptor for the next sweep. The length, or -1 when pid is gone.
+ * pid's entry from the last sweep (the kept list is by pid and so are the
+ * callers' pids: *k walks it as a merge, closing the entries of pids passed
+ * over, whose processes are gone); one with no descriptors when there is none.
  */
-static ssize_t
-proc_read_stat(struct proc_scan *s, pid_t pid, size_t *k, char *buf, size_t size)
+static struct proc_fd
+proc_fd_take(struct proc_scan *s, pid_t pid, size_t *k)
 {
 	while (*k < s->nfds && s->fds[*k].pid < pid)
-		close(s->fds[(*k)++].fd);
-	int fd = -1;
+		proc_fd_close(&s->fds[(*k)++]);
 	if (*k < s->nfds && s->fds[*k].pid == pid)
-		fd = s->fds[(*k)++].fd;
+		return s->fds[(*k)++];
+	return (struct proc_fd){.pid = pid, .fd = -1, .sfd = -1};
+}
+
+/*
+ * Reads e's stat file into buf (NUL-terminated) through its descriptor,
+ * opened when it has none or when the process it was opened for is gone (a
+ * pid reused since). The length, or -1 when the process is gone (e's
+ * descriptors then closed).
+ */
+static ssize_t
+proc_stat_pread(struct proc_scan *s, struct proc_fd *e, char *buf, size_t size)
+{
 	ssize_t len = -1;
-	if (fd >= 0) {
-		len = pread(fd, buf, size - 1, 0);
-		if (len <= 0) {
-			/* The process it was opened for is gone (a pid reused since): open anew. */
-			close(fd);
-			fd = -1;
-		}
+	if (e->fd >= 0) {
+		len = pread(e->fd, buf, size - 1, 0);
+		if (len <= 0)
+			proc_fd_close(e); /* its schedstat descriptor is just as stale */
 	}
-	if (fd < 0) {
+	if (e->fd < 0) {
 		char rel[32];
-		snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
-		fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		snprintf(rel, sizeof(rel), "%d/stat", (int)e->pid);
+		e->fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
+		if (e->fd < 0)
 			return -1;
-		len = pread(fd, buf, size - 1, 0);
+		len = pread(e->fd, buf, size - 1, 0);
 		if (len <= 0) {
-			close(fd);
+			proc_fd_close(e);
 			return -1;
 		}
 	}
 	buf[len] = '\0';
-	if (!proc_fd_keep(s, pid, fd))
-		close(fd);
 	return len;
 }
 
-/* Keeps pid's descriptor for the next sweep without reading it (see proc_read_stat for *k). */
+/* e's time on the CPU in ns (schedstat's first field), opening the file when needed; false when it cannot. */
+static bool
+proc_run_ns(struct proc_scan *s, struct proc_fd *e, uint64_t *ns)
+{
+	if (e->sfd < 0) {
+		char rel[32];
+		snprintf(rel, sizeof(rel), "%d/schedstat", (int)e->pid);
+		e->sfd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
+		if (e->sfd < 0)
+			return false;
+	}
+	char buf[96];
+	ssize_t n = pread(e->sfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0) {
+		close(e->sfd);
+		e->sfd = -1;
+		return false;
+	}
+	buf[n] = '\0';
+	char *end;
+	*ns = strtoull(buf, &end, 10);
+	return end != buf;
+}
+
+/* Reads pid's stat into buf through its kept entry (see proc_fd_take for *k) and keeps it; the length or -1. */
+static ssize_t
+proc_read_stat(struct proc_scan *s, pid_t pid, size_t *k, char *buf, size_t size)
+{
+	struct proc_fd e = proc_fd_take(s, pid, k);
+	ssize_t len = proc_stat_pread(s, &e, buf, size);
+	if (len >= 0)
+		proc_fd_keep(s, &e);
+	return len;
+}
+
+/* Keeps pid's entry for the next sweep without reading it (see proc_fd_take for *k). */
 static void
 proc_pass_stat(struct proc_scan *s, pid_t pid, size_t *k)
 {
-	while (*k < s->nfds && s->fds[*k].pid < pid)
-		close(s->fds[(*k)++].fd);
-	if (*k < s->nfds && s->fds[*k].pid == pid) {
-		int fd = s->fds[(*k)++].fd;
-		if (!proc_fd_keep(s, pid, fd))
-			close(fd);
-	}
+	struct proc_fd e = proc_fd_take(s, pid, k);
+	proc_fd_keep(s, &e);
 }
 
 /* Closes the descriptors the sweep passed over; this sweep's become the next one's kept list. */
@@ -314,7 +387,7 @@ static void
 proc_fds_swap(struct proc_scan *s, size_t k)
 {
 	while (k < s->nfds)
-		close(s->fds[k++].fd);
+		proc_fd_close(&s->fds[k++]);
 	struct proc_fd *t = s->fds;
 	size_t tc = s->cap_fds;
 	s->fds = s->fds_next;
@@ -322,7 +395,7 @@ proc_fds_swap(struct proc_scan *s, size_t k)
 	s->cap_fds = s->cap_fds_next;
 	s->fds_next = t;
 	s->cap_fds_next = tc;
-	s->nfds_next = 0;
+	s->nfds_next = s->ndesc_next = 0;
 	/* Fixture trees need not list in pid order: keep the list sorted for the merge. */
 	for (size_t i = 1; i < s->nfds; i++) {
 		if (s->fds[i - 1].pid > s->fds[i].pid) {
@@ -349,35 +422,163 @@ proc_open_root(const struct proc_scan *s)
 	return d;
 }
 
-/* Fills cur by reading ROOT/PID/stat for every numeric entry of the root. */
+/* Room for n indexes in carried; 0 or -1. */
+static int
+proc_carry_room(struct proc_scan *s, size_t n)
+{
+	if (n <= s->cap_carried)
+		return 0;
+	size_t cap = s->cap_carried ? s->cap_carried * 2 : 256;
+	size_t *p = realloc(s->carried, cap * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	s->carried = p;
+	s->cap_carried = cap;
+	return 0;
+}
+
+/* How often each process is read in full whatever the gate says (sweeps). */
+#define PROC_REFRESH 16
+
+/*
+ * The gate: a single-threaded process whose time on the CPU (schedstat,
+ * ns) has not moved since its record was read did not run, so nothing in
+ * its stat line can have changed but what others do to it (memory
+ * reclaimed, a new parent when its own exits); its record stands. A
+ * schedstat line costs the kernel about half of a stat line. Threads are
+ * not covered (schedstat counts the main thread only), nor is a process
+ * that ran at the last check: it is read directly for a few sweeps (1 <<
+ * streak), so a busy process costs one read, not two. Each process is
+ * read in full every PROC_REFRESH sweeps (staggered by pid), and a
+ * carried record whose parent has gone is read again after the sweep.
+ */
+
+/* Reads pid for this sweep into *r; with the gate, maybe by carrying o. 1 = read, 2 = carried, 0 = gone or bad. */
+static int
+proc_gated(struct proc_scan *s, pid_t pid, size_t *k, const struct proc_rec *o, struct proc_rec *r)
+{
+	struct proc_fd e = proc_fd_take(s, pid, k);
+	bool due = ((unsigned)pid + s->sweeps) % PROC_REFRESH == 0;
+	bool single = o != NULL && o->threads == 1;
+	uint64_t ns = 0;
+	bool have_ns = false;
+	if (e.armed && single && !due) {
+		have_ns = proc_run_ns(s, &e, &ns);
+		if (have_ns && ns == e.run_ns) {
+			*r = *o;
+			e.streak = 0;
+			proc_fd_keep(s, &e);
+			return 2;
+		}
+		/* It ran: read it directly for a while. */
+		e.armed = false;
+		if (e.streak < 4)
+			e.streak++;
+		e.skip = (uint8_t)(1u << e.streak);
+		have_ns = false;
+	} else if (e.skip > 0) {
+		e.skip--;
+	} else if (single) {
+		/* Armed from here on: the time on the CPU read before the record. */
+		have_ns = proc_run_ns(s, &e, &ns);
+	}
+	char buf[PROC_STAT_MAX];
+	ssize_t len = proc_stat_pread(s, &e, buf, sizeof(buf));
+	if (len < 0)
+		return 0;
+	bool ok = proc_parse_stat(buf, (size_t)len, r);
+	e.armed = ok && have_ns && r->threads == 1 && r->start_ticks == o->start_ticks;
+	e.run_ns = ns;
+	if (!e.armed && e.sfd >= 0 && !single) {
+		close(e.sfd); /* not single-threaded (or new): no gate for it */
+		e.sfd = -1;
+	}
+	proc_fd_keep(s, &e);
+	return ok ? 1 : 0;
+}
+
+/*
+ * A carried record whose parent is no longer in this sweep may have a new
+ * one (the subreaper or init): read again. carried holds their indexes.
+ */
+static void
+proc_reparent(struct proc_scan *s, const size_t *carried, size_t nc)
+{
+	char buf[PROC_STAT_MAX];
+	for (size_t c = 0; c < nc; c++) {
+		struct proc_rec *r = &s->cur[carried[c]];
+		if (r->ppid <= 0 || proc_index(s->cur, s->ncur, r->ppid) >= 0)
+			continue;
+		/* Its kept entry is in this sweep's list, by pid. */
+		size_t lo = 0, hi = s->nfds_next;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (s->fds_next[mid].pid < r->pid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo >= s->nfds_next || s->fds_next[lo].pid != r->pid || s->fds_next[lo].fd < 0)
+			continue;
+		ssize_t len = pread(s->fds_next[lo].fd, buf, sizeof(buf) - 1, 0);
+		struct proc_rec n;
+		if (len > 0) {
+			buf[len] = '\0';
+			if (proc_parse_stat(buf, (size_t)len, &n) && n.start_ticks == r->start_ticks)
+				*r = n;
+		}
+		s->fds_next[lo].armed = false; /* its run_ns no longer goes with the record */
+	}
+}
+
+/* Fills cur by reading ROOT/PID/stat for every numeric entry of the root (through the gate on procfs). */
 static int
 proc_sweep(struct proc_scan *s)
 {
 	DIR *d = proc_open_root(s);
 	if (d == NULL)
 		return -1;
-	size_t n = 0, k = 0;
-	s->nfds_next = 0;
+	size_t n = 0, k = 0, j = 0, nc = 0;
+	s->nfds_next = s->ndesc_next = 0;
 	struct dirent *e;
 	char buf[PROC_STAT_MAX];
 	int rc = 0;
+	pid_t last = 0;
+	bool ordered = true;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
 		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
-		ssize_t len = proc_read_stat(s, pid, &k, buf, sizeof(buf));
-		if (len < 0)
-			continue; /* gone since readdir */
+		ordered = ordered && pid > last;
+		last = pid;
 		if (proc_reserve(s, n + 1) < 0) {
 			rc = -1;
 			break;
 		}
+		if (s->procfs && ordered) {
+			/* The last sweep's record of pid, by merge: both lists are by pid. */
+			while (j < s->nold && s->old[j].pid < pid)
+				j++;
+			const struct proc_rec *o = j < s->nold && s->old[j].pid == pid ? &s->old[j] : NULL;
+			int got = proc_gated(s, pid, &k, o, &s->cur[n]);
+			if (got == 2 && proc_carry_room(s, nc + 1) == 0)
+				s->carried[nc++] = n;
+			if (got != 0)
+				n++;
+			continue;
+		}
+		ssize_t len = proc_read_stat(s, pid, &k, buf, sizeof(buf));
+		if (len < 0)
+			continue; /* gone since readdir */
 		if (proc_parse_stat(buf, (size_t)len, &s->cur[n]))
 			n++;
 	}
+	s->ncur = n;
+	if (nc > 0)
+		proc_reparent(s, s->carried, nc);
 	proc_fds_swap(s, k);
 	closedir(d);
-	s->ncur = n;
+	s->sweeps++;
 	return rc;
 }
 
@@ -498,7 +699,7 @@ proc_scan_pids(struct proc_scan *s, const struct proc_want *w, size_t n)
 {
 	proc_turn(s);
 	size_t k = 0, j = 0, nc = 0;
-	s->nfds_next = 0;
+	s->nfds_next = s->ndesc_next = 0;
 	char buf[PROC_STAT_MAX];
 	int rc = 0;
 	if (proc_reserve(s, n) < 0)

@@ -2,7 +2,7 @@
  * test_proc — the process sweep: the stat parser, sorting, the children
  * index and tree walks on a fixture tree (tests/fixtures/proc/basic),
  * deltas between two sweeps on a copy whose files change, targeted sweeps
- * (read or carried records), and the live
+ * (read or carried records), the schedstat gate on live processes, and the live
  * /proc read through libproc2 against the hand reader.
  */
 #include <setjmp.h>
@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -287,6 +289,115 @@ test_live(void **state)
 	proc_scan_free(live);
 }
 
+/* CPU time of the calling process, ms. */
+static long
+cpu_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * The schedstat gate on the live host: a child idle for several sweeps
+ * keeps its record; once it has run, the next sweep has its CPU and memory;
+ * an idle process whose parent exits gets its new parent in the next sweep.
+ */
+static void
+test_gate(void **state)
+{
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	struct proc_scan *live = proc_scan_new(NULL);
+	assert_non_null(live);
+	int to[2], from[2];
+	assert_int_equal(pipe(to), 0);
+	assert_int_equal(pipe(from), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed assertion leaves nothing running */
+		close(to[1]); /* so that the parent's close ends the loop */
+		char c;
+		while (read(to[0], &c, 1) == 1) {
+			long t0 = cpu_ms();
+			while (cpu_ms() - t0 < 150) {
+			}
+			char *m = malloc(32 << 20);
+			if (m != NULL)
+				memset(m, 1, 32 << 20);
+			if (write(from[1], "x", 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(proc_scan_run(live), 0);
+	const struct proc_rec *r = proc_scan_find(live, child);
+	assert_non_null(r);
+	uint64_t ticks0 = r->ticks, rss0 = r->rss_pages;
+	char c = 'x';
+	assert_int_equal(write(to[1], &c, 1), 1);
+	assert_int_equal(read(from[0], &c, 1), 1);
+	assert_int_equal(proc_scan_run(live), 0);
+	r = proc_scan_find(live, child);
+	assert_non_null(r);
+	assert_true(r->ticks >= ticks0 + 5); /* 150 ms is 15 ticks at 100 Hz */
+	assert_true(proc_scan_delta(live, r) >= 5);
+	uint64_t page = (uint64_t)proc_scan_page_size(live);
+	assert_true(r->rss_pages * page >= rss0 * page + (16 << 20));
+	/* Idle again: the next sweeps carry it, its figures as last read. */
+	assert_int_equal(proc_scan_run(live), 0);
+	assert_int_equal(proc_scan_run(live), 0);
+	r = proc_scan_find(live, child);
+	assert_non_null(r);
+	assert_int_equal(proc_scan_delta(live, r), 0);
+
+	/* A middle process with an idle grandchild; the middle one exits. */
+	int gp[2], go[2];
+	assert_int_equal(pipe(gp), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t middle = fork();
+	assert_true(middle >= 0);
+	if (middle == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pid_t g = fork();
+		if (g == 0) {
+			alarm(30); /* it outlives its parent on purpose; not the test */
+			pause();
+			_exit(0);
+		}
+		if (write(gp[1], &g, sizeof(g)) != (ssize_t)sizeof(g) || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	pid_t grand;
+	assert_int_equal(read(gp[0], &grand, sizeof(grand)), sizeof(grand));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(proc_scan_run(live), 0);
+	r = proc_scan_find(live, grand);
+	assert_non_null(r);
+	assert_int_equal(r->ppid, middle);
+	assert_int_equal(write(go[1], &c, 1), 1);
+	assert_int_equal(waitpid(middle, NULL, 0), middle);
+	assert_int_equal(proc_scan_run(live), 0);
+	r = proc_scan_find(live, grand);
+	assert_non_null(r);
+	assert_int_equal(r->ppid, getpid()); /* we are its subreaper */
+	kill(grand, SIGKILL);
+	waitpid(grand, NULL, 0);
+	close(to[1]);
+	waitpid(child, NULL, 0);
+	close(to[0]);
+	close(from[0]);
+	close(from[1]);
+	close(gp[0]);
+	close(gp[1]);
+	close(go[0]);
+	close(go[1]);
+	proc_scan_free(live);
+}
+
 int
 main(void)
 {
@@ -296,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_targeted),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_gate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
