@@ -33,6 +33,8 @@ cgstat_slurp(const char *dir, const char *file, char *buf, size_t size)
 		if (r <= 0)
 			break;
 		n += (size_t)r;
+		if (n + 1 < size)
+			break; /* a short read of these kernel files is their end: no second call to learn it */
 	}
 	close(fd);
 	buf[n] = '\0';
@@ -181,8 +183,8 @@ cgstat_procs_read(int fd, pid_t *out, size_t cap)
 			cur = 0;
 			in_num = false;
 		}
-		if (r == 0)
-			break;
+		if (r < (ssize_t)sizeof(buf))
+			break; /* the end (a short read of a kernel file is its end) */
 		off += r;
 	}
 	if (in_num && cur > 0 && cur <= INT32_MAX) {

@@ -4,7 +4,8 @@
 # reads its VmRSS, and a `sh -c` wrapper whose three children each burn
 # ~30 % reads their sum for the tree while the shell itself reads ~0; a
 # process idle at first (its figures not read again while its cgroup's
-# counter stands still) reads ~100 % once it starts to burn.
+# counter stands still) reads what the kernel says once it starts to burn
+# (~40 %).
 . "$(dirname "$0")/lib.sh"
 
 D=$T/stack
@@ -31,7 +32,7 @@ processes:
       done
       wait
   napper:
-    command: ["sh", "-c", "sleep 2; while :; do :; done"]
+    command: ["python3", "-c", "import time\ntime.sleep(2)\nwhile True:\n    t = time.monotonic()\n    while time.monotonic() - t < 0.04: pass\n    time.sleep(0.06)"]
 YAML
 engine_start "$D"
 cd "$D"
