@@ -3,14 +3,70 @@
  * results out at once (libproc2 reuses its result storage on the next
  * read). CPU percentages come from libproc2's own tick deltas between
  * consecutive reaps.
+ *
+ * libproc2 is loaded with dlopen by the first host_reader_new: it brings
+ * libsystemd and what that links (libgcrypt, liblzma, libzstd, liblz4,
+ * libcap), 2.7 ms of CPU to load and relocate at every start of the
+ * program here — every `vigil status` paid it, for a library only the
+ * engine's sampler and `vigil top` use.
  */
 #include "collectors/host.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libproc2/meminfo.h>
 #include <libproc2/misc.h>
 #include <libproc2/stat.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* libproc2's functions, once loaded. */
+static struct {
+	void *lib; /* the dlopen handle; NULL until loaded */
+	int (*meminfo_new)(struct meminfo_info **info);
+	int (*meminfo_unref)(struct meminfo_info **info);
+	struct meminfo_result *(*meminfo_get)(struct meminfo_info *info, enum meminfo_item item);
+	int (*stat_new)(struct stat_info **info);
+	int (*stat_unref)(struct stat_info **info);
+	struct stat_reaped *(*stat_reap)(struct stat_info *info, enum stat_reap_type what,
+	    enum stat_item *items, int numitems);
+	int (*loadavg)(double *av1, double *av5, double *av15);
+	int (*uptime)(double *uptime_secs, double *idle_secs);
+} host_lib;
+
+/* Loads libproc2 (once); 0, or -1 with errno ELIBACC. */
+static int
+host_lib_load(void)
+{
+	if (host_lib.lib != NULL)
+		return 0;
+	void *lib = dlopen("libproc2.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (lib == NULL) {
+		errno = ELIBACC;
+		return -1;
+	}
+	static const char *const names[] = {
+		"procps_meminfo_new", "procps_meminfo_unref", "procps_meminfo_get", "procps_stat_new",
+		"procps_stat_unref", "procps_stat_reap", "procps_loadavg", "procps_uptime",
+	};
+	void **slots[] = {
+		(void **)&host_lib.meminfo_new, (void **)&host_lib.meminfo_unref,
+		(void **)&host_lib.meminfo_get, (void **)&host_lib.stat_new,
+		(void **)&host_lib.stat_unref, (void **)&host_lib.stat_reap,
+		(void **)&host_lib.loadavg, (void **)&host_lib.uptime,
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		*slots[i] = dlsym(lib, names[i]);
+		if (*slots[i] == NULL) {
+			dlclose(lib);
+			memset(&host_lib, 0, sizeof(host_lib));
+			errno = ELIBACC;
+			return -1;
+		}
+	}
+	host_lib.lib = lib;
+	return 0;
+}
 
 struct host_reader {
 	struct meminfo_info *meminfo; /* owned (libproc2 reference) */
@@ -25,12 +81,14 @@ enum { HOST_BUSY, HOST_TOTAL };
 struct host_reader *
 host_reader_new(void)
 {
+	if (host_lib_load() < 0)
+		return NULL;
 	struct host_reader *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	int rc = procps_meminfo_new(&r->meminfo);
+	int rc = host_lib.meminfo_new(&r->meminfo);
 	if (rc >= 0)
-		rc = procps_stat_new(&r->stat);
+		rc = host_lib.stat_new(&r->stat);
 	if (rc < 0) {
 		host_reader_free(r);
 		errno = -rc;
@@ -45,9 +103,9 @@ host_reader_free(struct host_reader *r)
 	if (r == NULL)
 		return;
 	if (r->meminfo != NULL)
-		procps_meminfo_unref(&r->meminfo);
+		host_lib.meminfo_unref(&r->meminfo);
 	if (r->stat != NULL)
-		procps_stat_unref(&r->stat);
+		host_lib.stat_unref(&r->stat);
 	free(r);
 }
 
@@ -55,7 +113,7 @@ host_reader_free(struct host_reader *r)
 static uint64_t
 host_kib(struct host_reader *r, enum meminfo_item item)
 {
-	struct meminfo_result *res = procps_meminfo_get(r->meminfo, item);
+	struct meminfo_result *res = host_lib.meminfo_get(r->meminfo, item);
 	return res != NULL ? (uint64_t)res->result.ul_int * 1024 : 0;
 }
 
@@ -81,18 +139,18 @@ host_read(struct host_reader *r, struct model_host *out)
 		errno = EIO;
 		return false;
 	}
-	int rc = procps_loadavg(&out->load[0], &out->load[1], &out->load[2]);
+	int rc = host_lib.loadavg(&out->load[0], &out->load[1], &out->load[2]);
 	if (rc < 0) {
 		errno = -rc;
 		return false;
 	}
 	double idle;
-	rc = procps_uptime(&out->uptime_s, &idle);
+	rc = host_lib.uptime(&out->uptime_s, &idle);
 	if (rc < 0) {
 		errno = -rc;
 		return false;
 	}
-	struct stat_reaped *st = procps_stat_reap(r->stat, STAT_REAP_CPUS_ONLY, host_stat_items, 2);
+	struct stat_reaped *st = host_lib.stat_reap(r->stat, STAT_REAP_CPUS_ONLY, host_stat_items, 2);
 	if (st == NULL) {
 		errno = EIO;
 		return false;

@@ -76,7 +76,8 @@ struct sampler {
 	size_t cap_wants;
 	int64_t last_ns;             /* monotonic time of the last sweep */
 	struct proc_scan *scan;      /* owned */
-	struct host_reader *host;    /* owned; NULL when the host cannot be read */
+	struct host_reader *host;    /* owned; NULL until the second sweep, or when the host cannot be read */
+	bool no_host;                /* it could not be: not tried again */
 	int host_procs;              /* processes on the host at the last count */
 	int64_t slow_ns;
 	int64_t last_slow_ns;        /* monotonic; 0 = never */
@@ -124,8 +125,6 @@ sampler_new(struct sv *sv, const char *proc_root, int64_t slow_ms)
 		errno = e;
 		return NULL;
 	}
-	/* The host is always the live one: fixture roots describe processes only. */
-	s->host = host_reader_new();
 	return s;
 }
 
@@ -700,11 +699,21 @@ sampler_sweep(struct sampler *s)
 		s->nio_next = 0;
 		s->last_slow_ns = now;
 	}
+	if (first)
+		return 0;
+	/*
+	 * The host (always the live one: fixture roots describe processes
+	 * only) from the second sweep on: a run over before it never loads
+	 * libproc2. Its first read is the base of its CPU figures.
+	 */
+	if (s->host == NULL && !s->no_host) {
+		s->host = host_reader_new();
+		s->no_host = s->host == NULL;
+	}
 	struct model_host h = *sv_host(s->sv);
-	if (s->host != NULL && host_read(s->host, &h) && !first)
+	if (s->host != NULL && host_read(s->host, &h))
 		h.at_ms = model_realtime_ms();
 	h.procs = s->host_procs;
-	if (!first)
-		sv_set_host(s->sv, &h);
+	sv_set_host(s->sv, &h);
 	return 0;
 }
