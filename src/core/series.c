@@ -9,8 +9,14 @@
  * 8 + 6 * 16 = 104 bytes (29 952) inline. At the finest interval (<= 166 ms,
  * 3600 slots) it is 145 272 bytes; at >= 10 s (60 slots) 31 992.
  *
- * Everything is allocated by series_new, in two callocs (the struct with
- * its buckets, the fine ring), and never afterwards.
+ * Everything is allocated by series_new, in one anonymous mapping (the
+ * struct with its buckets, then the fine ring), and never afterwards. The
+ * kernel hands out its pages zeroed on first touch, and a fine slot holds
+ * its stamp and its values together, so pages become resident as the
+ * rings fill: about 12 KiB per process at first (the struct, the first
+ * slots, the current bucket), the whole after 10 minutes and 24 hours. On
+ * the heap (calloc), the whole was resident at once — 4.9 MB for 100
+ * processes before their first sample.
  *
  * Precision: values are stored as float (24-bit mantissa: relative error at
  * most 2^-24, about 6e-8; an RSS of 1 GiB is exact to 64 bytes, a CPU
@@ -38,6 +44,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SERIES_T_MIN (INT64_MIN / 2)
 #define SERIES_T_MAX (INT64_MAX / 2)
@@ -54,12 +61,18 @@ struct series_cbucket {
 	struct series_cell cell[SERIES_METRICS];
 };
 
+/* One fine sample: its stamp and every metric's value, together (one page holds 128). */
+struct series_slot {
+	int64_t t;                  /* realtime ms */
+	float v[SERIES_METRICS];
+};
+
 struct series {
 	size_t nslots;              /* fine slots */
 	size_t head;                /* fine slot the next sample goes to */
 	size_t count;               /* fine slots in use, <= nslots */
-	int64_t *t;                 /* owned: nslots stamps, realtime ms; also holds v */
-	float *v;                   /* borrowed from the block at t: v[m * nslots + slot] */
+	struct series_slot *slots;  /* in the same mapping, after the struct */
+	size_t map_size;            /* bytes of the mapping (this struct is its start) */
 
 	bool any;                   /* a sample was added */
 	int64_t last_ms;            /* newest sample's t_ms, valid when any */
@@ -132,17 +145,16 @@ series_new(int64_t interval_ms)
 		want = SERIES_FINE_MIN;
 	if (want > SERIES_FINE_MAX)
 		want = SERIES_FINE_MAX;
-	struct series *s = calloc(1, sizeof(*s));
-	if (s == NULL)
+	/* The slots after the struct, at int64 alignment. */
+	size_t head = (sizeof(struct series) + 7) / 8 * 8;
+	size_t size = head + (size_t)want * sizeof(struct series_slot);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return NULL;
+	struct series *s = p;
 	s->nslots = (size_t)want;
-	/* Stamps first, then the floats: int64 alignment holds for both. */
-	s->t = calloc(s->nslots, sizeof(int64_t) + SERIES_METRICS * sizeof(float));
-	if (s->t == NULL) {
-		free(s);
-		return NULL;
-	}
-	s->v = (float *)(s->t + s->nslots);
+	s->slots = (struct series_slot *)((char *)p + head);
+	s->map_size = size;
 	return s;
 }
 
@@ -151,8 +163,7 @@ series_free(struct series *s)
 {
 	if (s == NULL)
 		return;
-	free(s->t);
-	free(s);
+	munmap(s, s->map_size);
 }
 
 /* ---- adding ------------------------------------------------------------ */
@@ -182,7 +193,7 @@ series_add(struct series *s, int64_t t_ms, const double v[SERIES_METRICS])
 		return;
 
 	size_t slot = s->head;
-	s->t[slot] = t_ms;
+	s->slots[slot].t = t_ms;
 	s->head = (s->head + 1) % s->nslots;
 	if (s->count < s->nslots)
 		s->count++;
@@ -194,7 +205,7 @@ series_add(struct series *s, int64_t t_ms, const double v[SERIES_METRICS])
 
 	for (int m = 0; m < SERIES_METRICS; m++) {
 		float x = series_store(v[m]);
-		s->v[(size_t)m * s->nslots + slot] = x;
+		s->slots[slot].v[m] = x;
 		struct series_cell *c = &b->cell[m];
 		if (isnan(x) || c->n == UINT32_MAX)
 			continue;
@@ -223,14 +234,14 @@ series_fine(const struct series *s, enum series_metric m, int64_t since_ms,
 {
 	if (s == NULL || !series_metric_ok(m) || out == NULL || cap == 0)
 		return 0;
-	const float *vals = s->v + (size_t)m * s->nslots;
+	const struct series_slot *sl = s->slots;
 	/* Newest to oldest, to find where the newest cap matching points begin. */
 	size_t k = 0, oldest = 0;
 	for (size_t age = 0; age < s->count && k < cap; age++) {
 		size_t i = series_fine_slot(s, age);
-		if (s->t[i] < since_ms)
+		if (sl[i].t < since_ms)
 			break; /* stamps never decrease: everything older fails too */
-		if (!isnan(vals[i])) {
+		if (!isnan(sl[i].v[m])) {
 			k++;
 			oldest = age;
 		}
@@ -238,10 +249,10 @@ series_fine(const struct series *s, enum series_metric m, int64_t since_ms,
 	size_t n = 0;
 	for (size_t age = oldest + 1; age-- > 0 && n < k;) {
 		size_t i = series_fine_slot(s, age);
-		if (isnan(vals[i]))
+		if (isnan(sl[i].v[m]))
 			continue;
-		out[n].t_ms = s->t[i];
-		out[n].v = (double)vals[i];
+		out[n].t_ms = sl[i].t;
+		out[n].v = (double)sl[i].v[m];
 		n++;
 	}
 	return n;
@@ -296,7 +307,7 @@ series_last(const struct series *s, enum series_metric m)
 {
 	if (s == NULL || s->count == 0 || !series_metric_ok(m))
 		return NAN;
-	return (double)s->v[(size_t)m * s->nslots + series_fine_slot(s, 0)];
+	return (double)s->slots[series_fine_slot(s, 0)].v[m];
 }
 
 int64_t
@@ -316,7 +327,7 @@ series_bytes(const struct series *s)
 {
 	if (s == NULL)
 		return 0;
-	return sizeof(*s) + s->nslots * (sizeof(int64_t) + SERIES_METRICS * sizeof(float));
+	return sizeof(*s) + s->nslots * sizeof(struct series_slot);
 }
 
 /* ---- names ------------------------------------------------------------- */
