@@ -142,8 +142,11 @@ def main():
                 g = "libc, libm, ld.so"
             elif base.startswith(("libyaml", "libcjson", "libncursesw", "libtinfo")):
                 g = "libyaml, libcjson, libncursesw, libtinfo"
+            elif base.startswith(("libproc2", "libsystemd", "libgcrypt", "libgpg-error", "liblzma", "libzstd",
+                                  "liblz4", "libcap.")):
+                g = "libproc2 and what libsystemd pulls in (gcrypt, lzma, zstd, lz4, cap; loaded at the 2nd sample)"
             else:
-                g = "libcurl and the libraries it pulls in (ssl, crypto, gnutls, krb5, ldap, ...)"
+                g = "other libraries (libcurl and what it pulls in once an http probe loads it)"
             groups[g] = groups.get(g, 0) + kib
         print("engine RSS by mapping (a library's share includes its relocated, private dirty pages): " + "; ".join(f"{g}: {kib / 1024:.2f} MiB"
                                                      for g, kib in sorted(groups.items(), key=lambda x: -x[1])) + "  ")
