@@ -34,7 +34,7 @@ cgstat_slurp(const char *dir, const char *file, char *buf, size_t size)
 			break;
 		n += (size_t)r;
 		if (n + 1 < size)
-			break; /* a short read of these kernel files is their end: no second call to learn it */
+			break; /* these files are one record each: a short read is their end */
 	}
 	close(fd);
 	buf[n] = '\0';
@@ -183,8 +183,8 @@ cgstat_procs_read(int fd, pid_t *out, size_t cap)
 			cur = 0;
 			in_num = false;
 		}
-		if (r < (ssize_t)sizeof(buf))
-			break; /* the end (a short read of a kernel file is its end) */
+		if (r == 0)
+			break; /* cgroup.procs is a seq_file: a short read ends at a record, not at the end */
 		off += r;
 	}
 	if (in_num && cur > 0 && cur <= INT32_MAX) {

@@ -2,7 +2,7 @@
  * host — owns libproc2's meminfo and stat contexts and copies their
  * results out at once (libproc2 reuses its result storage on the next
  * read). CPU percentages come from libproc2's own tick deltas between
- * consecutive reaps.
+ * consecutive reaps (the first one's: since boot).
  *
  * libproc2 is loaded with dlopen by the first host_reader_new: it brings
  * libsystemd and what that links (libgcrypt, liblzma, libzstd, liblz4,
@@ -71,7 +71,6 @@ host_lib_load(void)
 struct host_reader {
 	struct meminfo_info *meminfo; /* owned (libproc2 reference) */
 	struct stat_info *stat;       /* owned (libproc2 reference) */
-	bool primed;                  /* a first reap was done: deltas mean something */
 };
 
 /* The stat items: PROC_HOST_* index them. */
@@ -155,11 +154,11 @@ host_read(struct host_reader *r, struct model_host *out)
 		errno = EIO;
 		return false;
 	}
-	out->cpu = r->primed ? host_pct(st->summary) : 0;
+	/* The first read's deltas run from boot: the average since then, as top's first frame shows. */
+	out->cpu = host_pct(st->summary);
 	int n = st->cpus->total < MODEL_MAX_CORES ? st->cpus->total : MODEL_MAX_CORES;
 	out->ncores = n;
 	for (int i = 0; i < n; i++)
-		out->core_cpu[i] = r->primed ? host_pct(st->cpus->stacks[i]) : 0;
-	r->primed = true;
+		out->core_cpu[i] = host_pct(st->cpus->stacks[i]);
 	return true;
 }

@@ -67,6 +67,9 @@ struct proc_scan {
 	size_t *carried;            /* owned scratch: indexes in cur of records the gate carried */
 	size_t cap_carried;
 	unsigned sweeps;            /* sweeps so far (staggers the gate's full reads) */
+	bool no_schedstat;          /* the kernel has no PID/schedstat: no gate */
+	int64_t old_boot_ticks;     /* clock ticks since boot at the previous sweep; 0 = unknown */
+	int64_t cur_boot_ticks;     /* the same at this sweep */
 	size_t cap_index;
 };
 
@@ -343,12 +346,17 @@ proc_stat_pread(struct proc_scan *s, struct proc_fd *e, char *buf, size_t size)
 static bool
 proc_run_ns(struct proc_scan *s, struct proc_fd *e, uint64_t *ns)
 {
+	if (s->no_schedstat)
+		return false;
 	if (e->sfd < 0) {
 		char rel[32];
 		snprintf(rel, sizeof(rel), "%d/schedstat", (int)e->pid);
 		e->sfd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
-		if (e->sfd < 0)
+		if (e->sfd < 0) {
+			if (errno == ENOENT && faccessat(s->root_fd, "self/schedstat", R_OK, 0) < 0)
+				s->no_schedstat = true; /* a kernel without it: no gate */
 			return false;
+		}
 	}
 	char buf[96];
 	ssize_t n = pread(e->sfd, buf, sizeof(buf) - 1, 0);
@@ -360,7 +368,8 @@ proc_run_ns(struct proc_scan *s, struct proc_fd *e, uint64_t *ns)
 	buf[n] = '\0';
 	char *end;
 	*ns = strtoull(buf, &end, 10);
-	return end != buf;
+	/* Without schedstats and delay accounting, older kernels print zeros: nothing to go by. */
+	return end != buf && *ns != 0;
 }
 
 /* Reads pid's stat into buf through its kept entry (see proc_fd_take for *k) and keeps it; the length or -1. */
@@ -371,6 +380,8 @@ proc_read_stat(struct proc_scan *s, pid_t pid, size_t *k, char *buf, size_t size
 	ssize_t len = proc_stat_pread(s, &e, buf, size);
 	if (len >= 0)
 		proc_fd_keep(s, &e);
+	else
+		proc_fd_close(&e);
 	return len;
 }
 
@@ -484,8 +495,10 @@ proc_gated(struct proc_scan *s, pid_t pid, size_t *k, const struct proc_rec *o, 
 	}
 	char buf[PROC_STAT_MAX];
 	ssize_t len = proc_stat_pread(s, &e, buf, sizeof(buf));
-	if (len < 0)
+	if (len < 0) {
+		proc_fd_close(&e); /* gone: its schedstat descriptor too */
 		return 0;
+	}
 	bool ok = proc_parse_stat(buf, (size_t)len, r);
 	e.armed = ok && have_ns && r->threads == 1 && r->start_ticks == o->start_ticks;
 	e.run_ns = ns;
@@ -643,6 +656,16 @@ proc_build_index(struct proc_scan *s)
 	return 0;
 }
 
+/* Clock ticks since boot now, as start times count them; 0 when unknown. */
+static int64_t
+proc_boot_ticks(const struct proc_scan *s)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * s->hz + (int64_t)ts.tv_nsec / (1000000000 / s->hz);
+}
+
 /* The current sweep becomes the old one; the old array is reused for the next. */
 static void
 proc_turn(struct proc_scan *s)
@@ -653,6 +676,8 @@ proc_turn(struct proc_scan *s)
 	s->cap_old = s->cap_cur;
 	s->nold = s->ncur;
 	s->old_ns = s->cur_ns;
+	s->old_boot_ticks = s->cur_boot_ticks;
+	s->cur_boot_ticks = proc_boot_ticks(s);
 	s->cur = t;
 	s->cap_cur = tc;
 	s->ncur = 0;
@@ -664,12 +689,17 @@ proc_finish(struct proc_scan *s, int rc)
 {
 	if (rc < 0) {
 		int e = errno;
+		/* The kept entries' run times go with this failed sweep, not with the records put back. */
+		for (size_t i = 0; i < s->nfds; i++)
+			s->fds[i].armed = false;
 		struct proc_rec *t = s->cur;
 		size_t tc = s->cap_cur;
 		s->cur = s->old;
 		s->ncur = s->nold;
 		s->cap_cur = s->cap_old;
 		s->cur_ns = s->old_ns;
+		s->cur_boot_ticks = s->old_boot_ticks;
+		s->old_boot_ticks = 0;
 		s->old = t;
 		s->cap_old = tc;
 		s->nold = 0;
@@ -772,8 +802,12 @@ proc_scan_delta(const struct proc_scan *s, const struct proc_rec *r)
 	if (s->old_ns == 0)
 		return 0; /* the first sweep: no interval to speak of */
 	const struct proc_rec *o = proc_scan_prev(s, r);
-	if (o == NULL)
+	if (o == NULL) {
+		/* Started before the last sweep began, yet not read by it (a sweep of other pids): no base. */
+		if (s->procfs && s->old_boot_ticks > 0 && (int64_t)r->start_ticks < s->old_boot_ticks)
+			return 0;
 		return r->ticks; /* started since the last sweep: all its time is in the interval */
+	}
 	return r->ticks >= o->ticks ? r->ticks - o->ticks : 0;
 }
 

@@ -60,6 +60,8 @@ struct sampler_cg {
 	pid_t *pids;                 /* owned: the members at the last read, sorted */
 	size_t npids, cap_pids;
 	int64_t full_ns;             /* monotonic: the last slow sweep that read the group in full; 0 = none */
+	uint64_t slow_usec;          /* the CPU counter at the last slow sweep (I/O totals are as of then) */
+	bool has_slow_usec;
 	bool quiet;                  /* this sweep: nothing in the group ran since the last one */
 };
 
@@ -347,7 +349,13 @@ static void
 sampler_cg_cpu(struct sampler_cg *g, int64_t dt_ns, struct proc_metrics *m)
 {
 	uint64_t usec;
+	if (g->fd < 0)
+		g->fd = cgstat_cpu_open(g->cg, &g->ver);
 	if (g->fd < 0 || !cgstat_cpu_read(g->fd, g->ver, &usec)) {
+		/* Opened anew next time: the directory may have been made again since. */
+		if (g->fd >= 0)
+			close(g->fd);
+		g->fd = -1;
 		g->has_usec = false;
 		return;
 	}
@@ -501,6 +509,9 @@ sampler_cg_members(struct sampler_cg *g)
 		n = -1; /* grown: read again (it may have grown meanwhile too) */
 	}
 	if (n < 0) {
+		if (g->procs_fd >= 0)
+			close(g->procs_fd); /* opened anew next time */
+		g->procs_fd = -1;
 		g->npids = 0;
 		return false;
 	}
@@ -574,14 +585,20 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 		if (gi == SIZE_MAX)
 			continue;
 		struct sampler_cg *g = &s->cgs_next[gi];
-		bool same = g->root == p->pid && g->has_usec && g->npids > 0 && p->metrics.at_ms != 0;
+		/* The root among the members read last: a root that left its group is not covered by its counter. */
+		bool rooted = false;
+		for (size_t k = 0; k < g->npids && !rooted; k++)
+			rooted = g->pids[k] == p->pid;
+		bool same = g->root == p->pid && g->has_usec && rooted && p->metrics.at_ms != 0;
 		uint64_t before = g->usec;
 		if (stack_quiet && same)
 			ms[i].cgroup = true; /* nothing in the stack ran: no CPU since */
 		else
 			sampler_cg_cpu(g, dt, &ms[i]);
 		bool due = slow && now - g->full_ns >= (int64_t)SAMPLER_REFRESH_MS * 1000000;
-		g->quiet = same && g->has_usec && g->usec == before && !due;
+		/* At a slow sweep, quiet only if nothing ran since the last one: its I/O totals are as of then. */
+		bool io_still = !slow || (g->has_slow_usec && g->usec == g->slow_usec);
+		g->quiet = same && g->has_usec && g->usec == before && !due && io_still;
 		if (!g->quiet)
 			sampler_cg_members(g);
 		if (!g->quiet) {
@@ -620,6 +637,10 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 		size_t i = g->inst;
 		const struct proc_info *p = sv_proc(s->sv, i);
 		struct proc_metrics m;
+		if (slow) {
+			g->slow_usec = g->usec;
+			g->has_slow_usec = g->has_usec;
+		}
 		if (g->quiet) {
 			sampler_cg_still(s, g, slow, &p->metrics, &m);
 			sv_set_metrics(s->sv, i, p->pid, &m);
@@ -674,11 +695,18 @@ sampler_sweep(struct sampler *s)
 	int rc = sampler_by_cgroup(s) ? sampler_sweep_cgroup(s, slow, now, dt, io_dt) :
 	    sampler_sweep_ppid(s, slow, dt, io_dt);
 	if (rc < 0) {
-		/* The model keeps its last figures; the groups kept so far stay the base. */
+		/*
+		 * The model keeps its last figures. No counter read in this sweep
+		 * may serve as a base (the members were not read with it): every
+		 * group is read in full next time.
+		 */
 		int e = errno;
 		for (size_t k = 0; k < s->ncgs_next; k++)
 			sampler_cg_fini(&s->cgs_next[k]);
 		s->ncgs_next = 0;
+		for (size_t k = 0; k < s->ncgs; k++)
+			s->cgs[k].has_usec = false;
+		s->has_stack_usec = false;
 		errno = e;
 		return -1;
 	}

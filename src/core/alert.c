@@ -24,6 +24,7 @@
 #include "core/loop.h"
 #include "core/model.h"
 #include "core/probe.h"
+#include "core/spawn.h"
 #include "core/supervisor.h"
 #include "core/units.h"
 
@@ -263,6 +264,7 @@ alert_notify(struct alert_engine *e, const char *what, const struct alert *a)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		spawn_restore_limits();
 		const struct spec_command *c = &al->notify_exec;
 		if (c->shell)
 			execl("/bin/sh", "sh", "-c", c->argv[0], (char *)NULL);

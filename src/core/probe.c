@@ -65,6 +65,7 @@
 #include "core/config.h"
 #include "core/loop.h"
 #include "core/signame.h"
+#include "core/spawn.h"
 
 #define PROBE_DETAIL_MAX 512     /* bytes of a detail line, NUL included */
 #define PROBE_NOTIFY_MAX 4096    /* bytes of one notify datagram; longer ones are dropped */
@@ -724,6 +725,7 @@ probe_exec_child(bool shell, char *const *argv, char *const *envp, const char *c
 #ifdef CLOSE_RANGE_CLOEXEC
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC); /* in case a library leaked one */
 #endif
+	spawn_restore_limits();
 	if (cwd != NULL && chdir(cwd) < 0)
 		_exit(127);
 	if (shell)

@@ -107,6 +107,13 @@ spawn_note_limits(void)
 	spawn_nofile_noted = getrlimit(RLIMIT_NOFILE, &spawn_nofile) == 0;
 }
 
+void
+spawn_restore_limits(void)
+{
+	if (spawn_nofile_noted)
+		setrlimit(RLIMIT_NOFILE, &spawn_nofile);
+}
+
 static void
 spawn_limit(int resource, int64_t v)
 {
@@ -159,8 +166,7 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (o->umask >= 0)
 		umask((mode_t)o->umask);
-	if (spawn_nofile_noted)
-		setrlimit(RLIMIT_NOFILE, &spawn_nofile);
+	spawn_restore_limits();
 	if (o->limits != NULL) {
 		spawn_limit(RLIMIT_NOFILE, o->limits->nofile);
 		spawn_limit(RLIMIT_NPROC, o->limits->nproc);

@@ -46,5 +46,7 @@ int spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *er
  * engine raises its own to keep /proc files open. Call once, first thing.
  */
 void spawn_note_limits(void);
+/* In a forked child of the engine (a probe, a notifier): puts that limit back. */
+void spawn_restore_limits(void);
 
 #endif

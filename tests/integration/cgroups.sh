@@ -25,6 +25,8 @@ processes:
     command: "setsid sleep $M.1 & echo escaped; sleep $M.2"
   daemon:
     command: "sh -c 'setsid sleep $M.3 &'; echo forked; exec sleep $M.4"
+  crowd:
+    command: "i=0; while [ \$i -lt 800 ]; do sleep $M.5 & i=\$((i+1)); done; echo spawned; wait"
 YAML
 "$VIGIL" check -f "$D/vigil.yaml" >"$T/check" 2>&1
 if ! grep -q 'memory limit' "$T/check" || ! grep -q '^  cgroup' "$T/check"; then
@@ -79,6 +81,15 @@ r = json.loads(s.makefile("r").readline())
 print(" ".join("%d:%s" % (m["pid"], m["name"]) for m in r["result"]["processes"][0]["tree"]))
 PY
 expect_grep "$T/tree" "(^| )$orphan:sleep( |$)" "the orphan ($orphan) is in the tree the detail view shows"
+
+# A tree longer than one read of cgroup.procs (800 pids do not fit in 4 KiB).
+engine_says "$D" 'crowd +\| spawned' 60 || fail "crowd did not start its 800 children"
+wait_for '"$VIGIL" status --json crowd | python3 -c "import json,sys; m=json.load(sys.stdin)[\"processes\"][0][\"metrics\"]; sys.exit(not (m and m[\"tree_procs\"] == 801))"' 15 &&
+    pass "a service with 800 children: 801 processes in its tree" ||
+    fail "crowd's tree: $("$VIGIL" status --json crowd | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["metrics"].get("tree_procs"))')"
+run_vigil stop crowd
+expect_rc 0 "stop crowd"
+wait_for '[ "$(count_procs "^sleep $M\\.5$")" -eq 0 ]' 20 || fail "crowd's children left: $(count_procs "^sleep $M\\.5$")"
 
 # Stopping the service ends the process that left its group.
 run_vigil stop runaway

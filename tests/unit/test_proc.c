@@ -352,6 +352,15 @@ test_gate(void **state)
 	r = proc_scan_find(live, child);
 	assert_non_null(r);
 	assert_int_equal(proc_scan_delta(live, r), 0);
+	/* A sweep of other pids, then a full one: the child, older than that sweep, is not taken as new. */
+	struct proc_want self = {getpid(), false};
+	assert_int_equal(proc_scan_pids(live, &self, 1), 0);
+	assert_null(proc_scan_find(live, child));
+	assert_int_equal(proc_scan_run(live), 0);
+	r = proc_scan_find(live, child);
+	assert_non_null(r);
+	assert_true(r->ticks >= 5);
+	assert_int_equal(proc_scan_delta(live, r), 0);
 
 	/* A middle process with an idle grandchild; the middle one exits. */
 	int gp[2], go[2];
