@@ -542,6 +542,25 @@ sv_cgroup_prepare(struct sv_proc *p)
 	if (p->spec->limits.cpu > 0)
 		lim.cpu_percent_x100 = (int)(p->spec->limits.cpu * 100 + 0.5);
 	char err[512] = "";
+	/*
+	 * A removed instance of this name not yet collected (its process is
+	 * gone) still holds the group's directories: the new one takes the
+	 * group over. Made anew, the same directories would be killed and
+	 * removed under the new process when the old instance is freed.
+	 */
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *q = sv->procs[i];
+		if (q == p || !q->removed || q->cg == NULL || q->info.pid > 0 || strcmp(q->name, p->name) != 0)
+			continue;
+		p->cg = q->cg;
+		q->cg = NULL;
+		if (!cg_group_set_limits(p->cg, &lim, err, sizeof(err))) {
+			char note[600];
+			snprintf(note, sizeof(note), "cgroup: %s", err);
+			logstore_note(p->log, LOG_ERR, note, sv_on_line, p);
+		}
+		return; /* the guardian tracks its directories already */
+	}
 	p->cg = cg_group_new(sv->cgroups, sv->spec->name, p->name, &lim, err, sizeof(err));
 	if (err[0] != '\0') {
 		char note[600];

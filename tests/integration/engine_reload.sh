@@ -42,6 +42,12 @@ wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1 && [ "$(count_procs "sleep 
 run_vigil status
 expect_no_grep "$T/out" '^gone ' "the removed process is no longer listed"
 expect_before "$D/out" 'change +▸ stopped' 'change +\| v2' "the old instance stopped before the new one started"
+# Its cgroup passes to the new instance: freeing the old one kills nothing.
+changed=$(pid_of change)
+wait_for '[ "$(pid_of change)" != "$changed" ]' 2 || true
+[ "$(pid_of change)" = "$changed" ] && pass "the new instance keeps running (pid $changed)" ||
+    fail "the new instance was restarted: pid $changed, then $(pid_of change)"
+expect_no_grep "$D/out" 'change +▸ [a-z]+ \(killed by SIGKILL' "the new instance was not killed with the old one's cgroup"
 
 printf 'processes:\n  keep: {command: "exec sleep 1", restart: sometimes}\n' >"$D/vigil.yaml"
 run_vigil reload
