@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define CGSTAT_BUF 4096 /* bytes read from one accounting file */
+#define CGSTAT_LINE_MAX 32 /* longer than any line of cgroup.procs */
 
 /* Reads dir/file into buf (NUL-terminated); true when something was read. */
 static bool
@@ -183,8 +184,14 @@ cgstat_procs_read(int fd, pid_t *out, size_t cap)
 			cur = 0;
 			in_num = false;
 		}
-		if (r == 0)
-			break; /* cgroup.procs is a seq_file: a short read ends at a record, not at the end */
+		/*
+		 * cgroup.procs is a seq_file: a read ends where the next line does
+		 * not fit, so a read short by less than a line may not be the end.
+		 * A line is a pid and a newline (at most 11 bytes): a read short by
+		 * more than CGSTAT_LINE_MAX is, which saves the call that returns 0.
+		 */
+		if (r == 0 || (size_t)r + CGSTAT_LINE_MAX < sizeof(buf))
+			break;
 		off += r;
 	}
 	if (in_num && cur > 0 && cur <= INT32_MAX) {
