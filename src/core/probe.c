@@ -870,26 +870,22 @@ probe_ctx_free(struct probe_ctx *c)
 	free(c);
 }
 
-struct probe *
-probe_start(struct probe_ctx *c, const struct spec_probe *p, const char *cwd,
-    char *const *envp, probe_done_fn fn, void *arg)
+/* A probe of kind with its timeout armed, linked into c's list; NULL with errno. */
+static struct probe *
+probe_new(struct probe_ctx *c, enum spec_probe_kind kind, int64_t timeout_ms, probe_done_fn fn,
+    void *arg)
 {
-	if (c == NULL || p == NULL || fn == NULL || p->timeout_ms <= 0 ||
-	    (p->kind != SPEC_PROBE_TCP && p->kind != SPEC_PROBE_HTTP && p->kind != SPEC_PROBE_EXEC)) {
-		errno = EINVAL;
-		return NULL;
-	}
 	struct probe *pr = calloc(1, sizeof(*pr));
 	if (pr == NULL)
 		return NULL;
 	pr->ctx = c;
-	pr->kind = p->kind;
+	pr->kind = kind;
 	pr->fn = fn;
 	pr->arg = arg;
 	pr->fd = -1;
-	pr->timeout_ms = p->timeout_ms;
+	pr->timeout_ms = timeout_ms;
 	pr->started = loop_now();
-	pr->timer = loop_timer_after(c->loop, p->timeout_ms, probe_timer_fired, pr);
+	pr->timer = loop_timer_after(c->loop, timeout_ms, probe_timer_fired, pr);
 	if (pr->timer == NULL) {
 		free(pr);
 		errno = ENOMEM;
@@ -899,6 +895,21 @@ probe_start(struct probe_ctx *c, const struct spec_probe *p, const char *cwd,
 	if (c->probes != NULL)
 		c->probes->prev = pr;
 	c->probes = pr;
+	return pr;
+}
+
+struct probe *
+probe_start(struct probe_ctx *c, const struct spec_probe *p, const char *cwd,
+    char *const *envp, probe_done_fn fn, void *arg)
+{
+	if (c == NULL || p == NULL || fn == NULL || p->timeout_ms <= 0 ||
+	    (p->kind != SPEC_PROBE_TCP && p->kind != SPEC_PROBE_HTTP && p->kind != SPEC_PROBE_EXEC)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct probe *pr = probe_new(c, p->kind, p->timeout_ms, fn, arg);
+	if (pr == NULL)
+		return NULL;
 	int rc;
 	switch (p->kind) {
 	case SPEC_PROBE_TCP:
@@ -928,30 +939,16 @@ probe_post(struct probe_ctx *c, const char *url, const char *body, int64_t timeo
 		errno = EINVAL;
 		return NULL;
 	}
-	struct probe *pr = calloc(1, sizeof(*pr));
+	struct probe *pr = probe_new(c, SPEC_PROBE_HTTP, timeout_ms, fn, arg);
 	if (pr == NULL)
 		return NULL;
-	pr->ctx = c;
-	pr->kind = SPEC_PROBE_HTTP;
-	pr->fn = fn;
-	pr->arg = arg;
-	pr->fd = -1;
-	pr->timeout_ms = timeout_ms;
-	pr->started = loop_now();
 	snprintf(pr->target, sizeof(pr->target), "%s", url);
 	pr->body = strdup(body);
-	pr->timer = loop_timer_after(c->loop, timeout_ms, probe_timer_fired, pr);
-	if (pr->body == NULL || pr->timer == NULL) {
-		loop_timer_cancel(c->loop, pr->timer);
-		free(pr->body);
-		free(pr);
+	if (pr->body == NULL) {
+		probe_cancel(pr);
 		errno = ENOMEM;
 		return NULL;
 	}
-	pr->next = c->probes;
-	if (c->probes != NULL)
-		c->probes->prev = pr;
-	c->probes = pr;
 	if (probe_curl_start(pr, url, false) < 0) {
 		int saved = errno;
 		probe_cancel(pr);
