@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/vec.h"
+
 #define PROC_STAT_MAX 1024 /* a stat line is ~300 bytes; comm is at most 64 */
 
 #define PROC_FDS_MAX 65536 /* stat descriptors kept open at most (beyond: opened per sweep) */
@@ -243,23 +245,6 @@ proc_scan_free(struct proc_scan *s)
 	free(s);
 }
 
-/* Room for n records in the current array. */
-static int
-proc_reserve(struct proc_scan *s, size_t n)
-{
-	if (n <= s->cap_cur)
-		return 0;
-	size_t cap = s->cap_cur != 0 ? s->cap_cur : 256;
-	while (cap < n)
-		cap *= 2;
-	struct proc_rec *p = realloc(s->cur, cap * sizeof(*p));
-	if (p == NULL)
-		return -1;
-	s->cur = p;
-	s->cap_cur = cap;
-	return 0;
-}
-
 static int
 proc_fd_cmp(const void *a, const void *b)
 {
@@ -281,14 +266,8 @@ proc_fd_keep(struct proc_scan *s, struct proc_fd *e)
 	}
 	if (s->ndesc_next + 1 > s->fds_max)
 		goto full;
-	if (s->nfds_next == s->cap_fds_next) {
-		size_t cap = s->cap_fds_next ? s->cap_fds_next * 2 : 256;
-		struct proc_fd *p = realloc(s->fds_next, cap * sizeof(*p));
-		if (p == NULL)
-			goto full;
-		s->fds_next = p;
-		s->cap_fds_next = cap;
-	}
+	if (vec_reserve(&s->fds_next, &s->cap_fds_next, s->nfds_next + 1, sizeof(*s->fds_next)) < 0)
+		goto full;
 	s->fds_next[s->nfds_next++] = *e;
 	s->ndesc_next += (size_t)(e->fd >= 0) + (size_t)(e->sfd >= 0);
 	return;
@@ -433,21 +412,6 @@ proc_open_root(const struct proc_scan *s)
 	return d;
 }
 
-/* Room for n indexes in carried; 0 or -1. */
-static int
-proc_carry_room(struct proc_scan *s, size_t n)
-{
-	if (n <= s->cap_carried)
-		return 0;
-	size_t cap = s->cap_carried ? s->cap_carried * 2 : 256;
-	size_t *p = realloc(s->carried, cap * sizeof(*p));
-	if (p == NULL)
-		return -1;
-	s->carried = p;
-	s->cap_carried = cap;
-	return 0;
-}
-
 /* How often each process is read in full whatever the gate says (sweeps). */
 #define PROC_REFRESH 16
 
@@ -564,7 +528,7 @@ proc_sweep(struct proc_scan *s)
 		pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
 		ordered = ordered && pid > last;
 		last = pid;
-		if (proc_reserve(s, n + 1) < 0) {
+		if (vec_reserve(&s->cur, &s->cap_cur, n + 1, sizeof(*s->cur)) < 0) {
 			rc = -1;
 			break;
 		}
@@ -574,7 +538,7 @@ proc_sweep(struct proc_scan *s)
 				j++;
 			const struct proc_rec *o = j < s->nold && s->old[j].pid == pid ? &s->old[j] : NULL;
 			int got = proc_gated(s, pid, &k, o, &s->cur[n]);
-			if (got == 2 && proc_carry_room(s, nc + 1) == 0)
+			if (got == 2 && vec_reserve(&s->carried, &s->cap_carried, nc + 1, sizeof(*s->carried)) == 0)
 				s->carried[nc++] = n;
 			if (got != 0)
 				n++;
@@ -732,7 +696,7 @@ proc_scan_pids(struct proc_scan *s, const struct proc_want *w, size_t n)
 	s->nfds_next = s->ndesc_next = 0;
 	char buf[PROC_STAT_MAX];
 	int rc = 0;
-	if (proc_reserve(s, n) < 0)
+	if (vec_reserve(&s->cur, &s->cap_cur, n, sizeof(*s->cur)) < 0)
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		pid_t pid = w[i].pid;

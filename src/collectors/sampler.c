@@ -36,6 +36,7 @@
 #include "core/cgroup.h"
 #include "core/model.h"
 #include "core/supervisor.h"
+#include "core/vec.h"
 
 /* I/O totals of one process at the last slow sweep. */
 struct sampler_io {
@@ -182,14 +183,8 @@ sampler_io_find(const struct sampler *s, pid_t pid, uint64_t start_ticks)
 static bool
 sampler_io_keep(struct sampler *s, pid_t pid, uint64_t start_ticks, uint64_t rb, uint64_t wb)
 {
-	if (s->nio_next == s->cap_io_next) {
-		size_t cap = s->cap_io_next != 0 ? s->cap_io_next * 2 : 64;
-		struct sampler_io *p = realloc(s->io_next, cap * sizeof(*p));
-		if (p == NULL)
-			return false;
-		s->io_next = p;
-		s->cap_io_next = cap;
-	}
+	if (vec_reserve(&s->io_next, &s->cap_io_next, s->nio_next + 1, sizeof(*s->io_next)) < 0)
+		return false;
 	s->io_next[s->nio_next++] = (struct sampler_io){
 		.pid = pid, .start_ticks = start_ticks, .read_bytes = rb, .write_bytes = wb,
 	};
@@ -312,14 +307,8 @@ sampler_cg_memory(const struct cg_group *cg, struct proc_metrics *m)
 static size_t
 sampler_cg_take(struct sampler *s, const struct cg_group *cg, size_t i)
 {
-	if (s->ncgs_next == s->cap_cgs_next) {
-		size_t cap = s->cap_cgs_next ? s->cap_cgs_next * 2 : 32;
-		struct sampler_cg *p = realloc(s->cgs_next, cap * sizeof(*p));
-		if (p == NULL)
-			return SIZE_MAX;
-		s->cgs_next = p;
-		s->cap_cgs_next = cap;
-	}
+	if (vec_reserve(&s->cgs_next, &s->cap_cgs_next, s->ncgs_next + 1, sizeof(*s->cgs_next)) < 0)
+		return SIZE_MAX;
 	/* Instances keep their order from sweep to sweep: look where it was first. */
 	struct sampler_cg *old = NULL;
 	if (i < s->ncgs && s->cgs[i].cg == cg)
@@ -498,15 +487,12 @@ sampler_cg_members(struct sampler_cg *g)
 		n = cgstat_procs_read(g->procs_fd, g->pids, g->cap_pids);
 		if (n < 0 || (size_t)n <= g->cap_pids)
 			break;
-		size_t cap = (size_t)n + (size_t)n / 2 + 8;
-		pid_t *p = realloc(g->pids, cap * sizeof(*p));
-		if (p == NULL) {
+		/* Half again, for members added meanwhile; then read again. */
+		if (vec_reserve(&g->pids, &g->cap_pids, (size_t)n + (size_t)n / 2, sizeof(*g->pids)) < 0) {
 			n = -1;
 			break;
 		}
-		g->pids = p;
-		g->cap_pids = cap;
-		n = -1; /* grown: read again (it may have grown meanwhile too) */
+		n = -1;
 	}
 	if (n < 0) {
 		if (g->procs_fd >= 0)
@@ -523,14 +509,8 @@ sampler_cg_members(struct sampler_cg *g)
 static bool
 sampler_want(struct sampler *s, size_t *n, pid_t pid, bool carry)
 {
-	if (*n == s->cap_wants) {
-		size_t cap = s->cap_wants ? s->cap_wants * 2 : 128;
-		struct proc_want *p = realloc(s->wants, cap * sizeof(*p));
-		if (p == NULL)
-			return false;
-		s->wants = p;
-		s->cap_wants = cap;
-	}
+	if (vec_reserve(&s->wants, &s->cap_wants, *n + 1, sizeof(*s->wants)) < 0)
+		return false;
 	s->wants[(*n)++] = (struct proc_want){.pid = pid, .carry = carry};
 	return true;
 }
