@@ -177,24 +177,6 @@ ctl_num(const cJSON *o, const char *key, double dflt)
 }
 
 static void
-ctl_uptime(double ms, char *buf, size_t size)
-{
-	if (ms < 0) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	int64_t s = (int64_t)(ms / 1000);
-	if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
-}
-
-static void
 ctl_print_table(const cJSON *procs)
 {
 	int w = 4;
@@ -217,7 +199,7 @@ ctl_print_table(const cJSON *procs)
 			snprintf(cpu, sizeof(cpu), "%.1f", ctl_num(m, "tree_cpu", 0));
 			units_fmt_mem((uint64_t)ctl_num(m, "tree_rss", 0), mem, sizeof(mem));
 		}
-		ctl_uptime(ctl_num(p, "uptime_ms", -1), up, sizeof(up));
+		units_fmt_age((int64_t)ctl_num(p, "uptime_ms", -1), up, sizeof(up));
 		struct strbuf tags;
 		strbuf_init(&tags);
 		const cJSON *t;

@@ -213,6 +213,24 @@ units_number(const char *in, double *out, const char **err)
 }
 
 void
+units_fmt_age(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	int64_t s = ms / 1000;
+	if (s < 60)
+		snprintf(buf, size, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
+}
+
+void
 units_fmt_duration(int64_t ms, char *buf, size_t size)
 {
 	if (ms == 0) {

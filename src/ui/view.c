@@ -262,24 +262,6 @@ view_meter(WINDOW *w, int y, int x, int cols, double frac)
 	mvwaddch(w, y, x + cols - 1, ']');
 }
 
-static void
-view_duration(int64_t ms, char *buf, size_t size)
-{
-	if (ms < 0) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	int64_t s = ms / 1000;
-	if (s < 60)
-		snprintf(buf, size, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
-	else
-		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
-}
-
 /* ---- rows: filter and sort ---------------------------------------------- */
 
 static bool
@@ -1055,7 +1037,7 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 					attr = theme_attr(THEME_WARN);
 				break;
 			case COL_UPTIME:
-				view_duration(replica_uptime(p, now_ms), buf, sizeof(buf));
+				units_fmt_age(replica_uptime(p, now_ms), buf, sizeof(buf));
 				break;
 			case COL_HEALTH:
 				snprintf(buf, sizeof(buf), "%s", strcmp(p->health, "unknown") == 0 ? "-" : p->health);
@@ -1250,7 +1232,7 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	view_putf(w, y, x + 2, cols - x - 2, theme_attr(THEME_DIM), " %s  (Enter or Esc closes)", p->reason);
 	y++;
 	char up[32], a[24], b[24];
-	view_duration(replica_uptime(p, now_ms), up, sizeof(up));
+	units_fmt_age(replica_uptime(p, now_ms), up, sizeof(up));
 	view_putf(w, y++, 0, cols, 0, "kind %s · pid %s · restarts %d · up %s · health %s · group %s · tags %s",
 	    p->kind, p->pid > 0 ? (snprintf(a, sizeof(a), "%d", (int)p->pid), a) : "-", p->restarts, up,
 	    p->health, p->group[0] ? p->group : "-", p->tags[0] ? p->tags : "-");

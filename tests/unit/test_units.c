@@ -150,6 +150,16 @@ test_format(void **state)
 	assert_string_equal(buf, "1h");
 	units_fmt_duration(61500, buf, sizeof(buf));
 	assert_string_equal(buf, "1m1.500s");
+	units_fmt_age(-1, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	units_fmt_age(45999, buf, sizeof(buf));
+	assert_string_equal(buf, "45s");
+	units_fmt_age(187000, buf, sizeof(buf));
+	assert_string_equal(buf, "3m07s");
+	units_fmt_age(7500000, buf, sizeof(buf));
+	assert_string_equal(buf, "2h05m");
+	units_fmt_age(273600000, buf, sizeof(buf));
+	assert_string_equal(buf, "3d04h");
 	units_fmt_size(0, buf, sizeof(buf));
 	assert_string_equal(buf, "0B");
 	units_fmt_size(1 << 20, buf, sizeof(buf));
