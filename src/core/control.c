@@ -20,6 +20,7 @@
 #include "core/model.h"
 #include "core/proto.h"
 #include "core/series.h"
+#include "core/specjson.h"
 #include "core/server.h"
 #include "core/strutil.h"
 #include "core/supervisor.h"
@@ -169,14 +170,7 @@ control_history(struct control *c, const struct proto_req *req, const size_t *id
 		cJSON_AddItemToArray(procs, o);
 		cJSON_AddStringToObject(o, "name", p->name);
 		/* What the detail view shows beside the charts. */
-		const struct spec_command *cmd = &p->spec->command;
-		struct strbuf sb;
-		strbuf_init(&sb);
-		for (size_t k = 0; k < cmd->argc; k++)
-			strbuf_addf(&sb, "%s%s", k ? " " : "", cmd->argv[k]);
-		cJSON_AddStringToObject(o, "command", sb.data != NULL ? sb.data : "");
-		strbuf_fini(&sb);
-		cJSON_AddStringToObject(o, "cwd", p->spec->cwd != NULL ? p->spec->cwd : sv_spec(c->sv)->dir);
+		specjson_add_command(o, sv_spec(c->sv), p->spec);
 		cJSON *checks = cJSON_AddArrayToObject(o, "health_checks");
 		for (int k = 0; k < p->nchecks; k++) {
 			const struct proc_check *ck = &p->checks[(p->check_head + k) % MODEL_HEALTH_LOG];

@@ -8,6 +8,7 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/signame.h"
+#include "core/strutil.h"
 
 #define SPECJSON_MASK "********"
 
@@ -206,4 +207,17 @@ specjson_build(const struct spec *s, bool show_secrets)
 	cJSON_AddNumberToObject(al, "webhook_timeout_ms", (double)s->alerts.webhook_timeout_ms);
 	cJSON_AddItemToObject(al, "rules", specjson_rules(s->alerts.rules, s->alerts.nrules, true));
 	return o;
+}
+
+void
+specjson_add_command(cJSON *o, const struct spec *s, const struct spec_process *p)
+{
+	const struct spec_command *cmd = &p->command;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t k = 0; k < cmd->argc; k++)
+		strbuf_addf(&sb, "%s%s", k ? " " : "", cmd->argv[k]);
+	cJSON_AddStringToObject(o, "command", sb.data != NULL ? sb.data : "");
+	strbuf_fini(&sb);
+	cJSON_AddStringToObject(o, "cwd", p->cwd != NULL ? p->cwd : s->dir);
 }

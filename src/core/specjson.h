@@ -15,6 +15,11 @@ struct cJSON;
 /* One process as JSON (with its effective environment), e.g. to compare definitions. */
 struct cJSON *specjson_process(const struct spec *s, const struct spec_process *p,
     bool show_secrets);
+/*
+ * Adds "command" (its words joined by spaces, as shown to people) and
+ * "cwd" (the stack's folder when it has none) of p to the object o.
+ */
+void specjson_add_command(struct cJSON *o, const struct spec *s, const struct spec_process *p);
 /* A new JSON tree (free with cJSON_Delete); secrets masked unless show_secrets. */
 struct cJSON *specjson_build(const struct spec *s, bool show_secrets);
 

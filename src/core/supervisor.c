@@ -773,14 +773,7 @@ sv_crash_report(struct sv_proc *p, const char *how)
 	cJSON_AddStringToObject(o, "process", p->spec->name);
 	cJSON_AddStringToObject(o, "stack", sv->spec->name);
 	cJSON_AddNumberToObject(o, "pid", p->last_pid);
-	const struct spec_command *cmd = &p->spec->command;
-	struct strbuf sb;
-	strbuf_init(&sb);
-	for (size_t k = 0; k < cmd->argc; k++)
-		strbuf_addf(&sb, "%s%s", k ? " " : "", cmd->argv[k]);
-	cJSON_AddStringToObject(o, "command", sb.data != NULL ? sb.data : "");
-	strbuf_fini(&sb);
-	cJSON_AddStringToObject(o, "cwd", p->spec->cwd != NULL ? p->spec->cwd : sv->spec->dir);
+	specjson_add_command(o, sv->spec, p->spec);
 	cJSON_AddStringToObject(o, "ended", how);
 	int st = p->status;
 	if (WIFEXITED(st))
