@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/crash.h"
+#include "core/units.h"
 
 enum { CRASH_FILE, CRASH_JSON, CRASH_HELP };
 
@@ -84,15 +85,6 @@ crashes_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static void
-crashes_time(double ms, char *buf, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static int
 crashes_show(const char *dir, const char *id, bool json)
 {
@@ -109,7 +101,8 @@ crashes_show(const char *dir, const char *id, bool json)
 		return CLI_OK;
 	}
 	char when[64];
-	crashes_time(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "at")), when, sizeof(when));
+	units_fmt_local((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "at")),
+	    "%Y-%m-%d %H:%M:%S", when, sizeof(when));
 	printf("%s (stack %s): %s at %s\n", crashes_str(j, "name"), crashes_str(j, "stack"),
 	    crashes_str(j, "ended"), when);
 	printf("pid %.0f · up %.1fs · restarts %.0f · oom kill %s · core dumped %s\n",
@@ -136,7 +129,8 @@ crashes_show(const char *dir, const char *id, bool json)
 	printf("\nlast lines:\n");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "logs")) {
 		char ts[64];
-		crashes_time(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ts")), ts, sizeof(ts));
+		units_fmt_local((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ts")),
+		    "%Y-%m-%d %H:%M:%S", ts, sizeof(ts));
 		printf("  %s %s %s\n", ts + 11, strcmp(crashes_str(e, "stream"), "err") == 0 ? "!" : "|",
 		    crashes_str(e, "text"));
 	}
@@ -198,7 +192,7 @@ cli_cmd_crashes(const struct cli_cmd *cmd, int argc, char **argv)
 	for (long i = 0; i < n; i++) {
 		cJSON *j = crashes_load(dir, v[i].id);
 		char when[64];
-		crashes_time((double)v[i].ts_ms, when, sizeof(when));
+		units_fmt_local(v[i].ts_ms, "%Y-%m-%d %H:%M:%S", when, sizeof(when));
 		if (json) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "id", v[i].id);

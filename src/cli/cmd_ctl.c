@@ -369,11 +369,8 @@ ctl_print_line(const cJSON *l, int width, bool color)
 	const char *stream = ctl_str(l, "stream");
 	if (name == NULL || text == NULL)
 		return;
-	time_t t = (time_t)(ctl_num(l, "ts", 0) / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
 	char ts[16];
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	units_fmt_local((int64_t)ctl_num(l, "ts", 0), "%H:%M:%S", ts, sizeof(ts));
 	bool err = stream != NULL && strcmp(stream, "err") == 0;
 	if (color)
 		printf("\033[2m%s\033[0m %s%-*s\033[0m %s %s\n", ts, theme_name_ansi(name), width,

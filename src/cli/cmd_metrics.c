@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/strutil.h"
+#include "core/units.h"
 
 /* A label value with \, " and newline escaped, as the exposition format wants. */
 static void
@@ -266,10 +267,7 @@ alerts_show(const struct ctl_args *a, const cJSON *res)
 		if (shown++ == 0)
 			printf("%-5s %-9s %-12s %-8s %s\n", "ID", "SEVERITY", "STATE", "FIRED", "ALERT");
 		char when[16];
-		time_t t = (time_t)(ctl_num(e, "fired", 0) / 1000);
-		struct tm tm;
-		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		units_fmt_local((int64_t)ctl_num(e, "fired", 0), "%H:%M:%S", when, sizeof(when));
 		const char *st = active ? (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "acknowledged")) ?
 		    "acknowledged" : "active") : "resolved";
 		printf("%-5.0f %-9s %-12s %-8s %s\n", ctl_num(e, "id", 0), ctl_str(e, "severity"), st, when,

@@ -32,6 +32,7 @@
 #include "core/guardian.h"
 #include "core/loop.h"
 #include "core/supervisor.h"
+#include "core/units.h"
 #include "ui/theme.h"
 #include "ui/tui.h"
 
@@ -152,15 +153,6 @@ up_is_null(int fd)
 	    minor(st.st_rdev) == 3;
 }
 
-static void
-up_stamp(int64_t ms, char *buf, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%H:%M:%S", &tm);
-}
-
 /* Prints "HH:MM:SS name " (coloured on a terminal). */
 static void
 up_prefix(struct up *u, int64_t ms, const char *name)
@@ -168,7 +160,7 @@ up_prefix(struct up *u, int64_t ms, const char *name)
 	int64_t sec = ms / 1000;
 	if (sec != u->prefix_sec || name != u->prefix_name) {
 		char ts[16];
-		up_stamp(ms, ts, sizeof(ts));
+		units_fmt_local(ms, "%H:%M:%S", ts, sizeof(ts));
 		int n;
 		if (u->color)
 			n = snprintf(u->prefix, sizeof(u->prefix), "\033[2m%s\033[0m %s%-*s\033[0m ", ts,
@@ -187,7 +179,7 @@ static void __attribute__((format(printf, 2, 3)))
 up_say(struct up *u, const char *fmt, ...)
 {
 	char ts[16], msg[1024];
-	up_stamp(model_realtime_ms(), ts, sizeof(ts));
+	units_fmt_local(model_realtime_ms(), "%H:%M:%S", ts, sizeof(ts));
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -283,7 +275,7 @@ up_on_alert(enum alert_change what, const struct alert *a, void *arg)
 	struct up *u = arg;
 	static const char *const words[] = {"fired", "resolved", "acknowledged"};
 	char ts[16];
-	up_stamp(model_realtime_ms(), ts, sizeof(ts));
+	units_fmt_local(model_realtime_ms(), "%H:%M:%S", ts, sizeof(ts));
 	const char *col = !u->color ? "" : what != ALERT_FIRED ? "\033[32m" :
 	    a->severity == RULE_CRITICAL ? "\033[1;31m" : a->severity == RULE_WARNING ? "\033[33m" : "\033[36m";
 	up_printf(u, "%s %-*s ▸ %salert %s %s%s: %s\n", ts, u->width, "vigil", col,

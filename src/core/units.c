@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 /* Reads a non-negative decimal ("12", "1.5") at *p; advances *p. */
@@ -210,6 +211,17 @@ units_number(const char *in, double *out, const char **err)
 	}
 	*out = neg ? -v : v;
 	return true;
+}
+
+void
+units_fmt_local(int64_t ms, const char *fmt, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (size == 0)
+		return;
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, size, fmt, &tm) == 0)
+		buf[0] = '\0';
 }
 
 void

@@ -24,6 +24,8 @@ bool units_number(const char *s, double *out, const char **err);
 
 /* "250ms", "10s", "1m30s", "2h"; ms = 0 gives "0s". */
 void units_fmt_duration(int64_t ms, char *buf, size_t size);
+/* Realtime ms as local time with strftime's fmt ("%H:%M:%S"); "" when it cannot be. */
+void units_fmt_local(int64_t ms, const char *fmt, char *buf, size_t size);
 /* An age for tables, two units at most: "45s", "3m07s", "2h05m", "3d04h"; "-" when ms < 0. */
 void units_fmt_age(int64_t ms, char *buf, size_t size);
 /* The shortest exact form: "512KiB", "10MB", "1000B". */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/units.h"
+
 void
 replica_init(struct replica *r)
 {
@@ -455,11 +457,8 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	const cJSON *exits = cJSON_GetObjectItemCaseSensitive(p, "exits");
 	for (int k = cJSON_GetArraySize(exits) - 1; k >= 0; k--) {
 		const cJSON *ex = cJSON_GetArrayItem(exits, k);
-		time_t t = (time_t)(replica_num(ex, "at", 0) / 1000);
-		struct tm tm;
-		localtime_r(&t, &tm);
 		char ts[16];
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		units_fmt_local((int64_t)replica_num(ex, "at", 0), "%H:%M:%S", ts, sizeof(ts));
 		int w = snprintf(d->exits + el, sizeof(d->exits) - el, "%s%s %s", el ? " · " : "", ts,
 		    replica_str(ex, "how"));
 		if (w < 0 || (size_t)w >= sizeof(d->exits) - el)
@@ -471,11 +470,8 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	d->nchecks = 0;
 	for (int k = nc - 1; k >= 0 && d->nchecks < 6; k--) {
 		const cJSON *ck = cJSON_GetArrayItem(checks, k);
-		time_t t = (time_t)(replica_num(ck, "at", 0) / 1000);
-		struct tm tm;
-		localtime_r(&t, &tm);
 		char ts[16];
-		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		units_fmt_local((int64_t)replica_num(ck, "at", 0), "%H:%M:%S", ts, sizeof(ts));
 		snprintf(d->checks[d->nchecks++], sizeof(d->checks[0]), "%s %s %.90s", ts,
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ck, "ok")) ? "ok  " : "FAIL", replica_str(ck, "detail"));
 	}

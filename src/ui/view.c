@@ -648,10 +648,7 @@ view_log_line(WINDOW *w, int y, int cols, const struct replica *r, const struct 
     const struct replica_line *l, bool with_name, int name_w)
 {
 	char ts[16];
-	time_t t = (time_t)(l->ts_ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	units_fmt_local(l->ts_ms, "%H:%M:%S", ts, sizeof(ts));
 	int x = view_put(w, y, 0, cols, theme_attr(THEME_DIM), ts);
 	x++;
 	if (with_name) {
@@ -767,10 +764,8 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 	}
 	/* The clock, right-aligned. */
 	char clock[16];
-	time_t now = v->clock_ms > 0 ? (time_t)(v->clock_ms / 1000) : time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	units_fmt_local(v->clock_ms > 0 ? v->clock_ms : (int64_t)time(NULL) * 1000, "%H:%M:%S", clock,
+	    sizeof(clock));
 	if (cols > 10)
 		view_put(w, 0, cols - 8, 8, theme_attr(THEME_DIM), clock);
 
