@@ -55,6 +55,8 @@ struct sampler_cg {
 	pid_t root;                  /* the instance's pid when the group was last read */
 	uint64_t usec;               /* the CPU counter at the last sweep */
 	bool has_usec;
+	bool cg_cpu;                 /* this sweep: the tree's CPU comes from the counter, as tree_cpu */
+	double tree_cpu;             /* % of one core since the last sweep, when cg_cpu */
 	int fd;                      /* owned: cpu.stat or cpuacct.usage; -1 = none */
 	enum cg_ver ver;
 	int procs_fd;                /* owned: the placement directory's cgroup.procs; -1 = not open */
@@ -326,17 +328,20 @@ sampler_cg_take(struct sampler *s, const struct cg_group *cg, size_t i)
 	}
 	g->inst = i;
 	g->quiet = false;
+	g->cg_cpu = false;
 	return s->ncgs_next++;
 }
 
 /*
- * Reads g's CPU counter and sets the tree's CPU in m from it (the cgroup
- * counts every process it held, short-lived ones included). The counter's
- * last value stays when it cannot be read.
+ * Reads g's CPU counter and, with its value at the last sweep, the tree's
+ * CPU (the cgroup counts every process it held, short-lived ones
+ * included) into g->tree_cpu and g->cg_cpu. The counter's last value stays
+ * when it cannot be read.
  */
 static void
-sampler_cg_cpu(struct sampler_cg *g, int64_t dt_ns, struct proc_metrics *m)
+sampler_cg_cpu(struct sampler_cg *g, int64_t dt_ns)
 {
+	g->cg_cpu = false;
 	uint64_t usec;
 	if (g->fd < 0)
 		g->fd = cgstat_cpu_open(g->cg, &g->ver);
@@ -349,11 +354,38 @@ sampler_cg_cpu(struct sampler_cg *g, int64_t dt_ns, struct proc_metrics *m)
 		return;
 	}
 	if (g->has_usec && dt_ns > 0 && usec >= g->usec) {
-		m->tree_cpu = 100.0 * (double)(usec - g->usec) / ((double)dt_ns / 1000);
-		m->cgroup = true;
+		g->tree_cpu = 100.0 * (double)(usec - g->usec) / ((double)dt_ns / 1000);
+		g->cg_cpu = true;
 	}
 	g->usec = usec;
 	g->has_usec = true;
+}
+
+/* The tree's CPU in m from g's counter, when this sweep read one. */
+static void
+sampler_cg_apply(const struct sampler_cg *g, struct proc_metrics *m)
+{
+	if (g->cg_cpu) {
+		m->tree_cpu = g->tree_cpu;
+		m->cgroup = true;
+	}
+}
+
+/* True when pid is among g's members (sorted) as last read. */
+static bool
+sampler_cg_has(const struct sampler_cg *g, pid_t pid)
+{
+	size_t lo = 0, hi = g->npids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->pids[mid] == pid)
+			return true;
+		if (g->pids[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 /* Last sweep's groups not carried over are closed; this sweep's become the next one's base. */
@@ -399,7 +431,8 @@ sampler_sweep_ppid(struct sampler *s, bool slow, int64_t dt, int64_t io_dt)
 		size_t gi = cg != NULL ? sampler_cg_take(s, cg, i) : SIZE_MAX;
 		if (gi != SIZE_MAX) {
 			s->cgs_next[gi].npids = 0; /* members by ppid here: none kept for the cgroup way */
-			sampler_cg_cpu(&s->cgs_next[gi], dt, &m);
+			sampler_cg_cpu(&s->cgs_next[gi], dt);
+			sampler_cg_apply(&s->cgs_next[gi], &m);
 			if (slow)
 				sampler_cg_memory(cg, &m);
 		}
@@ -554,9 +587,6 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 {
 	bool stack_quiet = sampler_stack_quiet(s);
 	size_t nw = 0;
-	struct proc_metrics *ms = calloc(sv_count(s->sv), sizeof(*ms));
-	if (ms == NULL)
-		return -1;
 	for (size_t i = 0; i < sv_count(s->sv); i++) {
 		const struct proc_info *p = sv_proc(s->sv, i);
 		if (p->pid <= 0)
@@ -566,33 +596,29 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 			continue;
 		struct sampler_cg *g = &s->cgs_next[gi];
 		/* The root among the members read last: a root that left its group is not covered by its counter. */
-		bool rooted = false;
-		for (size_t k = 0; k < g->npids && !rooted; k++)
-			rooted = g->pids[k] == p->pid;
-		bool same = g->root == p->pid && g->has_usec && rooted && p->metrics.at_ms != 0;
+		bool same = g->root == p->pid && g->has_usec && sampler_cg_has(g, p->pid) &&
+		    p->metrics.at_ms != 0;
 		uint64_t before = g->usec;
-		if (stack_quiet && same)
-			ms[i].cgroup = true; /* nothing in the stack ran: no CPU since */
-		else
-			sampler_cg_cpu(g, dt, &ms[i]);
+		if (stack_quiet && same) {
+			g->cg_cpu = true; /* nothing in the stack ran: no CPU since */
+			g->tree_cpu = 0;
+		} else {
+			sampler_cg_cpu(g, dt);
+		}
 		bool due = slow && now - g->full_ns >= (int64_t)SAMPLER_REFRESH_MS * 1000000;
 		/* At a slow sweep, quiet only if nothing ran since the last one: its I/O totals are as of then. */
 		bool io_still = !slow || (g->has_slow_usec && g->usec == g->slow_usec);
 		g->quiet = same && g->has_usec && g->usec == before && !due && io_still;
-		if (!g->quiet)
-			sampler_cg_members(g);
 		if (!g->quiet) {
+			sampler_cg_members(g);
 			/* The root is read whether or not cgroup.procs could be. */
-			bool have_root = false;
-			for (size_t k = 0; k < g->npids && !have_root; k++)
-				have_root = g->pids[k] == p->pid;
-			if (!have_root && !sampler_want(s, &nw, p->pid, false))
-				goto fail;
+			if (!sampler_cg_has(g, p->pid) && !sampler_want(s, &nw, p->pid, false))
+				return -1;
 		}
 		g->root = p->pid;
 		for (size_t k = 0; k < g->npids; k++)
 			if (!sampler_want(s, &nw, g->pids[k], g->quiet))
-				goto fail;
+				return -1;
 	}
 	/* Groups do not share members; should a pid show twice, one read serves both. */
 	if (nw > 1)
@@ -602,16 +628,14 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 		if (u == 0 || s->wants[u - 1].pid != s->wants[k].pid)
 			s->wants[u++] = s->wants[k];
 	if (proc_scan_pids(s->scan, s->wants, u) < 0)
-		goto fail;
+		return -1;
 	if (slow || s->host_procs == 0) {
 		int n = proc_scan_count(s->scan);
 		if (n >= 0)
 			s->host_procs = n;
 	}
-	if (proc_scan_interval_ns(s->scan) == 0) {
-		free(ms);
+	if (proc_scan_interval_ns(s->scan) == 0)
 		return 0; /* the first sweep only sets the base of the next one's CPU figures */
-	}
 	for (size_t gi = 0; gi < s->ncgs_next; gi++) {
 		struct sampler_cg *g = &s->cgs_next[gi];
 		size_t i = g->inst;
@@ -639,10 +663,7 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 				sampler_on_member(q, &acc);
 		}
 		sampler_figures(s, r, &acc, &m);
-		m.tree_cpu = ms[i].tree_cpu;
-		m.cgroup = ms[i].cgroup;
-		if (!m.cgroup)
-			m.tree_cpu = sampler_pct(s, acc.ticks, proc_scan_interval_ns(s->scan));
+		sampler_cg_apply(g, &m); /* else the members' ticks, as sampler_figures set */
 		if (slow) {
 			sampler_cg_memory(g->cg, &m);
 			g->full_ns = now;
@@ -656,11 +677,7 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 	for (size_t i = 0; i < sv_count(s->sv); i++)
 		if (sv_proc(s->sv, i)->pid <= 0)
 			sv_set_metrics(s->sv, i, 0, NULL);
-	free(ms);
 	return 0;
-fail:
-	free(ms);
-	return -1;
 }
 
 int
