@@ -217,17 +217,26 @@ newest_mtime(const char *dir)
 	return newest;
 }
 
+/* A group shop/api made in a copy of the hybrid fixture at root (a mkdtemp template). */
+static struct cg_group *
+hybrid_group(char *root, struct cg_env **e)
+{
+	assert_non_null(mkdtemp(root));
+	copy_tree(VIGIL_FIXTURES "/cgroup/hybrid", root);
+	*e = cg_env_new(root);
+	char err[256];
+	struct cg_group *g = cg_group_new(*e, "shop", "api", NULL, err, sizeof(err));
+	assert_non_null(g);
+	return g;
+}
+
 static void
 test_group_hybrid(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/vigil-cgstat-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	copy_tree(VIGIL_FIXTURES "/cgroup/hybrid", root);
-	struct cg_env *e = cg_env_new(root);
-	char err[256];
-	struct cg_group *g = cg_group_new(e, "shop", "api", NULL, err, sizeof(err));
-	assert_non_null(g);
+	struct cg_env *e;
+	struct cg_group *g = hybrid_group(root, &e);
 	enum cg_ver cv, mv;
 	const char *cdir = cg_group_dir(g, CG_ROLE_CPU_ACCT, &cv);
 	const char *mdir = cg_group_dir(g, CG_ROLE_MEM_ACCT, &mv);
@@ -262,12 +271,8 @@ test_procs(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/vigil-cgstat-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	copy_tree(VIGIL_FIXTURES "/cgroup/hybrid", root);
-	struct cg_env *e = cg_env_new(root);
-	char err[256];
-	struct cg_group *g = cg_group_new(e, "shop", "api", NULL, err, sizeof(err));
-	assert_non_null(g);
+	struct cg_env *e;
+	struct cg_group *g = hybrid_group(root, &e);
 	const char *pdir = cg_group_dir(g, CG_ROLE_PLACE, NULL);
 	assert_non_null(pdir);
 	/* 2000 pids from 100000 down, each twice, and one that is not a pid. */

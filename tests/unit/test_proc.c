@@ -136,6 +136,15 @@ put_stat(const char *root, pid_t pid, const char *text)
 	fclose(f);
 }
 
+/* Removes a temporary root made for a test. */
+static void
+rm_root(const char *root)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 test_deltas(void **state)
 {
@@ -167,9 +176,7 @@ test_deltas(void **state)
 	assert_int_equal(proc_scan_delta(s, r11), 5);
 	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 13)), 7);
 	assert_null(proc_scan_find(s, 12));
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
+	rm_root(root);
 	proc_scan_free(s);
 }
 
@@ -223,9 +230,7 @@ test_targeted(void **state)
 	assert_int_equal(proc_scan_run(s), 0);
 	assert_non_null(proc_scan_find(s, 20));
 	assert_int_equal(proc_scan_delta(s, proc_scan_find(s, 11)), 0);
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
+	rm_root(root);
 	proc_scan_free(s);
 }
 
