@@ -43,9 +43,9 @@ cpu_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One floor sweep: every numeric entry of /proc, files[0..nfiles) each opened, read once, closed. */
-static size_t
-floor_sweep(int procfd, const char *const *files, int nfiles)
+/* A listing of /proc from its start; exits on failure. */
+static DIR *
+proc_listing(int procfd)
 {
 	int dfd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -53,6 +53,14 @@ floor_sweep(int procfd, const char *const *files, int nfiles)
 		perror("sweep: /proc");
 		exit(1);
 	}
+	return d;
+}
+
+/* One floor sweep: every numeric entry of /proc, files[0..nfiles) each opened, read once, closed. */
+static size_t
+floor_sweep(int procfd, const char *const *files, int nfiles)
+{
+	DIR *d = proc_listing(procfd);
 	size_t n = 0;
 	struct dirent *e;
 	char rel[300], buf[1024];
@@ -84,12 +92,7 @@ static long kept_max;
 static size_t
 floor_keep_sweep(int procfd, uint32_t gen)
 {
-	int dfd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (d == NULL) {
-		perror("sweep: /proc");
-		exit(1);
-	}
+	DIR *d = proc_listing(procfd);
 	size_t n = 0;
 	struct dirent *e;
 	char rel[300], buf[1024];
