@@ -500,7 +500,8 @@ def main():
 
 
 def run(args, vigil, levels, cg_levels, lib, d, extras):
-    sweep = c.compile("sweep", d, static=False, extra=["-I", os.path.join(c.ROOT, "src"), lib, "-lproc2"])
+    core = os.path.join(os.path.dirname(lib), "libvigil_core.a")  # proc.c grows its arrays with core/vec
+    sweep = c.compile("sweep", d, static=False, extra=["-I", os.path.join(c.ROOT, "src"), lib, core])
     htop_bin = None if args.no_htop else shutil.which("htop")
     htop = None
     if htop_bin:

@@ -21,7 +21,7 @@
  * descriptors; 0 for the floors).
  *
  * Built by bench/sampling.py against build-bench/libvigil_collectors.a and
- * -lproc2 (proc.c needs only libproc2 and libc).
+ * libvigil_core.a (proc.c needs only libc and core/vec).
  */
 #include <dirent.h>
 #include <fcntl.h>
