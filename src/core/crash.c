@@ -1,8 +1,10 @@
 /*
- * crash — owns nothing between calls: the folder is the state. A report's
- * file name carries its process and time (NAME-20261124T093012.345Z.json),
- * so listing, ordering and trimming need no index; names of replicas
- * ("worker:1") are kept as they are (':' is allowed in file names).
+ * crash — a report's file name carries its process and time
+ * (NAME-20261124T093012.345Z.json), so a listing needs no index: `vigil
+ * crashes` reads the folder. The engine, which writes, lists the folder once
+ * (at its first report) and then keeps that list itself, so a crash loop
+ * does not read the folder at every crash. Names of replicas ("worker:1")
+ * are kept as they are (':' is allowed in file names).
  */
 #include "core/crash.h"
 
@@ -95,41 +97,158 @@ crash_list(const char *dir, const char *name, struct crash_entry **out)
 	return (long)n;
 }
 
-/* Removes the oldest reports until the bounds hold. */
+/* One report the folder holds, as the index keeps it. */
+struct crash_item {
+	char *id;          /* owned: file name without .json */
+	size_t name_len;   /* the process name is id's first name_len bytes */
+	int64_t ts_ms;
+	int64_t bytes;
+};
+
+struct crash_folder {
+	char *dir;                /* owned */
+	bool listed;              /* v holds what the folder held at the first report, and since */
+	struct crash_item *v;     /* oldest first (crash_cmp's order) */
+	size_t n, cap;
+	int64_t total;            /* bytes of the reports in v */
+};
+
+struct crash_folder *
+crash_folder_new(const char *dir)
+{
+	struct crash_folder *f = calloc(1, sizeof(*f));
+	if (f == NULL || (f->dir = strdup(dir)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+crash_folder_free(struct crash_folder *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].id);
+	free(f->v);
+	free(f->dir);
+	free(f);
+}
+
+const char *
+crash_folder_dir(const struct crash_folder *f)
+{
+	return f->dir;
+}
+
+static int
+crash_item_cmp(const struct crash_item *x, const struct crash_item *y)
+{
+	if (x->ts_ms != y->ts_ms)
+		return (x->ts_ms > y->ts_ms) - (x->ts_ms < y->ts_ms);
+	return strcmp(x->id, y->id);
+}
+
+/* Puts a report into the index at its place in time; false on out of memory. */
+static bool
+crash_index_add(struct crash_folder *f, const char *id, size_t name_len, int64_t ts_ms, int64_t bytes)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct crash_item *v = realloc(f->v, cap * sizeof(*v));
+		if (v == NULL)
+			return false;
+		f->v = v;
+		f->cap = cap;
+	}
+	struct crash_item it = {strdup(id), name_len, ts_ms, bytes};
+	if (it.id == NULL)
+		return false;
+	size_t at = f->n;
+	while (at > 0 && crash_item_cmp(&f->v[at - 1], &it) > 0)
+		at--; /* reports come in time order: this loop rarely runs */
+	memmove(&f->v[at + 1], &f->v[at], (f->n - at) * sizeof(*f->v));
+	f->v[at] = it;
+	f->n++;
+	f->total += bytes;
+	return true;
+}
+
+/* Takes entry i out of the index. */
 static void
-crash_trim(const char *dir, int keep, int64_t max_bytes)
+crash_index_forget(struct crash_folder *f, size_t i)
+{
+	f->total -= f->v[i].bytes;
+	free(f->v[i].id);
+	memmove(&f->v[i], &f->v[i + 1], (f->n - i - 1) * sizeof(*f->v));
+	f->n--;
+}
+
+/* Removes report i, file and entry. */
+static void
+crash_index_drop(struct crash_folder *f, size_t i)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s.json", f->dir, f->v[i].id);
+	(void)unlink(path); /* already gone (removed by hand): the entry goes all the same */
+	crash_index_forget(f, i);
+}
+
+static bool
+crash_item_of(const struct crash_item *it, const char *name, size_t name_len)
+{
+	return it->name_len == name_len && memcmp(it->id, name, name_len) == 0;
+}
+
+/* Removes the oldest reports of name (name_len bytes) beyond keep. */
+static void
+crash_trim_name(struct crash_folder *f, const char *name, size_t name_len, int keep)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < f->n; i++)
+		count += crash_item_of(&f->v[i], name, name_len);
+	for (size_t i = 0; i < f->n && count > (size_t)keep;) {
+		if (crash_item_of(&f->v[i], name, name_len)) {
+			crash_index_drop(f, i);
+			count--;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* The folder as it is now, into the index; false on out of memory. */
+static bool
+crash_index_load(struct crash_folder *f)
 {
 	struct crash_entry *v;
-	long n = crash_list(dir, NULL, &v);
-	if (n <= 0)
-		return;
-	int64_t total = 0;
-	for (long i = 0; i < n; i++)
-		total += v[i].bytes;
-	char path[4200];
-	for (long i = 0; i < n; i++) {
-		/* Reports of the same process newer than this one. */
-		int newer = 0;
-		for (long j = i + 1; j < n; j++)
-			newer += strcmp(v[j].name, v[i].name) == 0;
-		bool drop = newer >= keep || total > max_bytes;
-		if (!drop)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s.json", dir, v[i].id);
-		if (unlink(path) == 0)
-			total -= v[i].bytes;
-	}
+	long n = crash_list(f->dir, NULL, &v);
+	if (n < 0)
+		return errno == ENOENT; /* nothing yet */
+	bool ok = true;
+	for (long i = 0; i < n && ok; i++)
+		ok = crash_index_add(f, v[i].id, strlen(v[i].name), v[i].ts_ms, v[i].bytes);
 	free(v);
+	return ok;
 }
 
 int
-crash_store(const char *dir, const char *name, int64_t ts_ms, const char *text, int keep,
+crash_store(struct crash_folder *f, const char *name, int64_t ts_ms, const char *text, int keep,
     int64_t max_bytes, char *id, size_t id_size)
 {
 	if (keep <= 0)
 		return 0;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir(f->dir, 0700) < 0 && errno != EEXIST)
 		return -1;
+	bool first = !f->listed;
+	if (first) {
+		if (!crash_index_load(f)) {
+			errno = ENOMEM;
+			return -1;
+		}
+		f->listed = true;
+	}
 	time_t t = (time_t)(ts_ms / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -138,8 +257,8 @@ crash_store(const char *dir, const char *name, int64_t ts_ms, const char *text, 
 	snprintf(stamp + k, sizeof(stamp) - k, ".%03dZ", (int)(ts_ms % 1000));
 	snprintf(id, id_size, "%s-%s", name, stamp);
 	char path[4200], tmp[4300];
-	snprintf(path, sizeof(path), "%s/%s.json", dir, id);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, id);
+	snprintf(path, sizeof(path), "%s/%s.json", f->dir, id);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", f->dir, id);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
@@ -163,6 +282,32 @@ crash_store(const char *dir, const char *name, int64_t ts_ms, const char *text, 
 		errno = e;
 		return -1;
 	}
-	crash_trim(dir, keep, max_bytes);
+	/* A report of the same name and millisecond replaced the file: one entry for it. */
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].id, id) == 0) {
+			crash_index_forget(f, i);
+			break;
+		}
+	size_t name_len = strlen(name);
+	if (!crash_index_add(f, id, name_len, ts_ms, (int64_t)len))
+		return 0; /* written; the index lost track: list again at the next report */
+	if (first) {
+		/* What the folder held may break the bounds for any name: each
+		 * name once, from the start again after a removal (entries move). */
+		for (size_t i = 0; i < f->n; i++) {
+			char *nm = strndup(f->v[i].id, f->v[i].name_len);
+			if (nm == NULL)
+				break;
+			size_t before = f->n;
+			crash_trim_name(f, nm, strlen(nm), keep);
+			free(nm);
+			if (f->n != before)
+				i = (size_t)-1;
+		}
+	} else {
+		crash_trim_name(f, name, name_len, keep);
+	}
+	while (f->total > max_bytes && f->n > 0)
+		crash_index_drop(f, 0);
 	return 0;
 }

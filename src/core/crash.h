@@ -12,14 +12,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct crash_folder;
+
 /*
- * Writes text as the report of process name at realtime ts_ms into dir
- * (made when missing), then removes the oldest reports until each process
- * has at most keep and all of them together at most max_bytes. The file's
- * name goes to id (NAME-YYYYMMDDTHHMMSS.mmmZ, without .json). 0, or -1
- * with errno.
+ * The folder dir (made at the first report), and what it holds, listed once
+ * at the first report and kept up to date as reports are written and
+ * removed: a crash loop costs a file per crash, not a listing of the
+ * folder. Reports removed by hand meanwhile are skipped when trimming.
+ * NULL only on out of memory.
  */
-int crash_store(const char *dir, const char *name, int64_t ts_ms, const char *text, int keep,
+struct crash_folder *crash_folder_new(const char *dir);
+/* NULL is fine. */
+void crash_folder_free(struct crash_folder *f);
+/* The folder's path. */
+const char *crash_folder_dir(const struct crash_folder *f);
+
+/*
+ * Writes text as the report of process name at realtime ts_ms into the
+ * folder, then removes the oldest reports until each process has at most
+ * keep and all of them together at most max_bytes. The file's name goes to
+ * id (NAME-YYYYMMDDTHHMMSS.mmmZ, without .json). 0, or -1 with errno.
+ */
+int crash_store(struct crash_folder *f, const char *name, int64_t ts_ms, const char *text, int keep,
     int64_t max_bytes, char *id, size_t id_size);
 
 /* One report as listed. */

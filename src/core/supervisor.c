@@ -118,6 +118,7 @@ struct sv {
 	void *arg;
 	bool (*wants_lines)(void *arg);
 	struct cg_env *cgroups;     /* borrowed; NULL = no cgroups */
+	struct crash_folder *crashes; /* owned; made at the first crash report */
 	struct model_host host;     /* the last host sample */
 	struct sv_proc **procs;     /* owned, each owned: start order; replicas together */
 	size_t nprocs, capprocs;
@@ -815,8 +816,15 @@ sv_crash_report(struct sv_proc *p, const char *how)
 	cJSON_Delete(o);
 	char dir[4200], id[512];
 	snprintf(dir, sizeof(dir), "%s/.vigil/crashes", sv->spec->dir);
-	if (text != NULL && crash_store(dir, p->info.name, now, text, set->crash_reports,
-	    set->crash_reports_max_size, id, sizeof(id)) < 0 && !p->crash_warned) {
+	if (sv->crashes != NULL && strcmp(crash_folder_dir(sv->crashes), dir) != 0) {
+		crash_folder_free(sv->crashes);
+		sv->crashes = NULL;
+	}
+	if (sv->crashes == NULL)
+		sv->crashes = crash_folder_new(dir);
+	if (text != NULL && (sv->crashes == NULL ||
+	    crash_store(sv->crashes, p->info.name, now, text, set->crash_reports,
+	    set->crash_reports_max_size, id, sizeof(id)) < 0) && !p->crash_warned) {
 		char note[600];
 		snprintf(note, sizeof(note), "no crash report: %.400s: %s", dir, strerror(errno));
 		logstore_note(p->log, LOG_ERR, note, sv_on_line, p);
@@ -1451,6 +1459,7 @@ sv_free(struct sv *sv)
 		sv_proc_free(sv->procs[i]);
 	sv_cancel_timer(sv, &sv->shutdown_timer);
 	probe_ctx_free(sv->probes);
+	crash_folder_free(sv->crashes);
 	free(sv->procs);
 	for (size_t i = 0; i < sv->nspecs; i++)
 		config_free(sv->specs[i]);
