@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -96,6 +97,8 @@ struct cg_gdir {
 	char *vdir;                /* owned: <own>/vigil */
 	const struct cg_hier *h;   /* borrowed from the env */
 	bool reused;               /* the leaf existed (empty) before */
+	int procs_w;               /* dir/cgroup.procs open for writing, -1 until first needed */
+	bool procs_once;           /* procs_w is closed after the spawn (cg_keep_fd said no) */
 };
 
 struct cg_group {
@@ -104,6 +107,9 @@ struct cg_group {
 	struct cg_gdir d[CG_NROLES];
 	size_t n;                  /* directories in d; d[0] is placement */
 	int role[CG_NROLES];       /* index into d serving each role; -1 = none */
+	/* Kept open from their first use, so a restart opens nothing (-1 until then): */
+	int procs_r;               /* d[0]'s cgroup.procs, to see it empty */
+	int oom_fd;                /* the memory role's memory.events (v2) or memory.oom_control (v1) */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -305,24 +311,17 @@ cg_pid_alive(pid_t pid)
 /* Called for each live pid; nonzero stops the walk (cg_each_pid returns it). */
 typedef int (*cg_pid_fn)(pid_t pid, void *arg);
 
-/* Calls fn for each live pid in dir/cgroup.procs; 0, fn's nonzero, or -1 errno. */
+/* Calls fn for each live pid in the cgroup.procs open as fd, read from its start; 0, fn's nonzero, or -1 errno. */
 static int
-cg_procs_walk(const char *dir, cg_pid_fn fn, void *arg)
+cg_procs_walk_fd(int fd, cg_pid_fn fn, void *arg)
 {
-	char path[PATH_MAX];
-	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT && access(dir, F_OK) == 0 ? 0 : -1;
 	/* Streamed in a fixed buffer: a big group costs no memory. */
 	char buf[4096];
 	long cur = -1;
 	int rc = 0;
+	off_t off = 0;
 	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
+		ssize_t r = pread(fd, buf, sizeof(buf), off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -334,6 +333,7 @@ cg_procs_walk(const char *dir, cg_pid_fn fn, void *arg)
 				rc = fn((pid_t)cur, arg);
 			break;
 		}
+		off += r;
 		for (ssize_t i = 0; i < r && rc == 0; i++) {
 			char c = buf[i];
 			if (c >= '0' && c <= '9') {
@@ -349,6 +349,22 @@ cg_procs_walk(const char *dir, cg_pid_fn fn, void *arg)
 		if (rc != 0)
 			break;
 	}
+	return rc;
+}
+
+/* Calls fn for each live pid in dir/cgroup.procs; 0, fn's nonzero, or -1 errno. */
+static int
+cg_procs_walk(const char *dir, cg_pid_fn fn, void *arg)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && access(dir, F_OK) == 0 ? 0 : -1;
+	int rc = cg_procs_walk_fd(fd, fn, arg);
 	int saved = errno;
 	close(fd);
 	errno = saved;
@@ -1047,10 +1063,42 @@ cg_apply_limits(struct cg_group *g, const struct cg_limits *lim, bool force, cha
 	return ok;
 }
 
+/*
+ * Whether to keep a descriptor the group opened: descriptors are numbered
+ * lowest first, so a number beyond a quarter of the soft limit means the
+ * table is getting full; then it is opened at each use, as the rest of the
+ * engine (pipes, pidfds) must not run short.
+ */
+static bool
+cg_keep_fd(int fd)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	return (rlim_t)fd < rl.rlim_cur / 4;
+}
+
+/* Closes what the group keeps open (before its directories go). */
+static void
+cg_group_close_fds(struct cg_group *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->d[i].procs_w >= 0)
+			close(g->d[i].procs_w);
+		g->d[i].procs_w = -1;
+	}
+	if (g->procs_r >= 0)
+		close(g->procs_r);
+	if (g->oom_fd >= 0)
+		close(g->oom_fd);
+	g->procs_r = g->oom_fd = -1;
+}
+
 /* Frees a group's strings and drops its claim (no rmdir). */
 static void
 cg_group_release(struct cg_group *g)
 {
+	cg_group_close_fds(g);
 	for (size_t i = 0; i < g->n; i++) {
 		free(g->d[i].dir);
 		free(g->d[i].sdir);
@@ -1105,8 +1153,11 @@ cg_group_new(struct cg_env *e, const char *stack, const char *proc,
 	g->env = e;
 	g->claim = cg_claim(e, stack);
 	g->claim->refs++;
-	for (int r = 0; r < CG_NROLES; r++)
+	g->procs_r = g->oom_fd = -1;
+	for (int r = 0; r < CG_NROLES; r++) {
 		g->role[r] = -1;
+		g->d[r].procs_w = -1;
+	}
 
 	/* One directory per hierarchy; placement (role 0) comes first. */
 	int hier_of[CG_NROLES];
@@ -1182,24 +1233,38 @@ cg_group_set_limits(struct cg_group *g, const struct cg_limits *lim, char *err, 
 }
 
 int
-cg_group_procs_fds(const struct cg_group *g, int *fds, size_t cap)
+cg_group_procs_fds(struct cg_group *g, int *fds, size_t cap)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < g->n && n < cap; i++) {
-		char *path = cg_pathf("%s/cgroup.procs", g->d[i].dir);
-		int flags = O_WRONLY | O_CLOEXEC | (g->d[i].h->fake ? O_CREAT : 0);
-		int fd = open(path, flags, 0644);
-		int saved = errno;
-		free(path);
-		if (fd < 0) {
-			while (n > 0)
-				close(fds[--n]);
-			errno = saved;
-			return -1;
+		struct cg_gdir *gd = &g->d[i];
+		if (gd->procs_w < 0) {
+			char *path = cg_pathf("%s/cgroup.procs", gd->dir);
+			int flags = O_WRONLY | O_CLOEXEC | (gd->h->fake ? O_CREAT : 0);
+			gd->procs_w = open(path, flags, 0644);
+			int saved = errno;
+			free(path);
+			if (gd->procs_w < 0) {
+				errno = saved;
+				return -1;
+			}
+			gd->procs_once = !cg_keep_fd(gd->procs_w);
 		}
-		fds[n++] = fd;
+		fds[n++] = gd->procs_w;
 	}
 	return (int)n;
+}
+
+void
+cg_group_procs_done(struct cg_group *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct cg_gdir *gd = &g->d[i];
+		if (gd->procs_w >= 0 && gd->procs_once) {
+			close(gd->procs_w);
+			gd->procs_w = -1;
+		}
+	}
 }
 
 int
@@ -1209,9 +1274,27 @@ cg_group_kill(const struct cg_group *g)
 }
 
 bool
-cg_group_empty(const struct cg_group *g)
+cg_group_empty(struct cg_group *g)
 {
-	int rc = cg_has_pids(g->d[0].dir);
+	const char *dir = g->d[0].dir;
+	if (g->procs_r < 0) {
+		char *path = cg_pathf("%s/cgroup.procs", dir);
+		g->procs_r = open(path, O_RDONLY | O_CLOEXEC);
+		free(path);
+	}
+	/* Its own list, then its subdirectories only when it has any: a
+	 * directory's link count is 2 plus its subdirectories (cgroupfs, and
+	 * the file systems of a fake tree; 1 on those that do not count). */
+	struct stat st;
+	bool quick = g->procs_r >= 0 && cg_procs_walk_fd(g->procs_r, cg_found_fn, NULL) == 0 &&
+	    stat(dir, &st) == 0 && st.st_nlink == 2;
+	if (g->procs_r >= 0 && !cg_keep_fd(g->procs_r)) {
+		close(g->procs_r);
+		g->procs_r = -1;
+	}
+	if (quick)
+		return true;
+	int rc = cg_has_pids(dir);
 	return rc == 0 || (rc < 0 && errno == ENOENT);
 }
 
@@ -1298,16 +1381,29 @@ cg_group_signal(const struct cg_group *g, int sig)
 }
 
 int64_t
-cg_group_oom_kills(const struct cg_group *g)
+cg_group_oom_kills(struct cg_group *g)
 {
 	enum cg_ver ver;
 	const char *dir = g != NULL ? cg_group_dir(g, CG_ROLE_MEM_ACCT, &ver) : NULL;
 	if (dir == NULL)
 		return -1;
+	if (g->oom_fd < 0) {
+		char *path = cg_pathf("%s/%s", dir, ver == CG_VER_V2 ? "memory.events" : "memory.oom_control");
+		g->oom_fd = open(path, O_RDONLY | O_CLOEXEC);
+		free(path);
+		if (g->oom_fd < 0)
+			return -1;
+	}
+	/* A few lines: one read from the start gives them all. */
 	char buf[1024];
-	if (cg_read_small(dir, ver == CG_VER_V2 ? "memory.events" : "memory.oom_control", buf,
-	    sizeof(buf)) < 0)
+	ssize_t r = pread(g->oom_fd, buf, sizeof(buf) - 1, 0);
+	if (!cg_keep_fd(g->oom_fd)) {
+		close(g->oom_fd);
+		g->oom_fd = -1;
+	}
+	if (r < 0)
 		return -1;
+	buf[r] = '\0';
 	/* "oom_kill N" on a line of its own, in both formats. */
 	for (const char *line = buf; *line != '\0';) {
 		if (strncmp(line, "oom_kill ", 9) == 0)

@@ -104,12 +104,16 @@ struct cg_group *cg_group_new(struct cg_env *e, const char *stack, const char *p
 bool cg_group_set_limits(struct cg_group *g, const struct cg_limits *lim, char *err,
     size_t err_size);
 /*
- * Opens cgroup.procs of every directory of the group (O_WRONLY|O_CLOEXEC)
- * into fds (at most cap); the spawned child writes "0" to each before exec
- * to move itself in. The count, or -1 with errno (nothing left open). The
- * caller closes them.
+ * cgroup.procs of every directory of the group (O_WRONLY|O_CLOEXEC) into
+ * fds (at most cap); the spawned child writes "0" to each before exec to
+ * move itself in. Opened at the first call and kept by the group (a
+ * restart opens nothing) unless the descriptor table is getting full: the
+ * caller does not close them, and calls cg_group_procs_done once the child
+ * has them. The count, or -1 with errno.
  */
-int cg_group_procs_fds(const struct cg_group *g, int *fds, size_t cap);
+int cg_group_procs_fds(struct cg_group *g, int *fds, size_t cap);
+/* After a spawn: closes those of cg_group_procs_fds the group does not keep. */
+void cg_group_procs_done(struct cg_group *g);
 /*
  * Kills every process in the group: 1 to cgroup.kill where the kernel has
  * it, otherwise SIGKILL to every pid in the placement directory's
@@ -120,9 +124,9 @@ int cg_group_kill(const struct cg_group *g);
 /* Sends sig to every process in the group (placement hierarchy); 0 or -1 with errno. */
 int cg_group_signal(const struct cg_group *g, int sig);
 /* OOM kills counted in the group's memory hierarchy (memory.events or memory.oom_control); -1 when unknown. */
-int64_t cg_group_oom_kills(const struct cg_group *g);
+int64_t cg_group_oom_kills(struct cg_group *g);
 /* True when no process is left in the group (placement cgroup.procs empty, subdirectories too). */
-bool cg_group_empty(const struct cg_group *g);
+bool cg_group_empty(struct cg_group *g);
 /* The directories of the group (at most CG_NROLES), placement first; returns how many there are (may exceed cap). Borrowed. */
 size_t cg_group_dirs(const struct cg_group *g, const char **out, size_t cap);
 /* The group's directory serving role and its format in *ver (may be NULL); NULL when none. Borrowed. */

@@ -593,8 +593,8 @@ sv_act_spawn(struct sv_proc *p)
 	struct spawn_result r;
 	char err[256];
 	int rc = spawn_process(&o, &r, err, sizeof(err));
-	for (int i = 0; i < ncg; i++)
-		close(cg_fds[i]);
+	if (p->cg != NULL)
+		cg_group_procs_done(p->cg);
 	if (p->spec->user != NULL && geteuid() != 0 && p->info.started_ms == 0) {
 		char note[160];
 		snprintf(note, sizeof(note), "user '%.64s' not applied: vigil is not running as root",

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -480,17 +481,37 @@ test_group_hybrid(void **state)
 	assert_false(exists("%s/sys/fs/cgroup/unified/vigil/cgroup.subtree_control", root));
 	assert_string_equal(read_text("%s/sys/fs/cgroup/unified/cgroup.subtree_control", root), "\n");
 
-	/* The child's descriptors: one per directory, write-only, close-on-exec. */
-	int fds[8];
+	/* The child's descriptors: one per directory, write-only, close-on-exec,
+	 * kept by the group: the next spawn gets the same ones. */
+	int fds[8], again[8];
 	assert_int_equal(cg_group_procs_fds(api, fds, 8), 3);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(fcntl(fds[i], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 		assert_int_equal(fcntl(fds[i], F_GETFL) & O_ACCMODE, O_WRONLY);
-		close(fds[i]);
 	}
-	assert_int_equal(cg_group_procs_fds(api, fds, 2), 2);
-	close(fds[0]);
-	close(fds[1]);
+	assert_int_equal(cg_group_procs_fds(api, again, 2), 2);
+	assert_int_equal(again[0], fds[0]);
+	assert_int_equal(again[1], fds[1]);
+	cg_group_procs_done(api);
+	assert_int_equal(fcntl(fds[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC); /* still open */
+
+	/* A nearly full descriptor table (numbers beyond a quarter of the soft
+	 * limit): opened for the spawn, closed after it. */
+	struct cg_group *tight = cg_group_new(e, "shop", "tight", NULL, err, sizeof(err));
+	assert_non_null(tight);
+	struct rlimit rl, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 16; /* a quarter: 4, below any descriptor opened here */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int tfds[8];
+	int nt = cg_group_procs_fds(tight, tfds, 8);
+	assert_true(nt > 0);
+	cg_group_procs_done(tight);
+	for (int i = 0; i < nt; i++)
+		assert_int_equal(fcntl(tfds[i], F_GETFD), -1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cg_group_free(tight);
 
 	/* A second process of the stack: no limits asked, none written. */
 	struct cg_group *db = cg_group_new(e, "shop", "db", NULL, err, sizeof(err));
@@ -824,6 +845,11 @@ test_group_kill_pids(void **state)
 	snprintf(txt, sizeof(txt), "%ld\n", (long)b);
 	write_text(txt, "%s/cgroup.procs", sub);
 	assert_false(cg_group_empty(g));
+	/* Its own list empty, a live pid in a subdirectory only: not empty. */
+	write_text("", "%s/cgroup.procs", dir);
+	assert_false(cg_group_empty(g));
+	snprintf(txt, sizeof(txt), "%ld\n%ld", (long)a, (long)getpid());
+	write_text(txt, "%s/cgroup.procs", dir);
 	assert_int_equal(cg_group_kill(g), 0);
 	reap_killed(a);
 	reap_killed(b);
@@ -967,8 +993,7 @@ real_spawn_pair(pid_t *child_out, pid_t *gc_out)
 		_exit(127);
 	}
 	real.pids[real.npids++] = child;
-	for (int i = 0; i < nfd; i++)
-		close(fds[i]);
+	/* The descriptors stay with the group. */
 	close(pfd[1]);
 	long gcv = 0;
 	ssize_t r = read(pfd[0], &gcv, sizeof(gcv));
@@ -1129,8 +1154,7 @@ test_real_oom(void **state)
 		_exit(0);
 	}
 	real.pids[real.npids++] = child;
-	for (int i = 0; i < nfd; i++)
-		close(fds[i]);
+	/* The descriptors stay with the group. */
 	int ws = 0;
 	int64_t end = now_ms() + 30000;
 	pid_t w;
