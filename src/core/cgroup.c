@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -77,6 +78,7 @@ struct cg_claim {
 	char *stack;            /* owned: the name asked for */
 	char *name;             /* owned: the directory used: stack, or stack@<engine pid> */
 	int refs;               /* live groups using it */
+	int lock_fd;            /* <placement>/vigil/<name>, shared-locked while claimed; -1 until made */
 	struct cg_claim *next;  /* owned */
 };
 
@@ -857,9 +859,40 @@ cg_name_ok(const char *s)
 }
 
 /*
+ * True when another holds a lock on dir: an engine that uses it, or the
+ * guardian of one that ended and is still emptying it (cg_lock_dir).
+ */
+static bool
+cg_dir_locked(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool locked = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* lets go of the lock if it was had */
+	return locked;
+}
+
+int
+cg_lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * The directory name for stack: the one this env already uses, else stack
- * itself unless <own>/vigil/<stack> holds a live process in one of the
- * hierarchies (another engine's), then stack@<pid>.
+ * itself unless <own>/vigil/<stack> is another's in one of the hierarchies
+ * — it holds a live process, or it is locked (another engine uses it, or
+ * the guardian of an engine that died is still killing and removing what
+ * is in it: reusing it then would have the new processes killed) — then
+ * stack@<pid>.
  */
 static struct cg_claim *
 cg_claim(struct cg_env *e, const char *stack)
@@ -872,7 +905,7 @@ cg_claim(struct cg_env *e, const char *stack)
 		if (e->role[r] < 0)
 			continue;
 		char *sdir = cg_pathf("%s/vigil/%s", e->h[e->role[r]].dir, stack);
-		taken = cg_has_pids(sdir) == 1;
+		taken = cg_has_pids(sdir) == 1 || cg_dir_locked(sdir);
 		free(sdir);
 	}
 	struct cg_claim *c = calloc(1, sizeof(*c));
@@ -880,6 +913,7 @@ cg_claim(struct cg_env *e, const char *stack)
 		abort();
 	c->stack = cg_pathf("%s", stack);
 	c->name = taken ? cg_pathf("%s@%ld", stack, (long)getpid()) : cg_pathf("%s", stack);
+	c->lock_fd = -1;
 	c->next = e->claims;
 	e->claims = c;
 	return c;
@@ -897,6 +931,8 @@ cg_unclaim(struct cg_env *e, struct cg_claim *c)
 			break;
 		}
 	}
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	free(c->stack);
 	free(c->name);
 	free(c);
@@ -1220,6 +1256,9 @@ cg_group_new(struct cg_env *e, const char *stack, const char *proc,
 				g->role[CG_ROLE_CPU_LIMIT] = -1;
 		}
 	}
+	/* Made: the stack's directory is this engine's for as long as it claims it. */
+	if (g->claim->lock_fd < 0)
+		g->claim->lock_fd = cg_lock_dir(g->d[0].sdir);
 	cg_apply_limits(g, lim, false, err, err_size);
 	return g;
 }

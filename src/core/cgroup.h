@@ -115,6 +115,14 @@ int cg_group_procs_fds(struct cg_group *g, int *fds, size_t cap);
 /* After a spawn: closes those of cg_group_procs_fds the group does not keep. */
 void cg_group_procs_done(struct cg_group *g);
 /*
+ * Opens dir and takes a shared lock on it (flock), which tells another
+ * engine the directory is in use: an engine holds one on its stack's
+ * directory while it claims it, the guardian on the parents of the
+ * directories it tracks until it has emptied them. The descriptor
+ * (close-on-exec; closing it lets go), or -1 with errno.
+ */
+int cg_lock_dir(const char *dir);
+/*
  * Kills every process in the group: 1 to cgroup.kill where the kernel has
  * it, otherwise SIGKILL to every pid in the placement directory's
  * cgroup.procs (and its subdirectories), for a bounded number of rounds

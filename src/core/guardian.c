@@ -214,6 +214,23 @@ guardian_main(int fd, const char *run_dir)
 			}
 		}
 	}
+	/* Until this process ends, the stacks' directories are not another
+	 * engine's to take: one started now would have its processes killed
+	 * below (its claim sees the lock and picks another name). */
+	for (size_t i = 0; i < ncg; i++) {
+		char *slash = strrchr(cgroups[i], '/');
+		if (slash == NULL || slash == cgroups[i])
+			continue;
+		size_t plen = (size_t)(slash - cgroups[i]) + 1; /* the parent and its '/' */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strncmp(cgroups[j], cgroups[i], plen) == 0 && strchr(cgroups[j] + plen, '/') == NULL;
+		if (seen)
+			continue; /* the leaves of a stack share their parent */
+		*slash = '\0';
+		(void)cg_lock_dir(cgroups[i]); /* kept open until _exit */
+		*slash = '/';
+	}
 	guardian_reap_all(groups, n);
 	/* Whatever left its process group but not its cgroup goes now; then the
 	 * emptied cgroups are removed (with vigil/<stack> and vigil when empty). */

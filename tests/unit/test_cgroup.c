@@ -769,6 +769,21 @@ reap_killed(pid_t pid)
 	assert_int_equal(WTERMSIG(st), SIGKILL);
 }
 
+/* A new env (engine) places stack's proc at want (under root). */
+static void
+expect_placed(const char *root, const char *stack, const char *proc, const char *want)
+{
+	struct cg_env *e = cg_env_new(root);
+	char err[512];
+	struct cg_group *g = cg_group_new(e, stack, proc, NULL, err, sizeof(err));
+	assert_non_null(g);
+	const char *dirs[8];
+	cg_group_dirs(g, dirs, 8);
+	assert_under(dirs[0], root, want);
+	cg_group_free(g);
+	cg_env_free(e);
+}
+
 static void
 test_group_taken_stack(void **state)
 {
@@ -818,8 +833,30 @@ test_group_taken_stack(void **state)
 	a = cg_group_new(e, "shop", "api", NULL, err, sizeof(err));
 	cg_group_dirs(a, dirs, 8);
 	assert_under(dirs[0], root, "/sys/fs/cgroup/unified/vigil/shop/api");
+
+	/* No process in it, but another engine (env) uses it: its lock says so. */
+	struct cg_env *e2 = cg_env_new(root);
+	b = cg_group_new(e2, "shop", "web", NULL, err, sizeof(err));
+	assert_non_null(b);
+	cg_group_dirs(b, dirs, 8);
+	snprintf(want, sizeof(want), "/sys/fs/cgroup/unified/vigil/shop@%ld/web", (long)getpid());
+	assert_under(dirs[0], root, want);
+	cg_group_free(b);
+	cg_env_free(e2);
 	cg_group_free(a);
 	cg_env_free(e);
+
+	/* Nobody uses it now, but a guardian still empties it (a shared lock
+	 * on it, as cg_lock_dir takes): not taken over either. */
+	char sdir[4096];
+	snprintf(sdir, sizeof(sdir), "%s/sys/fs/cgroup/unified/vigil/shop", root);
+	mkdir_p(sdir);
+	int held = cg_lock_dir(sdir);
+	assert_true(held >= 0);
+	snprintf(want, sizeof(want), "/sys/fs/cgroup/unified/vigil/shop@%ld/api", (long)getpid());
+	expect_placed(root, "shop", "api", want);
+	close(held);
+	expect_placed(root, "shop", "api", "/sys/fs/cgroup/unified/vigil/shop/api");
 	fixture_drop(root);
 }
 

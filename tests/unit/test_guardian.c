@@ -14,10 +14,14 @@
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cgroup.h"
 #include "core/guardian.h"
 
 static int64_t
@@ -119,12 +123,84 @@ test_release_kills_nothing(void **state)
 	assert_true(wait_gone(keep, 3000) >= 0);
 }
 
+/* True when another process holds a lock on dir (what a new engine's claim asks). */
+static bool
+locked(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/*
+ * An abandoned guardian locks the stack directories of the cgroups it
+ * tracks (the parents) while it kills and removes them, so another engine
+ * does not take them meanwhile; nothing is locked while the engine lives,
+ * and the lock goes with the guardian.
+ */
+static void
+test_abandon_locks_stack_dirs(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/vigil-guardian-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	char sdir[128], leaf[160], leaf2[160];
+	snprintf(sdir, sizeof(sdir), "%s/shop", root);
+	snprintf(leaf, sizeof(leaf), "%s/api", sdir);
+	snprintf(leaf2, sizeof(leaf2), "%s/db", sdir);
+	assert_int_equal(mkdir(sdir, 0755), 0);
+	assert_int_equal(mkdir(leaf, 0755), 0);
+	assert_int_equal(mkdir(leaf2, 0755), 0);
+	struct guardian *g = guardian_start(NULL);
+	assert_non_null(g);
+	/* A group that ignores SIGTERM keeps the guardian at work for its 1 s. */
+	char script[300], ready[200];
+	snprintf(ready, sizeof(ready), "%s/ready", root);
+	snprintf(script, sizeof(script), "trap '' TERM; : >%s; while :; do sleep 1; done", ready);
+	pid_t stubborn = group(script);
+	guardian_track(g, stubborn, 1000);
+	int64_t t0 = now_ms();
+	while (access(ready, F_OK) != 0 && now_ms() - t0 < 5000) {
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL); /* polling a condition with a deadline */
+	}
+	assert_int_equal(unlink(ready), 0); /* SIGTERM is ignored from here on */
+	guardian_track_cgroup(g, leaf);
+	guardian_track_cgroup(g, leaf2);
+	assert_false(locked(sdir));
+	/* The engine's own claim lock is shared: it does not stop the guardian's. */
+	int mine = cg_lock_dir(sdir);
+	assert_true(mine >= 0);
+	close(mine);
+	pid_t gpid = guardian_pid(g);
+	guardian_abandon(g);
+	int64_t start = now_ms();
+	while (!locked(sdir) && now_ms() - start < 3000) {
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL); /* polling a condition with a deadline */
+	}
+	assert_true(locked(sdir));
+	assert_false(group_gone(stubborn)); /* still at work: the lock came first */
+	assert_true(wait_gone(stubborn, 3000) >= 0);
+	int status;
+	assert_int_equal(waitpid(gpid, &status, 0), gpid);
+	/* Emptied and removed, the lock gone with the guardian. */
+	assert_int_equal(access(leaf, F_OK), -1);
+	assert_int_equal(access(sdir, F_OK), -1);
+	assert_false(locked(root));
+	rmdir(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abandon_kills_groups),
 		cmocka_unit_test(test_release_kills_nothing),
+		cmocka_unit_test(test_abandon_locks_stack_dirs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
