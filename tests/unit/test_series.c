@@ -4,8 +4,11 @@
  * non-finite values skipped, 5-minute bucket alignment with exact
  * min/avg/max, the 24-hour horizon over 30 hours of samples and across
  * gaps (a reused slot is never merged with what it held), out-of-order
- * samples, slot clamping, float precision, names both ways, and the fixed
- * memory figure (printed).
+ * samples, slot clamping, float precision, names both ways; then every
+ * answer against a plain reference that keeps every sample (an idle
+ * process over 25 hours, random values of every kind, irregular stamps,
+ * jitter and gaps, the ring's boundary) and the memory held: an idle
+ * process's under 4 KiB, a busy one's under the bound (figures printed).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,14 +18,22 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/series.h"
 
 #define B0 1795512000000LL /* 2026-11-24T09:20:00Z, a multiple of 5 minutes */
 #define MIN_MS 60000LL
 #define HOUR_MS (60 * MIN_MS)
+/* series.c's bound at a 1 s interval: its struct (928 bytes on x86-64)
+ * and the two buffers at their limits, 600 fine frames of 279 bits and
+ * 287 sealed buckets of 909 bits (20,934 and 32,620 bytes). */
+#define BOUND_1S 54482
+#define OLD_BYTES_1S 49272 /* the fixed rings before the streams, at 1 s */
+#define IDLE_BOUND 4096    /* an idle process at 1 s, after 10 minutes and after 24 hours */
 
 /* Adds one sample with every metric set to x. */
 static void
@@ -362,6 +373,373 @@ test_float_precision(void **state)
 	series_free(s);
 }
 
+/* ---- a reference: every sample kept, the answers computed plainly ------ */
+
+#define REF_MAX (26 * 3600 + 4000) /* samples, more than 26 hours at 1 s */
+
+/* Every sample the series took, as it stores them. */
+struct ref {
+	size_t nslots;                 /* the series' fine slots */
+	size_t n;                      /* samples */
+	int64_t t[REF_MAX];
+	float v[REF_MAX][SERIES_METRICS];
+};
+
+static struct ref ref_data;
+
+/* A reference for s, empty. */
+static struct ref *
+ref_new(const struct series *s)
+{
+	ref_data.nslots = series_fine_slots(s);
+	ref_data.n = 0;
+	return &ref_data;
+}
+
+/* Adds a sample to the series and to the reference, which keeps it when the series should. */
+static void
+ref_add(struct series *s, struct ref *r, int64_t t, const double v[SERIES_METRICS])
+{
+	series_add(s, t, v);
+	if (r->n > 0 && t < r->t[r->n - 1])
+		return;
+	assert_true(r->n < REF_MAX);
+	r->t[r->n] = t;
+	for (int m = 0; m < SERIES_METRICS; m++) {
+		double x = v[m];
+		r->v[r->n][m] = !isfinite(x) ? NAN : x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX
+		    : (float)x;
+	}
+	r->n++;
+}
+
+/* Bucket index of t (floor). */
+static int64_t
+ref_bucket(int64_t t)
+{
+	return t / 300000 - (t % 300000 < 0);
+}
+
+/* Bit-equal doubles (tells -0 from 0). */
+static bool
+same(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* series_fine against the plain answer: the last nslots samples, t >= since, with a value, newest cap. */
+static void
+ref_check_fine(const struct series *s, const struct ref *r, enum series_metric m, int64_t since,
+    size_t cap)
+{
+	static struct series_point got[SERIES_FINE_MAX], want[SERIES_FINE_MAX];
+	size_t nw = 0;
+	for (size_t i = r->n > r->nslots ? r->n - r->nslots : 0; i < r->n; i++)
+		if (r->t[i] >= since && !isnan(r->v[i][m]))
+			want[nw++] = (struct series_point){r->t[i], r->v[i][m]};
+	size_t skip = nw > cap ? nw - cap : 0;
+	size_t n = series_fine(s, m, since, got, cap);
+	assert_int_equal(n, nw - skip);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(got[i].t_ms, want[skip + i].t_ms);
+		assert_true(same(got[i].v, want[skip + i].v));
+	}
+}
+
+/* series_coarse against the plain answer: every bucket of the last 288 positions with a value. */
+static void
+ref_check_coarse(const struct series *s, const struct ref *r, enum series_metric m, int64_t since,
+    size_t cap)
+{
+	static struct series_bucket got[SERIES_BUCKETS + 100], want[SERIES_BUCKETS];
+	static double sum[SERIES_BUCKETS];
+	size_t nw = 0;
+	if (r->n > 0) {
+		int64_t first = ref_bucket(r->t[r->n - 1]) - (SERIES_BUCKETS - 1);
+		memset(want, 0, sizeof(want));
+		for (size_t i = 0; i < r->n; i++) {
+			float x = r->v[i][m];
+			int64_t k = ref_bucket(r->t[i]) - first;
+			if (k < 0 || isnan(x))
+				continue;
+			struct series_bucket *b = &want[k];
+			if (b->n == 0 || x < b->min)
+				b->min = x;
+			if (b->n == 0 || x > b->max)
+				b->max = x;
+			sum[k] = (b->n == 0 ? 0.0 : sum[k]) + x; /* as series.c sums: 0 + -0 is 0 */
+			b->n++;
+			b->avg = (float)(sum[k] / (double)b->n);
+		}
+		for (int64_t k = 0; k < SERIES_BUCKETS; k++) {
+			int64_t start = (first + k) * 300000;
+			if (want[k].n > 0 && start + 300000 > since) {
+				want[nw] = want[k];
+				want[nw++].t_ms = start;
+			}
+		}
+	}
+	size_t skip = nw > cap ? nw - cap : 0;
+	size_t n = series_coarse(s, m, since, got, cap);
+	assert_int_equal(n, nw - skip);
+	for (size_t i = 0; i < n; i++) {
+		const struct series_bucket *g = &got[i], *w = &want[skip + i];
+		assert_int_equal(g->t_ms, w->t_ms);
+		assert_true(same(g->min, w->min) && same(g->avg, w->avg) && same(g->max, w->max));
+		assert_int_equal(g->n, w->n);
+	}
+}
+
+/* Every answer of s against the reference, for several since and cap. */
+static void
+ref_check(const struct series *s, const struct ref *r)
+{
+	int64_t last = r->n > 0 ? r->t[r->n - 1] : 0;
+	const int64_t since[] = {INT64_MIN, last - 5 * MIN_MS, last - 3 * HOUR_MS,
+		r->n > 0 ? r->t[r->n / 2] : 0, last + 1};
+	/* More than the ring and the 288 buckets hold, few, one. */
+	const size_t caps[] = {SERIES_FINE_MAX, 7, 1};
+	for (int m = 0; m < SERIES_METRICS; m++) {
+		for (size_t i = 0; i < sizeof(since) / sizeof(since[0]); i++) {
+			for (size_t j = 0; j < sizeof(caps) / sizeof(caps[0]); j++) {
+				ref_check_fine(s, r, (enum series_metric)m, since[i], caps[j]);
+				size_t cap = caps[j] < SERIES_BUCKETS ? caps[j] : SERIES_BUCKETS + 100;
+				ref_check_coarse(s, r, (enum series_metric)m, since[i], cap);
+			}
+		}
+		double want = r->n > 0 ? r->v[r->n - 1][m] : NAN;
+		assert_true(same(series_last(s, (enum series_metric)m), want));
+	}
+	assert_int_equal(series_last_ms(s), r->n > 0 ? r->t[r->n - 1] : INT64_MIN);
+}
+
+/* A deterministic generator (xorshift64*). */
+static uint64_t
+rnd(void)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15u;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	return x * 0x2545f4914f6cdd1du;
+}
+
+/* An integer in [-k, k]. */
+static int64_t
+jitter(int64_t k)
+{
+	return (int64_t)(rnd() % (uint64_t)(2 * k + 1)) - k;
+}
+
+/* ---- against the reference --------------------------------------------- */
+
+/* An idle process: the same six values every second, a few ms of jitter. */
+static void
+idle_day(int64_t phase, size_t *bytes_10min, size_t *bytes_day)
+{
+	struct series *s = new_series(1000);
+	struct ref *r = ref_new(s);
+	const double v[SERIES_METRICS] = {0.25, 1.5, 7340032, 25165824, 0, 0};
+	for (int64_t i = 0; i < 25 * 3600; i++) {
+		ref_add(s, r, B0 + phase + i * 1000 + jitter(3), v);
+		if (i == 601 || i == 11 * 60)
+			ref_check(s, r);
+		if (i == 600)
+			*bytes_10min = series_bytes(s);
+		if (i == 24 * 3600)
+			*bytes_day = series_bytes(s);
+	}
+	ref_check(s, r);
+	series_free(s);
+}
+
+static void
+test_idle_constant(void **state)
+{
+	(void)state;
+	/* Samples half a second off the 5-minute marks, and on them (jitter
+	 * then moves one sample across a bucket's edge now and then: counts of
+	 * 299, 300 and 301). */
+	size_t off10, offday, on10, onday;
+	idle_day(437, &off10, &offday);
+	idle_day(0, &on10, &onday);
+	assert_true(off10 <= IDLE_BOUND && offday <= IDLE_BOUND);
+	assert_true(on10 <= IDLE_BOUND && onday <= IDLE_BOUND);
+	assert_true(offday <= off10); /* nothing grew with uptime */
+	print_message("idle series: %zu bytes after 10 min, %zu after 24 h (%zu and %zu with "
+	    "samples on the bucket edges)\n", off10, offday, on10, onday);
+}
+
+/* A value of every kind: any float's bits, negative, huge, denormal, zeros, NAN, infinities. */
+static double
+any_value(void)
+{
+	uint64_t k = rnd();
+	float f;
+	uint32_t bits = (uint32_t)(k >> 32);
+	switch (k % 10) {
+	case 0:
+		memcpy(&f, &bits, sizeof(f)); /* NAN or infinite when the exponent is all ones */
+		return f;
+	case 1:
+		return -(double)(bits % 100000) / 7;
+	case 2:
+		return 1e300 * ((k & 16) ? 1 : -1);
+	case 3:
+		return ldexp((double)(bits % 1000 + 1), -140); /* a float denormal */
+	case 4:
+		return (k & 16) ? 0.0 : -0.0;
+	case 5:
+		return (k & 16) ? NAN : -INFINITY;
+	case 6:
+		return (double)FLT_MAX * 2;
+	default:
+		return (double)bits * 4096; /* an RSS-like figure */
+	}
+}
+
+/* A second after prev, ±5 ms (the first at B0 and a bit). */
+static int64_t
+stamp_steady(int64_t prev, int i, int n)
+{
+	(void)n;
+	return i == 0 ? B0 + 123 : prev + 1000 + jitter(5);
+}
+
+/* Steps of every size (0, ms, minutes, years) from the earliest stamp taken, the last at the latest. */
+static int64_t
+stamp_irregular(int64_t prev, int i, int n)
+{
+	if (i == 0)
+		return INT64_MIN / 2;
+	if (i == n - 1)
+		return INT64_MAX / 2;
+	uint64_t k = rnd();
+	return prev + (int64_t)(k % ((UINT64_C(1) << (k >> 58) % 44) + 1)); /* < 2^43 ms */
+}
+
+/*
+ * Feeds a 1 s series and the reference n samples of random values at the
+ * stamps stamp() gives; compares every answer after the ring fills, every
+ * `every` samples and at the end. Returns the most bytes the series held.
+ */
+static size_t
+random_run(int n, int64_t (*stamp)(int64_t prev, int i, int n), int every)
+{
+	struct series *s = new_series(1000);
+	struct ref *r = ref_new(s);
+	size_t most = 0;
+	int64_t t = 0;
+	for (int i = 0; i < n; i++) {
+		double v[SERIES_METRICS];
+		for (int m = 0; m < SERIES_METRICS; m++)
+			v[m] = any_value();
+		ref_add(s, r, t = stamp(t, i, n), v);
+		if (series_bytes(s) > most)
+			most = series_bytes(s);
+		if (i == 599 || i == 600 || i % every == 0)
+			ref_check(s, r);
+	}
+	ref_check(s, r);
+	series_free(s);
+	return most;
+}
+
+static void
+test_busy_random(void **state)
+{
+	(void)state;
+	size_t most = random_run(25 * 3600, stamp_steady, 3 * 3600);
+	assert_true(most <= BOUND_1S);
+	print_message("busy series (random values): at most %zu bytes (bound %d, old fixed rings %d)\n",
+	    most, BOUND_1S, OLD_BYTES_1S);
+}
+
+static void
+test_irregular_stamps(void **state)
+{
+	(void)state;
+	/* The longest codes: the bound still holds. */
+	size_t most = random_run(20000, stamp_irregular, 2500);
+	assert_true(most <= BOUND_1S);
+	print_message("irregular stamps: at most %zu bytes\n", most);
+}
+
+static void
+test_jitter_and_gaps(void **state)
+{
+	(void)state;
+	struct series *s = new_series(1000);
+	struct ref *r = ref_new(s);
+	double v[SERIES_METRICS];
+	int64_t t = B0 - 7 * MIN_MS;
+	/* 20 minutes of values, ±50 ms of jitter, now and then a repeated stamp. */
+	for (int i = 0; i < 20 * 60; i++) {
+		for (int m = 0; m < SERIES_METRICS; m++)
+			v[m] = m * 100 + i % 17;
+		v[SERIES_IO_WRITE] = i % 5 == 0 ? NAN : i; /* one metric without a value at times */
+		t += i % 97 == 0 ? 0 : 1000 + jitter(50);
+		ref_add(s, r, t, v);
+	}
+	ref_check(s, r);
+	/* The process stopped for an hour: samples without values. */
+	for (int m = 0; m < SERIES_METRICS; m++)
+		v[m] = NAN;
+	for (int i = 0; i < 3600; i++)
+		ref_add(s, r, t += 1000 + jitter(3), v);
+	ref_check(s, r);
+	/* Values again for 15 minutes, an older sample (ignored), then no
+	 * samples for an hour (the engine suspended) and 20 minutes more. */
+	for (int i = 0; i < 15 * 60; i++) {
+		for (int m = 0; m < SERIES_METRICS; m++)
+			v[m] = -m - i * 0.001;
+		ref_add(s, r, t += 1000 + jitter(3), v);
+	}
+	ref_add(s, r, t - 5000, v);
+	ref_check(s, r);
+	t += HOUR_MS;
+	for (int i = 0; i < 20 * 60; i++) {
+		for (int m = 0; m < SERIES_METRICS; m++)
+			v[m] = m + i;
+		ref_add(s, r, t += 1000 + jitter(3), v);
+		if (i == 0 || i == 599)
+			ref_check(s, r);
+	}
+	ref_check(s, r);
+	/* A gap of three days: only what came after it. */
+	ref_add(s, r, t += 72 * HOUR_MS, v);
+	ref_check(s, r);
+	series_free(s);
+}
+
+static void
+test_window_boundary(void **state)
+{
+	(void)state;
+	/* At every ring length: full, the oldest sample is still there; one more, exactly it is gone. */
+	const int64_t intervals[] = {1000, 10000, 166, 250};
+	static struct series_point p[SERIES_FINE_MAX];
+	for (size_t k = 0; k < sizeof(intervals) / sizeof(intervals[0]); k++) {
+		struct series *s = new_series(intervals[k]);
+		size_t slots = series_fine_slots(s);
+		for (size_t i = 0; i < slots; i++)
+			add_one(s, B0 + (int64_t)i * intervals[k], SERIES_RSS, (double)i);
+		assert_int_equal(series_fine(s, SERIES_RSS, INT64_MIN, p, SERIES_FINE_MAX), slots);
+		assert_int_equal(p[0].t_ms, B0);
+		assert_true(p[0].v == 0.0);
+		add_one(s, B0 + (int64_t)slots * intervals[k], SERIES_RSS, (double)slots);
+		assert_int_equal(series_fine(s, SERIES_RSS, INT64_MIN, p, SERIES_FINE_MAX), slots);
+		assert_int_equal(p[0].t_ms, B0 + intervals[k]);
+		assert_true(p[0].v == 1.0);
+		assert_true(p[slots - 1].v == (double)slots);
+		/* since at the oldest sample's stamp includes it, one ms later not. */
+		assert_int_equal(series_fine(s, SERIES_RSS, B0 + intervals[k], p, SERIES_FINE_MAX), slots);
+		assert_int_equal(series_fine(s, SERIES_RSS, B0 + intervals[k] + 1, p, SERIES_FINE_MAX),
+		    slots - 1);
+		series_free(s);
+	}
+}
+
 /* ---- names, memory, NULL ----------------------------------------------- */
 
 static void
@@ -389,24 +767,35 @@ static void
 test_bytes(void **state)
 {
 	(void)state;
+	/* series_bytes is what the series holds now: the struct and its two
+	 * streams' buffers, which start at a byte per frame they may hold
+	 * (what an idle process's frames take) and grow as they need. */
 	struct series *s = new_series(1000);
-	size_t before = series_bytes(s);
-	/* The fine ring (600 slots of one stamp and 6 floats) and 288 buckets
-	 * (a start and 6 x min/avg/max/n) are the bulk; the rest is a few fields. */
-	size_t floor_bytes = 600 * (8 + 6 * 4) + 288 * (8 + 6 * 16);
-	assert_true(before >= floor_bytes);
-	assert_true(before < floor_bytes + 256);
-	for (int i = 0; i < 100000; i++)
-		add_all(s, B0 + i * 1000LL, i);
-	assert_int_equal(series_bytes(s), before);
-	/* Only the fine ring depends on the interval. */
 	struct series *fine = new_series(10);
 	struct series *coarse = new_series(60000);
-	assert_int_equal(series_bytes(fine) - before, (3600 - 600) * 32);
-	assert_int_equal(before - series_bytes(coarse), (600 - 60) * 32);
-	print_message("series memory per process: %zu bytes at 1 s (%.1f KiB), %zu at <= 166 ms, "
-	    "%zu at >= 10 s\n", before, before / 1024.0, series_bytes(fine),
-	    series_bytes(coarse));
+	size_t empty = series_bytes(s);
+	assert_true(empty <= IDLE_BOUND);
+	assert_int_equal(series_bytes(fine) - empty, 3600 - 600);
+	assert_int_equal(empty - series_bytes(coarse), 600 - 60);
+	/* 100,000 samples of changing values (i, a float of every 24-bit integer):
+	 * within the bound, and below the old fixed rings (49,272 bytes). */
+	for (int i = 0; i < 100000; i++)
+		add_all(s, B0 + i * 1000LL, i);
+	assert_true(series_bytes(s) <= BOUND_1S);
+	assert_true(series_bytes(s) < OLD_BYTES_1S);
+	print_message("series memory per process: %zu bytes empty, %zu after 100000 samples of a "
+	    "counter at 1 s (old fixed rings: %d; bound %d)\n", empty, series_bytes(s),
+	    OLD_BYTES_1S, BOUND_1S);
+	/* Idle for 10 minutes: the fine ring's buffer shrinks back; for 24
+	 * hours more: the buckets' too. */
+	int64_t t = B0 + 100000 * 1000LL;
+	size_t busy = series_bytes(s);
+	for (int i = 0; i < 11 * 60; i++)
+		add_all(s, t += 1000, 5);
+	assert_true(series_bytes(s) + 6000 < busy);
+	for (int i = 0; i < 24 * 3600; i++)
+		add_all(s, t += 1000, 5);
+	assert_true(series_bytes(s) <= IDLE_BOUND);
 	series_free(fine);
 	series_free(coarse);
 	series_free(s);
@@ -444,6 +833,11 @@ main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_interval_clamp),
 		cmocka_unit_test(test_float_precision),
+		cmocka_unit_test(test_idle_constant),
+		cmocka_unit_test(test_busy_random),
+		cmocka_unit_test(test_irregular_stamps),
+		cmocka_unit_test(test_jitter_and_gaps),
+		cmocka_unit_test(test_window_boundary),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_null_safe),
