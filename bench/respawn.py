@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark 1: reaction time from a child's exit to the next exec, zero backoff.
 
-One service, `command: [tiny, STAMPS]`, restart: always, backoff 0s/0s/1,
+One service, `command: [tiny, STAMPS, CODE]` (--exit CODE, default 1: each
+exit is a crash, with its crash report), restart: always, backoff 0s/0s/1,
 max_restarts 1000000 in restart_window 1s. bench/tiny.c appends
 "START_NS EXIT_NS" (CLOCK_MONOTONIC) to STAMPS at its start and just before
 _exit(1). Respawn latency = start of child i+1 - exit of child i.
@@ -23,7 +24,7 @@ with posix_spawn.
 --alt PATH adds a second vigil binary (e.g. one built with other flags),
 measured the same way in each round.
 
-    bench/respawn.py [--restarts N] [--rounds R] [--warmup W] [--variants] [--alt PATH]
+    bench/respawn.py [--restarts N] [--rounds R] [--warmup W] [--exit CODE] [--variants] [--alt PATH]
 """
 import argparse
 import os
@@ -40,7 +41,7 @@ settings:
   log_dir: {dir}/logs
 processes:
   tiny:
-    command: ["{tiny}", "{stamps}"]
+    command: ["{tiny}", "{stamps}", "{code}"]
     restart: always
     backoff: {{initial: 0s, max: 0s, factor: 1}}
     max_restarts: 1000000
@@ -131,6 +132,8 @@ def main():
     ap.add_argument("--restarts", type=int, default=2000, help="measured restarts per run (default 2000)")
     ap.add_argument("--rounds", type=int, default=3, help="runs of each supervisor, alternating (default 3)")
     ap.add_argument("--warmup", type=int, default=20, help="restarts left out at the start (default 20)")
+    ap.add_argument("--exit", type=int, choices=range(10), default=1,
+                    help="tiny's exit status (default 1: a crash, so vigil writes a crash report each time; 0: a clean exit)")
     ap.add_argument("--variants", action="store_true", help="also run the minisup variants (see above)")
     ap.add_argument("--alt", metavar="PATH", help="another vigil binary to measure beside build-bench/vigil")
     args = ap.parse_args()
@@ -141,16 +144,17 @@ def main():
         minisup = c.compile("minisup", d)
         stamps = os.path.join(d, "stamps")
         kinds = ["vigil", "floor"]
-        cmds = {"vigil": None, "floor": [minisup, tiny, stamps]}
+        code = str(args.exit)
+        cmds = {"vigil": None, "floor": [minisup, tiny, stamps, code]}
         if args.variants:
             fat = c.compile("minisup", d, out="minisup-fat", static=False,
                             extra=["-DMINISUP_FAT", "-lcjson", "-lyaml", "-lcurl", "-lm", "-lncursesw"])
             kinds += ["floor-vfork", "fat-fork", "fat-vfork"]
-            cmds.update({"floor-vfork": [minisup, "-v", tiny, stamps], "fat-fork": [fat, tiny, stamps],
-                         "fat-vfork": [fat, "-v", tiny, stamps]})
+            cmds.update({"floor-vfork": [minisup, "-v", tiny, stamps, code], "fat-fork": [fat, tiny, stamps, code],
+                         "fat-vfork": [fat, "-v", tiny, stamps, code]})
         stack = os.path.join(d, "vigil.yaml")
         with open(stack, "w") as f:
-            f.write(STACK.format(dir=d, tiny=tiny, stamps=stamps))
+            f.write(STACK.format(dir=d, tiny=tiny, stamps=stamps, code=args.exit))
         cmds["vigil"] = [vigil, "up", "-f", stack]
         if args.alt:
             kinds.insert(1, "vigil-alt")

@@ -2,10 +2,11 @@
  * tiny — the child respawned by bench/respawn.py. At start it reads
  * CLOCK_MONOTONIC; just before _exit it reads it again and appends one
  * line "START_NS EXIT_NS\n" to FILE (O_APPEND: one write, atomic), then
- * exits with status 1. Nothing on stdout, so the supervisor does no log
- * work and the engine and the floor loop do the same job.
+ * exits with status CODE (default 1: a crash to a supervisor; 0: a clean
+ * exit). Nothing on stdout, so the supervisor does no log work and the
+ * engine and the floor loop do the same job.
  *
- *	tiny FILE
+ *	tiny FILE [CODE]
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -49,5 +50,8 @@ main(int argc, char **argv)
 	*p++ = '\n';
 	if (fd >= 0 && write(fd, buf, (size_t)(p - buf)) < 0)
 		_exit(3);
-	_exit(1);
+	int code = 1;
+	if (argc > 2 && argv[2][0] >= '0' && argv[2][0] <= '9')
+		code = argv[2][0] - '0';
+	_exit(code);
 }

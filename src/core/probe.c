@@ -706,16 +706,7 @@ probe_exec_child(bool shell, char *const *argv, char *const *envp, const char *c
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127); /* the engine is already gone */
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL); /* glibc's reserved ones fail: fine */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL); /* the loop blocks SIGCHLD and more */
+	spawn_reset_signals();
 	for (int i = 0; i <= 2; i++) {
 		if (devnull == i)
 			fcntl(i, F_SETFD, 0);

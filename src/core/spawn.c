@@ -1,7 +1,7 @@
 /*
- * spawn — vfork and exec with an error pipe: the child reports a failure
- * before exec (which step, and errno) through a close-on-exec pipe, so the
- * parent's read returns 0 bytes exactly when exec succeeded.
+ * spawn — vfork and exec: the child reports a failure before exec (which
+ * step, and errno) in the parent's memory, which it shares until it execs
+ * or leaves; the parent, suspended meanwhile, reads it when it resumes.
  *
  * vfork, not fork: the engine is suspended only until the child execs, and
  * no page of the engine is copied (a fork costs a copy-on-write fault per
@@ -129,19 +129,57 @@ spawn_limit(int resource, int64_t v)
 	}
 }
 
-/* In the child: report the failed step and leave. */
-static void __attribute__((noreturn))
-spawn_child_fail(int fd, int step)
+/*
+ * The signals whose disposition is not the default in the engine, learnt
+ * at the first spawn (the engine sets its own before it starts anything),
+ * SIGPIPE always among them. Only those need resetting in a child: exec
+ * resets caught signals itself, but an ignored one stays ignored (and a
+ * caught one must not run its handler in the child before exec).
+ */
+static sigset_t spawn_touched;
+static bool spawn_touched_known;
+
+static void
+spawn_learn_signals(void)
 {
-	struct spawn_failure f = {step, errno};
-	ssize_t w = write(fd, &f, sizeof(f));
-	(void)w;
+	sigemptyset(&spawn_touched);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
+		    ((sa.sa_flags & SA_SIGINFO) != 0 || sa.sa_handler != SIG_DFL))
+			sigaddset(&spawn_touched, sig);
+	}
+	sigaddset(&spawn_touched, SIGPIPE);
+	spawn_touched_known = true;
+}
+
+void
+spawn_reset_signals(void)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && (!spawn_touched_known || sigismember(&spawn_touched, sig) == 1))
+			sigaction(sig, &dfl, NULL); /* glibc's reserved ones fail: fine */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* the loop blocks SIGCHLD and more */
+}
+
+/* In the child: report the failed step in the parent's memory (vfork) and leave. */
+static void __attribute__((noreturn))
+spawn_child_fail(volatile struct spawn_failure *f, int step)
+{
+	f->err = errno;
+	f->step = step;
 	_exit(127);
 }
 
 static void __attribute__((noreturn))
 spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, int err_w,
-    int errpipe, pid_t parent)
+    volatile struct spawn_failure *fail, pid_t parent)
 {
 	/* Own session and group, so signals reach the whole tree and a
 	 * terminal's Ctrl-C does not. */
@@ -149,19 +187,15 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 	/* Into its cgroup(s) before anything else runs: whatever it forks is counted and killed with it. */
 	for (size_t i = 0; i < o->ncg_fds; i++)
 		if (write(o->cg_fds[i], "0", 1) != 1)
-			spawn_child_fail(errpipe, SPAWN_CGROUP);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+			spawn_child_fail(fail, SPAWN_CGROUP);
+	spawn_reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127); /* the engine died before the line above took effect */
 
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
-		spawn_child_fail(errpipe, SPAWN_DEVNULL);
+		spawn_child_fail(fail, SPAWN_DEVNULL);
 	/* Nothing else crosses exec, whoever opened it and however. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (o->umask >= 0)
@@ -173,11 +207,11 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 		spawn_limit(RLIMIT_CORE, o->limits->core);
 	}
 	if (o->cwd != NULL && chdir(o->cwd) < 0)
-		spawn_child_fail(errpipe, SPAWN_CWD);
+		spawn_child_fail(fail, SPAWN_CWD);
 	if (ids->set) {
 		if (setgroups((size_t)ids->ngroups, ids->groups) < 0 || setgid(ids->gid) < 0 ||
 		    setuid(ids->uid) < 0)
-			spawn_child_fail(errpipe, SPAWN_USER);
+			spawn_child_fail(fail, SPAWN_USER);
 	}
 	if (o->cmd->shell) {
 		char *const argv[] = {(char *)"sh", (char *)"-c", (char *)o->cmd->argv[0], NULL};
@@ -185,7 +219,7 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 	} else {
 		execvpe(o->cmd->argv[0], (char *const *)o->cmd->argv, o->envp);
 	}
-	spawn_child_fail(errpipe, SPAWN_EXEC);
+	spawn_child_fail(fail, SPAWN_EXEC);
 }
 
 int
@@ -194,12 +228,17 @@ spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *err, s
 	struct spawn_ids ids;
 	if (spawn_resolve_user(o->user, &ids, err, err_size) < 0)
 		return -1;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		snprintf(err, err_size, "pipe: %s", strerror(errno));
 		goto fail;
 	}
+	if (!spawn_touched_known)
+		spawn_learn_signals();
 	pid_t parent = getpid();
+	/* The child runs on this memory until it execs or leaves (vfork): a
+	 * failed step is written here, and read once it is gone. */
+	volatile struct spawn_failure f = {-1, 0};
 	pid_t pid = vfork();
 	if (pid < 0) {
 		snprintf(err, err_size, "vfork: %s", strerror(errno));
@@ -207,21 +246,13 @@ spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *err, s
 	}
 	if (pid == 0) {
 		/* The read ends are close-on-exec: they go at exec. */
-		spawn_child(o, &ids, outp[1], errp[1], ep[1], parent);
+		spawn_child(o, &ids, outp[1], errp[1], &f, parent);
 	}
 	close(outp[1]);
 	close(errp[1]);
-	close(ep[1]);
-	outp[1] = errp[1] = ep[1] = -1;
+	outp[1] = errp[1] = -1;
 
-	struct spawn_failure f;
-	ssize_t n;
-	do
-		n = read(ep[0], &f, sizeof(f));
-	while (n < 0 && errno == EINTR);
-	close(ep[0]);
-	ep[0] = -1;
-	if (n == (ssize_t)sizeof(f)) {
+	if (f.step >= 0) {
 		waitpid(pid, NULL, 0);
 		const char *what = o->cmd->shell ? "/bin/sh" : o->cmd->argv[0];
 		switch (f.step) {
@@ -255,8 +286,6 @@ fail:
 			close(outp[i]);
 		if (errp[i] >= 0)
 			close(errp[i]);
-		if (ep[i] >= 0)
-			close(ep[i]);
 	}
 	return -1;
 }

@@ -48,5 +48,11 @@ int spawn_process(const struct spawn_opts *o, struct spawn_result *out, char *er
 void spawn_note_limits(void);
 /* In a forked child of the engine (a probe, a notifier): puts that limit back. */
 void spawn_restore_limits(void);
+/*
+ * In a child of the engine before exec: default dispositions for the
+ * signals the engine set otherwise (all of them before the first spawn),
+ * then an empty signal mask. Async-signal-safe.
+ */
+void spawn_reset_signals(void);
 
 #endif
