@@ -368,6 +368,7 @@ up_before_sleep(struct loop *l, void *arg)
 	(void)l;
 	struct up *u = arg;
 	sv_flush(u->sv);
+	guardian_flush(u->guardian);
 	if (up_ready_fd >= 0)
 		up_report_ready(u);
 	up_flush(u);

@@ -110,8 +110,9 @@ struct cg_group {
 	size_t n;                  /* directories in d; d[0] is placement */
 	int role[CG_NROLES];       /* index into d serving each role; -1 = none */
 	/* Kept open from their first use, so a restart opens nothing (-1 until then): */
-	int procs_r;               /* d[0]'s cgroup.procs, to see it empty */
+	int empty_fd;              /* d[0]'s cgroup.events (v2) or cgroup.procs (v1), to see it empty */
 	int oom_fd;                /* the memory role's memory.events (v2) or memory.oom_control (v1) */
+	bool empty_once, oom_once; /* closed after each use (cg_keep_fd said no) */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -1123,11 +1124,11 @@ cg_group_close_fds(struct cg_group *g)
 			close(g->d[i].procs_w);
 		g->d[i].procs_w = -1;
 	}
-	if (g->procs_r >= 0)
-		close(g->procs_r);
+	if (g->empty_fd >= 0)
+		close(g->empty_fd);
 	if (g->oom_fd >= 0)
 		close(g->oom_fd);
-	g->procs_r = g->oom_fd = -1;
+	g->empty_fd = g->oom_fd = -1;
 }
 
 /* Frees a group's strings and drops its claim (no rmdir). */
@@ -1189,7 +1190,7 @@ cg_group_new(struct cg_env *e, const char *stack, const char *proc,
 	g->env = e;
 	g->claim = cg_claim(e, stack);
 	g->claim->refs++;
-	g->procs_r = g->oom_fd = -1;
+	g->empty_fd = g->oom_fd = -1;
 	for (int r = 0; r < CG_NROLES; r++) {
 		g->role[r] = -1;
 		g->d[r].procs_w = -1;
@@ -1316,20 +1317,34 @@ bool
 cg_group_empty(struct cg_group *g)
 {
 	const char *dir = g->d[0].dir;
-	if (g->procs_r < 0) {
-		char *path = cg_pathf("%s/cgroup.procs", dir);
-		g->procs_r = open(path, O_RDONLY | O_CLOEXEC);
+	bool v2 = g->d[0].h->ver == CG_VER_V2 && !g->d[0].h->fake;
+	if (g->empty_fd < 0) {
+		/* v2: "populated 0|1" in cgroup.events counts the whole subtree. */
+		char *path = cg_pathf("%s/%s", dir, v2 ? "cgroup.events" : "cgroup.procs");
+		g->empty_fd = open(path, O_RDONLY | O_CLOEXEC);
 		free(path);
+		g->empty_once = g->empty_fd >= 0 && !cg_keep_fd(g->empty_fd);
 	}
-	/* Its own list, then its subdirectories only when it has any: a
-	 * directory's link count is 2 plus its subdirectories (cgroupfs, and
-	 * the file systems of a fake tree; 1 on those that do not count). */
-	struct stat st;
-	bool quick = g->procs_r >= 0 && cg_procs_walk_fd(g->procs_r, cg_found_fn, NULL) == 0 &&
-	    stat(dir, &st) == 0 && st.st_nlink == 2;
-	if (g->procs_r >= 0 && !cg_keep_fd(g->procs_r)) {
-		close(g->procs_r);
-		g->procs_r = -1;
+	bool quick = false;
+	if (g->empty_fd >= 0 && v2) {
+		char buf[256];
+		ssize_t r = pread(g->empty_fd, buf, sizeof(buf) - 1, 0);
+		if (r > 0) {
+			buf[r] = '\0';
+			const char *pop = strstr(buf, "populated ");
+			quick = pop != NULL && pop[10] == '0';
+		}
+	} else if (g->empty_fd >= 0) {
+		/* Its own list, then its subdirectories only when it has any: a
+		 * directory's link count is 2 plus its subdirectories (cgroupfs,
+		 * and the file systems of a fake tree; 1 on those that do not count). */
+		struct stat st;
+		quick = cg_procs_walk_fd(g->empty_fd, cg_found_fn, NULL) == 0 && stat(dir, &st) == 0 &&
+		    st.st_nlink == 2;
+	}
+	if (g->empty_once) {
+		close(g->empty_fd);
+		g->empty_fd = -1;
 	}
 	if (quick)
 		return true;
@@ -1432,11 +1447,12 @@ cg_group_oom_kills(struct cg_group *g)
 		free(path);
 		if (g->oom_fd < 0)
 			return -1;
+		g->oom_once = !cg_keep_fd(g->oom_fd);
 	}
 	/* A few lines: one read from the start gives them all. */
 	char buf[1024];
 	ssize_t r = pread(g->oom_fd, buf, sizeof(buf) - 1, 0);
-	if (!cg_keep_fd(g->oom_fd)) {
+	if (g->oom_once) {
 		close(g->oom_fd);
 		g->oom_fd = -1;
 	}

@@ -39,7 +39,9 @@ struct guardian_msg {
 
 struct guardian {
 	pid_t pid;
-	int fd; /* owned: the write end */
+	int fd;                 /* owned: the write end */
+	char held[PIPE_BUF];    /* untrack messages not sent yet (guardian_flush) */
+	size_t nheld;
 };
 
 struct guardian_group {
@@ -285,7 +287,6 @@ guardian_send(struct guardian *g, char op, pid_t pgid, int64_t timeout_ms, const
 {
 	if (g == NULL || g->fd < 0)
 		return;
-	char buf[PIPE_BUF];
 	struct guardian_msg m;
 	memset(&m, 0, sizeof(m));
 	m.op = op;
@@ -295,13 +296,34 @@ guardian_send(struct guardian *g, char op, pid_t pgid, int64_t timeout_ms, const
 	if (len > GUARDIAN_PATH_MAX)
 		return; /* cannot be sent whole; the process group is still tracked */
 	m.len = (uint16_t)len;
-	memcpy(buf, &m, sizeof(m));
+	size_t n = sizeof(m) + len;
+	if (g->nheld + n > sizeof(g->held))
+		guardian_flush(g);
+	/*
+	 * An untrack waits for the next message or guardian_flush (the end of
+	 * the loop pass): a restart then costs one write, its untrack and the
+	 * track of the new process together (one write below PIPE_BUF, so
+	 * atomic). Tracks are never held: from its spawn on, a process is the
+	 * guardian's to end.
+	 */
+	memcpy(g->held + g->nheld, &m, sizeof(m));
 	if (len > 0)
-		memcpy(buf + sizeof(m), path, len);
+		memcpy(g->held + g->nheld + sizeof(m), path, len);
+	g->nheld += n;
+	if (op != '-')
+		guardian_flush(g);
+}
+
+void
+guardian_flush(struct guardian *g)
+{
+	if (g == NULL || g->fd < 0 || g->nheld == 0)
+		return;
 	ssize_t r;
 	do
-		r = write(g->fd, buf, sizeof(m) + len);
+		r = write(g->fd, g->held, g->nheld);
 	while (r < 0 && errno == EINTR);
+	g->nheld = 0;
 }
 
 void

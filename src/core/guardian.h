@@ -27,6 +27,9 @@ pid_t guardian_pid(const struct guardian *g);
 void guardian_track(struct guardian *g, pid_t pgid, int64_t stop_timeout_ms);
 /* The group is gone (or was stopped by the engine). */
 void guardian_untrack(struct guardian *g, pid_t pgid);
+/* Sends what is held back (untracks wait for the next message: call this
+ * before the loop sleeps). NULL is fine. */
+void guardian_flush(struct guardian *g);
 /* A cgroup directory whose processes die with the engine too (after the groups' grace); NULL is ignored. */
 void guardian_track_cgroup(struct guardian *g, const char *dir);
 void guardian_untrack_cgroup(struct guardian *g, const char *dir);

@@ -90,6 +90,7 @@ test_abandon_kills_groups(void **state)
 	guardian_track(g, stubborn, 500);
 	guardian_track(g, untracked, 500);
 	guardian_untrack(g, untracked);
+	guardian_flush(g); /* the loop pass ends: untracks held back go out */
 	pid_t gpid = guardian_pid(g);
 	guardian_abandon(g);
 	/* polite goes at once on SIGTERM; stubborn after its 500 ms, well before polite's 5 s. */
