@@ -138,15 +138,32 @@ loop_rewatch(struct loop *l, int fd, unsigned events)
 	return 0;
 }
 
+/* Forgets fd's watcher; its events still queued or to come are stale (gen). */
+static void
+loop_forget(struct loop *l, int fd)
+{
+	l->watchers[fd].fn = NULL;
+	l->watchers[fd].arg = NULL;
+	l->watchers[fd].gen++;
+}
+
 void
 loop_unwatch(struct loop *l, int fd)
 {
 	if (fd < 0 || (size_t)fd >= l->nwatchers || l->watchers[fd].fn == NULL)
 		return;
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-	l->watchers[fd].fn = NULL;
-	l->watchers[fd].arg = NULL;
-	l->watchers[fd].gen++;
+	loop_forget(l, fd);
+}
+
+void
+loop_close(struct loop *l, int fd)
+{
+	if (fd < 0)
+		return;
+	if ((size_t)fd < l->nwatchers && l->watchers[fd].fn != NULL)
+		loop_forget(l, fd);
+	close(fd);
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -320,10 +337,7 @@ loop_reap(struct loop *l)
 		}
 		struct loop_child done = *c;
 		*c = l->children[--l->nchildren];
-		if (done.pidfd >= 0) {
-			loop_unwatch(l, done.pidfd);
-			close(done.pidfd);
-		}
+		loop_close(l, done.pidfd);
 		done.fn(l, pid, status, done.arg);
 	}
 }

@@ -47,6 +47,13 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_fd_fn fn, void *arg
 int loop_rewatch(struct loop *l, int fd, unsigned events);
 /* Stops watching fd (does not close it); a pending event for it is dropped. */
 void loop_unwatch(struct loop *l, int fd);
+/*
+ * Stops watching fd and closes it: closing the last descriptor of a file
+ * takes it out of the epoll set, so no epoll_ctl is made. A copy held
+ * elsewhere (a forked child before its exec) keeps it there a moment; its
+ * events are dropped as stale.
+ */
+void loop_close(struct loop *l, int fd);
 
 /* Calls fn once at deadline (loop_now() nanoseconds). The handle stays valid until it fires or is cancelled. */
 struct loop_timer *loop_timer_at(struct loop *l, int64_t deadline, loop_timer_fn fn, void *arg);

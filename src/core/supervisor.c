@@ -224,8 +224,7 @@ sv_close_pipe(struct sv_proc *p, int *fd, enum log_stream s)
 {
 	if (*fd < 0)
 		return;
-	loop_unwatch(p->sv->loop, *fd);
-	close(*fd);
+	loop_close(p->sv->loop, *fd);
 	*fd = -1;
 	logstore_eof(p->log, s, sv_on_line, p);
 }

@@ -164,6 +164,59 @@ test_hangup(void **state)
 	loop_free(l);
 }
 
+struct closing {
+	int calls;
+	bool done;
+};
+
+static void
+on_count(struct loop *l, int fd, unsigned events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct closing *c = arg;
+	c->calls++;
+	c->done = true;
+}
+
+/*
+ * loop_close: the watcher goes with the descriptor (no epoll_ctl); a new
+ * descriptor of the same number is watched afresh; a copy of the old one
+ * (a forked child's, before its exec) leaves only stale events, dropped.
+ */
+static void
+test_close(void **state)
+{
+	(void)state;
+	struct loop *l = loop_new();
+	int a[2], b[2];
+	assert_int_equal(pipe2(a, O_CLOEXEC | O_NONBLOCK), 0);
+	struct closing ca = {0}, cb = {0};
+	assert_int_equal(loop_watch(l, a[0], LOOP_READ, on_count, &ca), 0);
+	int copy = dup(a[0]);
+	assert_true(copy >= 0);
+	int num = a[0];
+	loop_close(l, a[0]);
+	assert_int_equal(pipe2(b, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_int_equal(b[0], num); /* the lowest free number: the one just closed */
+	assert_int_equal(loop_watch(l, b[0], LOOP_READ, on_count, &cb), 0);
+	assert_int_equal(write(a[1], "x", 1), 1); /* the old file, still open through copy, is ready */
+	assert_int_equal(loop_run_once(l, 20), 0);
+	assert_int_equal(ca.calls, 0);
+	assert_int_equal(cb.calls, 0);
+	assert_int_equal(write(b[1], "y", 1), 1);
+	run_until(l, &cb.done);
+	assert_int_equal(ca.calls, 0);
+	assert_int_equal(cb.calls, 1);
+	loop_close(l, b[0]);
+	loop_close(l, -1); /* nothing */
+	close(copy);
+	close(a[1]);
+	close(b[1]);
+	loop_free(l);
+}
+
 struct sig {
 	int signo;
 	bool done;
@@ -352,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_unwatch_in_pass),
 		cmocka_unit_test(test_hangup),
+		cmocka_unit_test(test_close),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_children),
 		cmocka_unit_test(test_idle_wakeups),
