@@ -320,7 +320,23 @@ loop_find_child(const struct loop *l, pid_t pid)
 	return NULL;
 }
 
-/* Reaps every exited child and hands each to its watcher (or the orphan callback). */
+/* Hands a reaped child to its watcher (or the orphan callback). */
+static void
+loop_child_done(struct loop *l, pid_t pid, int status)
+{
+	struct loop_child *c = loop_find_child(l, pid);
+	if (c == NULL) {
+		if (l->orphan_fn != NULL)
+			l->orphan_fn(l, pid, status, l->orphan_arg);
+		return;
+	}
+	struct loop_child done = *c;
+	*c = l->children[--l->nchildren];
+	loop_close(l, done.pidfd);
+	done.fn(l, pid, status, done.arg);
+}
+
+/* Reaps every exited child. */
 static void
 loop_reap(struct loop *l)
 {
@@ -329,26 +345,30 @@ loop_reap(struct loop *l)
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0)
 			break;
-		struct loop_child *c = loop_find_child(l, pid);
-		if (c == NULL) {
-			if (l->orphan_fn != NULL)
-				l->orphan_fn(l, pid, status, l->orphan_arg);
-			continue;
-		}
-		struct loop_child done = *c;
-		*c = l->children[--l->nchildren];
-		loop_close(l, done.pidfd);
-		done.fn(l, pid, status, done.arg);
+		loop_child_done(l, pid, status);
 	}
 }
 
+#ifndef P_PIDFD
+#define P_PIDFD 3 /* linux/wait.h, Linux 5.4 */
+#endif
+
+/* A child's pidfd is readable: it exited. Reaped through the pidfd, or with every other one. */
 static void
 loop_pidfd_ready(struct loop *l, int fd, unsigned events, void *arg)
 {
-	(void)fd;
 	(void)events;
 	(void)arg;
-	loop_reap(l);
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0) {
+		loop_reap(l); /* an older kernel, or reaped already */
+		return;
+	}
+	/* The wait status waitpid would have given. */
+	int status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
+	    si.si_code == CLD_DUMPED ? si.si_status | WCOREFLAG : si.si_status;
+	loop_child_done(l, si.si_pid, status);
 }
 
 int
@@ -411,14 +431,18 @@ loop_signalfd_ready(struct loop *l, int fd, unsigned events, void *arg)
 {
 	(void)events;
 	(void)arg;
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo si[8];
 	bool chld = false;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			chld = true;
-		else if (l->sig_fn != NULL)
-			l->sig_fn(l, &si, l->sig_arg);
-	}
+	ssize_t r;
+	do {
+		r = read(fd, si, sizeof(si));
+		for (ssize_t i = 0; r > 0 && i < r / (ssize_t)sizeof(si[0]); i++) {
+			if (si[i].ssi_signo == SIGCHLD)
+				chld = true;
+			else if (l->sig_fn != NULL)
+				l->sig_fn(l, &si[i], l->sig_arg);
+		}
+	} while (r == (ssize_t)sizeof(si)); /* a short read: nothing more queued */
 	if (chld)
 		loop_reap(l);
 }
