@@ -113,8 +113,9 @@ check() { # NAME A B TOL — |A - B| <= TOL
 set -- $(sed -n 's/^busy vigil \([0-9.]*\) kernel \([0-9.]*\)$/\1 \2/p' "$T/m")
 check "busy loop CPU %" "$1" "$2" 10
 # On an idle machine that is ~100 %; on a shared one the kernel's figure
-# above is the reference, and this only guards against nonsense.
-awk -v v="$1" 'BEGIN { exit !(v >= 30 && v <= 110) }' && pass "busy loop reads $1 % (one core at most)" ||
+# above is the reference (a loaded machine gave the loop 25 %), and this
+# only guards against nonsense.
+awk -v v="$1" 'BEGIN { exit !(v >= 5 && v <= 110) }' && pass "busy loop reads $1 % (one core at most)" ||
     fail "busy loop reads $1 %"
 set -- $(sed -n 's/^tree vigil \([0-9.]*\) kernel \([0-9.]*\) .*$/\1 \2/p' "$T/m")
 check "wrapper tree CPU %" "$1" "$2" 15
