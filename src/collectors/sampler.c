@@ -535,6 +535,14 @@ sampler_cg_members(struct sampler_cg *g)
 		return false;
 	}
 	g->npids = (size_t)n;
+	/* v1 keeps the pid list an open file built at its first read and
+	 * serves it again until a second after the last read: a kept
+	 * descriptor read every second would never see a new member. */
+	enum cg_ver ver;
+	if (cg_group_dir(g->cg, CG_ROLE_PLACE, &ver) != NULL && ver != CG_VER_V2) {
+		close(g->procs_fd);
+		g->procs_fd = -1;
+	}
 	return true;
 }
 

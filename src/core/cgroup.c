@@ -789,6 +789,8 @@ cg_env_free(struct cg_env *e)
 	while (e->claims != NULL) {
 		struct cg_claim *c = e->claims;
 		e->claims = c->next;
+		if (c->lock_fd >= 0)
+			close(c->lock_fd);
 		free(c->stack);
 		free(c->name);
 		free(c);
@@ -878,7 +880,8 @@ int
 cg_lock_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0) {
+	/* Blocks only while another engine's claim tests it (a moment). */
+	if (fd >= 0 && flock(fd, LOCK_SH) < 0) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -1319,11 +1322,14 @@ cg_group_empty(struct cg_group *g)
 	const char *dir = g->d[0].dir;
 	bool v2 = g->d[0].h->ver == CG_VER_V2 && !g->d[0].h->fake;
 	if (g->empty_fd < 0) {
-		/* v2: "populated 0|1" in cgroup.events counts the whole subtree. */
+		/* v2: "populated 0|1" in cgroup.events counts the whole subtree.
+		 * v1's cgroup.procs is opened at each use: an open file serves the
+		 * pid list built at its first read again until a second after its
+		 * last, so a kept one would miss a process forked since. */
 		char *path = cg_pathf("%s/%s", dir, v2 ? "cgroup.events" : "cgroup.procs");
 		g->empty_fd = open(path, O_RDONLY | O_CLOEXEC);
 		free(path);
-		g->empty_once = g->empty_fd >= 0 && !cg_keep_fd(g->empty_fd);
+		g->empty_once = g->empty_fd >= 0 && (!v2 || !cg_keep_fd(g->empty_fd));
 	}
 	bool quick = false;
 	if (g->empty_fd >= 0 && v2) {

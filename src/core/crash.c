@@ -108,6 +108,7 @@ struct crash_item {
 struct crash_folder {
 	char *dir;                /* owned */
 	bool listed;              /* v holds what the folder held at the first report, and since */
+	int keep;                 /* the per-process bound of the last report */
 	struct crash_item *v;     /* oldest first (crash_cmp's order) */
 	size_t n, cap;
 	int64_t total;            /* bytes of the reports in v */
@@ -218,7 +219,18 @@ crash_trim_name(struct crash_folder *f, const char *name, size_t name_len, int k
 	}
 }
 
-/* The folder as it is now, into the index; false on out of memory. */
+/* Empties the index: the folder is listed again at the next report. */
+static void
+crash_index_drop_all(struct crash_folder *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].id);
+	f->n = 0;
+	f->total = 0;
+	f->listed = false;
+}
+
+/* The folder as it is now, into the (empty) index; false with errno (the index left empty). */
 static bool
 crash_index_load(struct crash_folder *f)
 {
@@ -230,6 +242,10 @@ crash_index_load(struct crash_folder *f)
 	for (long i = 0; i < n && ok; i++)
 		ok = crash_index_add(f, v[i].id, strlen(v[i].name), v[i].ts_ms, v[i].bytes);
 	free(v);
+	if (!ok) {
+		crash_index_drop_all(f);
+		errno = ENOMEM;
+	}
 	return ok;
 }
 
@@ -241,14 +257,14 @@ crash_store(struct crash_folder *f, const char *name, int64_t ts_ms, const char 
 		return 0;
 	if (mkdir(f->dir, 0700) < 0 && errno != EEXIST)
 		return -1;
-	bool first = !f->listed;
-	if (first) {
-		if (!crash_index_load(f)) {
-			errno = ENOMEM;
+	/* The first report, or bounds changed by a reload: every name is trimmed. */
+	bool all = !f->listed || keep != f->keep;
+	if (!f->listed) {
+		if (!crash_index_load(f))
 			return -1;
-		}
 		f->listed = true;
 	}
+	f->keep = keep;
 	time_t t = (time_t)(ts_ms / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -289,9 +305,11 @@ crash_store(struct crash_folder *f, const char *name, int64_t ts_ms, const char 
 			break;
 		}
 	size_t name_len = strlen(name);
-	if (!crash_index_add(f, id, name_len, ts_ms, (int64_t)len))
-		return 0; /* written; the index lost track: list again at the next report */
-	if (first) {
+	if (!crash_index_add(f, id, name_len, ts_ms, (int64_t)len)) {
+		crash_index_drop_all(f); /* written; out of memory: list again at the next report */
+		return 0;
+	}
+	if (all) {
 		/* What the folder held may break the bounds for any name: each
 		 * name once, from the start again after a removal (entries move). */
 		for (size_t i = 0; i < f->n; i++) {

@@ -127,6 +127,80 @@ guardian_clean_dir(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * A tracked cgroup directory. The guardian holds a shared lock on its
+ * parent (the stack's directory) from the moment it hears of it until it
+ * is untracked or the guardian ends, one descriptor per parent (lock_fd
+ * -1: another entry of the same parent holds it): while an engine lives it
+ * holds one too, and when it dies this one stays while the guardian kills
+ * and removes, so no new engine takes the directory meanwhile (its claim
+ * sees the lock and picks another name).
+ */
+struct guardian_cgroup {
+	char *dir;
+	int lock_fd;
+};
+
+/* The length of dir's parent (up to its last '/'), 0 when none. */
+static size_t
+guardian_parent_len(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	return slash != NULL && slash != dir ? (size_t)(slash - dir) : 0;
+}
+
+/* The entry of v, other than skip, with the same parent as dir that holds its lock; -1 when none. */
+static long
+guardian_lock_holder(const struct guardian_cgroup *v, size_t n, const char *dir, size_t skip)
+{
+	size_t plen = guardian_parent_len(dir);
+	for (size_t i = 0; i < n; i++)
+		if (i != skip && v[i].lock_fd >= 0 && guardian_parent_len(v[i].dir) == plen &&
+		    strncmp(v[i].dir, dir, plen) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir)
+{
+	char *d = strdup(dir);
+	if (d == NULL)
+		return;
+	int lock = -1;
+	size_t plen = guardian_parent_len(d);
+	if (plen > 0 && guardian_lock_holder(v, *n, d, (size_t)-1) < 0) {
+		d[plen] = '\0';
+		lock = cg_lock_dir(d);
+		d[plen] = '/';
+	}
+	v[(*n)++] = (struct guardian_cgroup){d, lock};
+}
+
+static void
+guardian_cgroup_remove(struct guardian_cgroup *v, size_t *n, const char *dir)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(v[i].dir, dir) != 0)
+			continue;
+		if (v[i].lock_fd >= 0) {
+			/* Handed to another leaf of the same stack, or let go. */
+			long other = -1;
+			size_t plen = guardian_parent_len(dir);
+			for (size_t j = 0; j < *n && other < 0; j++)
+				if (j != i && guardian_parent_len(v[j].dir) == plen && strncmp(v[j].dir, dir, plen) == 0)
+					other = (long)j;
+			if (other >= 0)
+				v[other].lock_fd = v[i].lock_fd;
+			else
+				close(v[i].lock_fd);
+		}
+		free(v[i].dir);
+		v[i] = v[--*n];
+		return;
+	}
+}
+
 static void __attribute__((noreturn))
 guardian_main(int fd, const char *run_dir)
 {
@@ -151,7 +225,7 @@ guardian_main(int fd, const char *run_dir)
 
 	struct guardian_group *groups = NULL;
 	size_t n = 0, cap = 0;
-	char **cgroups = NULL; /* cgroup directories, killed last */
+	struct guardian_cgroup *cgroups = NULL; /* killed last */
 	size_t ncg = 0, capcg = 0;
 	for (;;) {
 		struct guardian_msg m;
@@ -178,24 +252,15 @@ guardian_main(int fd, const char *run_dir)
 			path[got] = '\0';
 			if (m.op == 'C' && ncg == capcg) {
 				capcg = capcg ? capcg * 2 : 64;
-				char **c = realloc(cgroups, capcg * sizeof(*c));
+				struct guardian_cgroup *c = realloc(cgroups, capcg * sizeof(*c));
 				if (c == NULL)
 					continue;
 				cgroups = c;
 			}
-			if (m.op == 'C') {
-				char *d = strdup(path);
-				if (d != NULL)
-					cgroups[ncg++] = d;
-				continue;
-			}
-			for (size_t i = 0; i < ncg; i++) {
-				if (strcmp(cgroups[i], path) == 0) {
-					free(cgroups[i]);
-					cgroups[i] = cgroups[--ncg];
-					break;
-				}
-			}
+			if (m.op == 'C')
+				guardian_cgroup_add(cgroups, &ncg, path);
+			else
+				guardian_cgroup_remove(cgroups, &ncg, path);
 			continue;
 		}
 		if (m.op == '+') {
@@ -216,30 +281,13 @@ guardian_main(int fd, const char *run_dir)
 			}
 		}
 	}
-	/* Until this process ends, the stacks' directories are not another
-	 * engine's to take: one started now would have its processes killed
-	 * below (its claim sees the lock and picks another name). */
-	for (size_t i = 0; i < ncg; i++) {
-		char *slash = strrchr(cgroups[i], '/');
-		if (slash == NULL || slash == cgroups[i])
-			continue;
-		size_t plen = (size_t)(slash - cgroups[i]) + 1; /* the parent and its '/' */
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strncmp(cgroups[j], cgroups[i], plen) == 0 && strchr(cgroups[j] + plen, '/') == NULL;
-		if (seen)
-			continue; /* the leaves of a stack share their parent */
-		*slash = '\0';
-		(void)cg_lock_dir(cgroups[i]); /* kept open until _exit */
-		*slash = '/';
-	}
 	guardian_reap_all(groups, n);
 	/* Whatever left its process group but not its cgroup goes now; then the
 	 * emptied cgroups are removed (with vigil/<stack> and vigil when empty). */
 	for (size_t i = 0; i < ncg; i++)
-		cg_dir_kill(cgroups[i]);
+		cg_dir_kill(cgroups[i].dir);
 	for (size_t i = 0; i < ncg; i++)
-		guardian_rmdir_cgroup(cgroups[i]);
+		guardian_rmdir_cgroup(cgroups[i].dir);
 	if (run_dir != NULL)
 		guardian_clean_dir(run_dir);
 	_exit(0);

@@ -168,8 +168,13 @@ test_earlier_run(void **state)
 	assert_int_equal(v[2].ts_ms, T0 + 13000);
 	free(v);
 	assert_int_equal(count(sub, "quiet"), 3);
+	/* A reload lowers the bound: the next report trims every process, not only its own. */
+	assert_int_equal(crash_store(f, "other", T0 + 20000, "{}", 2, 1 << 20, id, sizeof(id)), 0);
+	assert_int_equal(count(sub, "quiet"), 2);
+	assert_int_equal(count(sub, "loop"), 2);
+	assert_int_equal(crash_store(f, "loop", T0 + 21000, "{}", 3, 1 << 20, id, sizeof(id)), 0);
 	/* Two reports in the same millisecond: one file, counted once. */
-	assert_int_equal(crash_store(f, "loop", T0 + 13000, "{\"x\":1}", 3, 1 << 20, id, sizeof(id)), 0);
+	assert_int_equal(crash_store(f, "loop", T0 + 21000, "{\"x\":1}", 3, 1 << 20, id, sizeof(id)), 0);
 	assert_int_equal(count(sub, "loop"), 3);
 	crash_folder_free(f);
 }

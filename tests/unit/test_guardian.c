@@ -136,11 +136,25 @@ locked(const char *dir)
 	return held;
 }
 
+/* Polls until locked(dir) == want or 3 s pass; whether it came. */
+static bool
+wait_locked(const char *dir, bool want)
+{
+	int64_t start = now_ms();
+	while (locked(dir) != want) {
+		if (now_ms() - start > 3000)
+			return false;
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL); /* polling a condition with a deadline */
+	}
+	return true;
+}
+
 /*
- * An abandoned guardian locks the stack directories of the cgroups it
- * tracks (the parents) while it kills and removes them, so another engine
- * does not take them meanwhile; nothing is locked while the engine lives,
- * and the lock goes with the guardian.
+ * The guardian locks the stack directory (the parent) of the cgroups it
+ * tracks from the moment it hears of them, lets go when none is tracked,
+ * and keeps the lock while it kills and removes them after the engine died,
+ * so another engine does not take them meanwhile; the lock goes with it.
  */
 static void
 test_abandon_locks_stack_dirs(void **state)
@@ -169,22 +183,26 @@ test_abandon_locks_stack_dirs(void **state)
 		nanosleep(&ts, NULL); /* polling a condition with a deadline */
 	}
 	assert_int_equal(unlink(ready), 0); /* SIGTERM is ignored from here on */
+	assert_false(locked(sdir));
 	guardian_track_cgroup(g, leaf);
 	guardian_track_cgroup(g, leaf2);
-	assert_false(locked(sdir));
-	/* The engine's own claim lock is shared: it does not stop the guardian's. */
+	assert_true(wait_locked(sdir, true));
+	/* The engine's own claim lock is shared: both hold one. */
 	int mine = cg_lock_dir(sdir);
 	assert_true(mine >= 0);
 	close(mine);
+	/* Untracked, both: let go; tracked again: locked again. */
+	guardian_untrack_cgroup(g, leaf);
+	guardian_untrack_cgroup(g, leaf2);
+	assert_true(wait_locked(sdir, false));
+	guardian_track_cgroup(g, leaf2);
+	guardian_track_cgroup(g, leaf);
+	assert_true(wait_locked(sdir, true));
 	pid_t gpid = guardian_pid(g);
 	guardian_abandon(g);
-	int64_t start = now_ms();
-	while (!locked(sdir) && now_ms() - start < 3000) {
-		struct timespec ts = {0, 5000000};
-		nanosleep(&ts, NULL); /* polling a condition with a deadline */
-	}
+	/* At work for the stubborn group's second: the lock holds meanwhile. */
+	assert_false(group_gone(stubborn));
 	assert_true(locked(sdir));
-	assert_false(group_gone(stubborn)); /* still at work: the lock came first */
 	assert_true(wait_gone(stubborn, 3000) >= 0);
 	int status;
 	assert_int_equal(waitpid(gpid, &status, 0), gpid);
