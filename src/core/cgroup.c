@@ -1352,10 +1352,7 @@ cg_group_empty(struct cg_group *g)
 		close(g->empty_fd);
 		g->empty_fd = -1;
 	}
-	if (quick)
-		return true;
-	int rc = cg_has_pids(dir);
-	return rc == 0 || (rc < 0 && errno == ENOENT);
+	return quick || cg_dir_empty(dir);
 }
 
 size_t
@@ -1430,6 +1427,19 @@ cg_signal_fn(pid_t pid, void *arg)
 }
 
 int
+cg_dir_signal(const char *dir, int sig)
+{
+	return cg_each_pid(dir, 0, cg_signal_fn, &sig);
+}
+
+bool
+cg_dir_empty(const char *dir)
+{
+	int rc = cg_has_pids(dir);
+	return rc == 0 || (rc < 0 && errno == ENOENT);
+}
+
+int
 cg_group_signal(const struct cg_group *g, int sig)
 {
 	const char *dir = cg_group_dir(g, CG_ROLE_PLACE, NULL);
@@ -1437,7 +1447,7 @@ cg_group_signal(const struct cg_group *g, int sig)
 		errno = ENOENT;
 		return -1;
 	}
-	return cg_each_pid(dir, 0, cg_signal_fn, &sig);
+	return cg_dir_signal(dir, sig);
 }
 
 int64_t

@@ -152,5 +152,9 @@ void cg_group_free(struct cg_group *g);
  * -1 with errno (ENOENT when dir is gone).
  */
 int cg_dir_kill(const char *dir);
+/* Sends sig to every process in dir and its subdirectories; 0 or -1 with errno. */
+int cg_dir_signal(const char *dir, int sig);
+/* True when no live process is in dir or its subdirectories (or dir is gone). */
+bool cg_dir_empty(const char *dir);
 
 #endif

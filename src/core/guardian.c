@@ -62,40 +62,6 @@ guardian_alive(pid_t pgid)
 	return kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
-/*
- * The engine is gone: end every group, politely first, then with SIGKILL
- * once its own stop timeout has passed.
- */
-static void
-guardian_reap_all(struct guardian_group *groups, size_t n)
-{
-	int64_t start = guardian_now_ms();
-	for (size_t i = 0; i < n; i++) {
-		kill(-groups[i].pgid, SIGTERM);
-		kill(-groups[i].pgid, SIGCONT);
-		if (groups[i].timeout_ms > GUARDIAN_MAX_WAIT_MS)
-			groups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
-	}
-	size_t left = n;
-	while (left > 0) {
-		int64_t now = guardian_now_ms();
-		for (size_t i = 0; i < n; i++) {
-			if (groups[i].pgid <= 0)
-				continue;
-			if (!guardian_alive(groups[i].pgid)) {
-				groups[i].pgid = 0;
-				left--;
-			} else if (now - start >= groups[i].timeout_ms) {
-				kill(-groups[i].pgid, SIGKILL);
-				groups[i].pgid = 0;
-				left--;
-			}
-		}
-		if (left > 0)
-			poll(NULL, 0, 20); /* the guardian is not the engine: it may wait */
-	}
-}
-
 /* Removes an emptied cgroup directory (the kernel may take a moment to let go), then its two parents when empty. */
 static void
 guardian_rmdir_cgroup(char *dir)
@@ -139,6 +105,7 @@ guardian_clean_dir(const char *dir)
 struct guardian_cgroup {
 	char *dir;
 	int lock_fd;
+	int64_t timeout_ms;  /* the stop timeout of the processes in it */
 };
 
 /* The length of dir's parent (up to its last '/'), 0 when none. */
@@ -162,8 +129,13 @@ guardian_lock_holder(const struct guardian_cgroup *v, size_t n, const char *dir,
 }
 
 static void
-guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir)
+guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir, int64_t timeout_ms)
 {
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(v[i].dir, dir) == 0) {
+			v[i].timeout_ms = timeout_ms; /* tracked again (a reload's new instance took it) */
+			return;
+		}
 	char *d = strdup(dir);
 	if (d == NULL)
 		return;
@@ -174,7 +146,7 @@ guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir)
 		lock = cg_lock_dir(d);
 		d[plen] = '/';
 	}
-	v[(*n)++] = (struct guardian_cgroup){d, lock};
+	v[(*n)++] = (struct guardian_cgroup){d, lock, timeout_ms};
 }
 
 static void
@@ -199,6 +171,64 @@ guardian_cgroup_remove(struct guardian_cgroup *v, size_t *n, const char *dir)
 		v[i] = v[--*n];
 		return;
 	}
+}
+
+
+/*
+ * The engine is gone: end every process group and every cgroup, politely
+ * first (SIGTERM, and SIGCONT for the stopped), then with SIGKILL once its
+ * own stop timeout has passed. A process in a cgroup is not tracked by its
+ * group (the cgroup holds whatever it forks, even what left its group).
+ */
+static void
+guardian_reap_all(struct guardian_group *groups, size_t n, struct guardian_cgroup *cgroups,
+    size_t ncg)
+{
+	int64_t start = guardian_now_ms();
+	for (size_t i = 0; i < n; i++) {
+		kill(-groups[i].pgid, SIGTERM);
+		kill(-groups[i].pgid, SIGCONT);
+		if (groups[i].timeout_ms > GUARDIAN_MAX_WAIT_MS)
+			groups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
+	}
+	bool *done = calloc(ncg + 1, sizeof(*done));
+	for (size_t i = 0; i < ncg; i++) {
+		cg_dir_signal(cgroups[i].dir, SIGTERM);
+		cg_dir_signal(cgroups[i].dir, SIGCONT);
+		if (cgroups[i].timeout_ms > GUARDIAN_MAX_WAIT_MS)
+			cgroups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
+	}
+	size_t left = n + (done != NULL ? ncg : 0); /* out of memory: the cgroups get SIGKILL after */
+	while (left > 0) {
+		int64_t now = guardian_now_ms();
+		for (size_t i = 0; i < n; i++) {
+			if (groups[i].pgid <= 0)
+				continue;
+			if (!guardian_alive(groups[i].pgid)) {
+				groups[i].pgid = 0;
+				left--;
+			} else if (now - start >= groups[i].timeout_ms) {
+				kill(-groups[i].pgid, SIGKILL);
+				groups[i].pgid = 0;
+				left--;
+			}
+		}
+		for (size_t i = 0; i < ncg; i++) {
+			if (done == NULL || done[i])
+				continue;
+			if (cg_dir_empty(cgroups[i].dir)) {
+				done[i] = true;
+				left--;
+			} else if (now - start >= cgroups[i].timeout_ms) {
+				cg_dir_kill(cgroups[i].dir);
+				done[i] = true;
+				left--;
+			}
+		}
+		if (left > 0)
+			poll(NULL, 0, 20); /* the guardian is not the engine: it may wait */
+	}
+	free(done);
 }
 
 static void __attribute__((noreturn))
@@ -258,7 +288,7 @@ guardian_main(int fd, const char *run_dir)
 				cgroups = c;
 			}
 			if (m.op == 'C')
-				guardian_cgroup_add(cgroups, &ncg, path);
+				guardian_cgroup_add(cgroups, &ncg, path, m.timeout_ms);
 			else
 				guardian_cgroup_remove(cgroups, &ncg, path);
 			continue;
@@ -281,7 +311,7 @@ guardian_main(int fd, const char *run_dir)
 			}
 		}
 	}
-	guardian_reap_all(groups, n);
+	guardian_reap_all(groups, n, cgroups, ncg);
 	/* Whatever left its process group but not its cgroup goes now; then the
 	 * emptied cgroups are removed (with vigil/<stack> and vigil when empty). */
 	for (size_t i = 0; i < ncg; i++)
@@ -387,10 +417,10 @@ guardian_untrack(struct guardian *g, pid_t pgid)
 }
 
 void
-guardian_track_cgroup(struct guardian *g, const char *dir)
+guardian_track_cgroup(struct guardian *g, const char *dir, int64_t stop_timeout_ms)
 {
 	if (dir != NULL)
-		guardian_send(g, 'C', 0, 0, dir);
+		guardian_send(g, 'C', 0, stop_timeout_ms, dir);
 }
 
 void

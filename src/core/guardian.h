@@ -30,8 +30,13 @@ void guardian_untrack(struct guardian *g, pid_t pgid);
 /* Sends what is held back (untracks wait for the next message: call this
  * before the loop sleeps). NULL is fine. */
 void guardian_flush(struct guardian *g);
-/* A cgroup directory whose processes die with the engine too (after the groups' grace); NULL is ignored. */
-void guardian_track_cgroup(struct guardian *g, const char *dir);
+/*
+ * A cgroup directory whose processes die with the engine too: SIGTERM,
+ * then SIGKILL after stop_timeout_ms (as a tracked group). Tracking it
+ * again updates the timeout. A process in a tracked cgroup need not be
+ * tracked by its group. NULL is ignored.
+ */
+void guardian_track_cgroup(struct guardian *g, const char *dir, int64_t stop_timeout_ms);
 void guardian_untrack_cgroup(struct guardian *g, const char *dir);
 /* Orderly end: the guardian exits without killing anything. Frees g; NULL is fine. */
 void guardian_release(struct guardian *g);

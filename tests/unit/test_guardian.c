@@ -184,8 +184,8 @@ test_abandon_locks_stack_dirs(void **state)
 	}
 	assert_int_equal(unlink(ready), 0); /* SIGTERM is ignored from here on */
 	assert_false(locked(sdir));
-	guardian_track_cgroup(g, leaf);
-	guardian_track_cgroup(g, leaf2);
+	guardian_track_cgroup(g, leaf, 1000);
+	guardian_track_cgroup(g, leaf2, 1000);
 	assert_true(wait_locked(sdir, true));
 	/* The engine's own claim lock is shared: both hold one. */
 	int mine = cg_lock_dir(sdir);
@@ -195,8 +195,8 @@ test_abandon_locks_stack_dirs(void **state)
 	guardian_untrack_cgroup(g, leaf);
 	guardian_untrack_cgroup(g, leaf2);
 	assert_true(wait_locked(sdir, false));
-	guardian_track_cgroup(g, leaf2);
-	guardian_track_cgroup(g, leaf);
+	guardian_track_cgroup(g, leaf2, 1000);
+	guardian_track_cgroup(g, leaf, 1000);
 	assert_true(wait_locked(sdir, true));
 	pid_t gpid = guardian_pid(g);
 	guardian_abandon(g);
@@ -213,6 +213,59 @@ test_abandon_locks_stack_dirs(void **state)
 	rmdir(root);
 }
 
+/*
+ * With the engine gone, a tracked cgroup is ended like a group: SIGTERM to
+ * every process in it (here in a plain folder standing for one, its pids
+ * in cgroup.procs), SIGKILL after its stop timeout — though none of its
+ * process groups is tracked.
+ */
+static void
+test_abandon_ends_cgroups(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/vigil-guardian-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	char leaf[160], procs[200], ready[200], script[300];
+	snprintf(leaf, sizeof(leaf), "%s/shop/api", root);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", leaf);
+	snprintf(ready, sizeof(ready), "%s/ready", root);
+	snprintf(script, sizeof(script), "%s/shop", root);
+	assert_int_equal(mkdir(script, 0755), 0);
+	assert_int_equal(mkdir(leaf, 0755), 0);
+	pid_t polite = group("exec sleep 1000");
+	/* One process that ignores SIGTERM (an ignored signal stays so across exec). */
+	snprintf(script, sizeof(script), "trap '' TERM; : >%s; exec sleep 1000", ready);
+	pid_t stubborn = group(script);
+	int64_t t0 = now_ms();
+	while (access(ready, F_OK) != 0 && now_ms() - t0 < 5000) {
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL); /* polling a condition with a deadline */
+	}
+	FILE *f = fopen(procs, "w");
+	assert_non_null(f);
+	fprintf(f, "%ld\n%ld\n", (long)polite, (long)stubborn);
+	fclose(f);
+	struct guardian *g = guardian_start(NULL);
+	assert_non_null(g);
+	guardian_track_cgroup(g, leaf, 1000);
+	pid_t gpid = guardian_pid(g);
+	int64_t start = now_ms();
+	guardian_abandon(g);
+	int64_t t_polite = wait_gone(polite, 5000);
+	int64_t t_stubborn = wait_gone(stubborn, 5000);
+	assert_true(t_polite >= 0 && t_polite < 900); /* SIGTERM, at once */
+	assert_true(t_stubborn >= 0);
+	assert_true(now_ms() - start >= 900); /* SIGKILL, after its second */
+	int status;
+	assert_int_equal(waitpid(gpid, &status, 0), gpid);
+	unlink(procs);
+	unlink(ready);
+	rmdir(leaf);
+	snprintf(script, sizeof(script), "%s/shop", root);
+	rmdir(script);
+	rmdir(root);
+}
+
 int
 main(void)
 {
@@ -220,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_abandon_kills_groups),
 		cmocka_unit_test(test_release_kills_nothing),
 		cmocka_unit_test(test_abandon_locks_stack_dirs),
+		cmocka_unit_test(test_abandon_ends_cgroups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
