@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,8 +210,14 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 	if (o->cwd != NULL && chdir(o->cwd) < 0)
 		spawn_child_fail(fail, SPAWN_CWD);
 	if (ids->set) {
-		if (setgroups((size_t)ids->ngroups, ids->groups) < 0 || setgid(ids->gid) < 0 ||
-		    setuid(ids->uid) < 0)
+		/*
+		 * The system calls themselves, not libc's wrappers: in a process
+		 * with threads (libcurl's resolver) those make every thread change
+		 * its ids too, and this child — one thread on the engine's memory
+		 * — would wait on threads it does not have.
+		 */
+		if (syscall(SYS_setgroups, (long)ids->ngroups, ids->groups) < 0 ||
+		    syscall(SYS_setgid, (long)ids->gid) < 0 || syscall(SYS_setuid, (long)ids->uid) < 0)
 			spawn_child_fail(fail, SPAWN_USER);
 	}
 	if (o->cmd->shell) {

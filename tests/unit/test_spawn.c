@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -171,6 +172,16 @@ test_failures(void **state)
 	}
 }
 
+/* A thread that waits until its pipe closes. */
+static void *
+idle_thread(void *arg)
+{
+	char c;
+	while (read(*(int *)arg, &c, 1) > 0)
+		;
+	return NULL;
+}
+
 static void
 test_user(void **state)
 {
@@ -184,6 +195,21 @@ test_user(void **state)
 	char out[256], e2[256];
 	collect(&o, out, sizeof(out), e2, sizeof(e2));
 	assert_string_equal(out, "nobody\nnogroup\n");
+
+	/* With another thread in the engine (libcurl's resolver has some): the
+	 * switch in the child is its own, not a change of every thread's ids. */
+	pthread_t th;
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(pthread_create(&th, NULL, idle_thread, &pfd[0]), 0);
+	for (int i = 0; i < 20; i++) {
+		collect(&o, out, sizeof(out), e2, sizeof(e2));
+		assert_string_equal(out, "nobody\nnogroup\n");
+	}
+	assert_int_equal(getuid(), 0); /* the engine's own ids are untouched */
+	close(pfd[1]);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	close(pfd[0]);
 }
 
 int
