@@ -61,12 +61,18 @@ processes:
   noted:
     command: "sh -c 'trap \"echo TERM >got-term; exit 0\" TERM; : >trap-set; while :; do sleep 0.05; done; : $M.5' >/dev/null 2>&1 & wait"
     stop_timeout: 1s
+  # A daemon that left its process group and session (setsid): in the
+  # service's cgroup only, it gets the guardian's SIGTERM too.
+  escaped:
+    command: "setsid sh -c 'trap \"echo TERM >escaped-term; exit 0\" TERM; : >escaped-set; while :; do sleep 0.05; done; : $M.6' >/dev/null 2>&1 & exec sleep $M.7"
+    stop_timeout: 1s
   noter: $(run_dir_noter "$T/k9/run-dir")
 EOF
 engine_start "$T/k9"
 wait_for '[ -s "$T/k9/run-dir" ]' 20 || fail "k9: noter never ran"
 wait_for '[ "$(count_procs "^sleep $M\.[1-4]\$")" -eq 4 ]' 20 || fail "k9: the sleeps never ran"
 wait_for '[ -f "$T/k9/trap-set" ]' 20 || fail "k9: noted never ran"
+wait_for '[ -f "$T/k9/escaped-set" ]' 20 || fail "k9: escaped never ran"
 guardian=$(pgrep -P "$ENGINE_PID" -x vigil || true)
 t0=$(now_ms)
 kill -KILL "$ENGINE_PID"
@@ -77,6 +83,13 @@ ms=$(gone_after "sleep $M\\.[12]" 5)
 expect_ms "$ms" 800 3000 "k9: TERM-ignoring ones end by SIGKILL after stop_timeout"
 if [ -f "$T/k9/got-term" ]; then pass "k9: the guardian sent SIGTERM first"; else
     fail "k9: no SIGTERM reached the grandchild"; fi
+if wait_for '[ -f "$T/k9/escaped-term" ]' 3; then
+    pass "k9: the daemon that left its group got SIGTERM too"
+else
+    fail "k9: no SIGTERM reached the escaped daemon"
+fi
+wait_for '[ "$(count_procs ": $M\\.6")" -eq 0 ]' 5 && pass "k9: the escaped daemon is gone" ||
+    fail "k9: the escaped daemon is left"
 if [ -n "$guardian" ]; then
     if wait_for "! alive $guardian" 3; then pass "k9: the guardian exits when done"; else
         fail "k9: the guardian $guardian still runs"; fi
