@@ -362,6 +362,13 @@ up_report_ready(struct up *u)
 	up_ready_fd = -1;
 }
 
+/* The supervisor's reader of the host's figures: the sampler's. */
+static void
+up_read_host(void *arg)
+{
+	sampler_read_host(arg);
+}
+
 static void
 up_before_sleep(struct loop *l, void *arg)
 {
@@ -519,6 +526,8 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	u.sampler = sampler_new(u.sv, NULL, UP_SLOW_SAMPLE_MS);
 	if (u.sampler == NULL)
 		up_say(&u, "warning: no process figures (/proc: %s)", strerror(errno));
+	else
+		sv_set_host_reader(u.sv, up_read_host, u.sampler);
 	sv_start(u.sv);
 	if (u.sampler != NULL) {
 		sampler_sweep(u.sampler); /* the base for the first figures */
@@ -538,6 +547,8 @@ out:
 	u.control = NULL;
 	alert_free(u.alerts);
 	u.alerts = NULL;
+	if (u.sv != NULL)
+		sv_set_host_reader(u.sv, NULL, NULL);
 	sampler_free(u.sampler);
 	sv_free(u.sv);
 	cg_env_free(u.cgroups); /* after the supervisor: its groups came from it */

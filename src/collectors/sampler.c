@@ -637,7 +637,7 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 			s->wants[u++] = s->wants[k];
 	if (proc_scan_pids(s->scan, s->wants, u) < 0)
 		return -1;
-	if (slow || s->host_procs == 0) {
+	if (sv_host_wanted(s->sv) && (slow || s->host_procs == 0)) {
 		int n = proc_scan_count(s->scan);
 		if (n >= 0)
 			s->host_procs = n;
@@ -688,6 +688,24 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 	return 0;
 }
 
+/*
+ * The host's figures into h (always the live host: fixture roots describe
+ * processes only). libproc2 is loaded at the first call, once something
+ * uses them (sv_want_host): a stack nobody looks at never loads it. Its
+ * first read is the base of its CPU figures (CPU since boot until then).
+ */
+static void
+sampler_host(struct sampler *s, struct model_host *h)
+{
+	if (s->host == NULL && !s->no_host) {
+		s->host = host_reader_new();
+		s->no_host = s->host == NULL;
+	}
+	if (s->host != NULL && host_read(s->host, h))
+		h->at_ms = model_realtime_ms();
+	h->procs = s->host_procs;
+}
+
 int
 sampler_sweep(struct sampler *s)
 {
@@ -734,19 +752,23 @@ sampler_sweep(struct sampler *s)
 	}
 	if (first)
 		return 0;
-	/*
-	 * The host (always the live one: fixture roots describe processes
-	 * only) from the second sweep on: a run over before it never loads
-	 * libproc2. Its first read is the base of its CPU figures.
-	 */
-	if (s->host == NULL && !s->no_host) {
-		s->host = host_reader_new();
-		s->no_host = s->host == NULL;
-	}
+	/* The host's figures, while something uses them; the event all the same. */
 	struct model_host h = *sv_host(s->sv);
-	if (s->host != NULL && host_read(s->host, &h))
-		h.at_ms = model_realtime_ms();
-	h.procs = s->host_procs;
+	if (sv_host_wanted(s->sv))
+		sampler_host(s, &h);
 	sv_set_host(s->sv, &h);
 	return 0;
+}
+
+void
+sampler_read_host(struct sampler *s)
+{
+	struct model_host h = *sv_host(s->sv);
+	if (s->host_procs == 0) {
+		int n = proc_scan_count(s->scan);
+		if (n >= 0)
+			s->host_procs = n;
+	}
+	sampler_host(s, &h);
+	sv_put_host(s->sv, &h);
 }

@@ -26,5 +26,7 @@ void sampler_free(struct sampler *s);
  * the next one's rates are measured from.
  */
 int sampler_sweep(struct sampler *s);
+/* Reads the host's figures now into the supervisor (sv_put_host): the reader sv_want_host calls. */
+void sampler_read_host(struct sampler *s);
 
 #endif

@@ -569,6 +569,8 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 		for (size_t k = 0; k < p->spec->nalerts; k++) {
 			const struct rule *r = &p->spec->alerts[k];
 			bool host = r->kind == RULE_METRIC && (r->metric == RULE_M_LOAD || r->metric == RULE_M_HOST_MEMORY);
+			if (host)
+				sv_want_host(e->sv);
 			struct alert_pair *pr = alert_pair(e, r, host ? "host" : p->name);
 			if (pr != NULL)
 				fn(e, pr, host ? NULL : p, arg);
@@ -588,6 +590,7 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 	for (size_t k = 0; k < spec->alerts.nrules; k++) {
 		const struct rule *r = &spec->alerts.rules[k];
 		if (r->kind == RULE_METRIC && (r->metric == RULE_M_LOAD || r->metric == RULE_M_HOST_MEMORY)) {
+			sv_want_host(e->sv); /* read from the next sample on */
 			struct alert_pair *pr = alert_pair(e, r, "host");
 			if (pr != NULL)
 				fn(e, pr, NULL, arg);

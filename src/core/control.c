@@ -34,6 +34,14 @@ struct control {
 	bool down;
 };
 
+/* The host's figures as JSON; from now on they are read at every sample. */
+static cJSON *
+control_host_json(const struct control *c)
+{
+	sv_want_host(c->sv);
+	return model_host_json(sv_host(c->sv));
+}
+
 /* Instances named by the request's targets (all when none); false with a message. */
 static bool
 control_select(struct control *c, const struct proto_req *req, size_t **out, size_t *n,
@@ -265,7 +273,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		cJSON_AddStringToObject(res, "file", c->stack_file);
 		cJSON_AddNumberToObject(res, "engine_pid", getpid());
 		cJSON_AddItemToObject(res, "processes", control_processes(c, idx, n));
-		cJSON_AddItemToObject(res, "host", model_host_json(sv_host(c->sv)));
+		cJSON_AddItemToObject(res, "host", control_host_json(c));
 		cJSON_AddStringToObject(res, "cgroups", sv_cgroups_describe(c->sv));
 		break;
 	case PROTO_START:
@@ -309,7 +317,7 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		for (size_t i = 0; i < total; i++)
 			all[i] = i;
 		cJSON_AddItemToObject(res, "processes", control_processes(c, all, total));
-		cJSON_AddItemToObject(res, "host", model_host_json(sv_host(c->sv)));
+		cJSON_AddItemToObject(res, "host", control_host_json(c));
 		cJSON *active = cJSON_AddArrayToObject(res, "alerts");
 		const struct alert *list[256];
 		size_t na = c->alerts != NULL ? alert_list(c->alerts, false, list, 256) : 0;
@@ -433,7 +441,7 @@ static cJSON *
 control_metrics_json(const struct control *c)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "host", model_host_json(sv_host(c->sv)));
+	cJSON_AddItemToObject(o, "host", control_host_json(c));
 	cJSON *procs = cJSON_AddArrayToObject(o, "processes");
 	for (size_t i = 0; i < sv_count(c->sv); i++) {
 		const struct proc_info *p = sv_proc(c->sv, i);

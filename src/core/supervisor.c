@@ -120,6 +120,9 @@ struct sv {
 	bool (*wants_lines)(void *arg);
 	struct cg_env *cgroups;     /* borrowed; NULL = no cgroups */
 	struct crash_folder *crashes; /* owned; made at the first crash report */
+	bool host_wanted;           /* someone uses the host's figures (sv_want_host) */
+	void (*host_fn)(void *arg); /* reads them now (sv_set_host_reader) */
+	void *host_arg;
 	struct model_host host;     /* the last host sample */
 	struct sv_proc **procs;     /* owned, each owned: start order; replicas together */
 	size_t nprocs, capprocs;
@@ -1853,6 +1856,35 @@ const struct model_host *
 sv_host(const struct sv *sv)
 {
 	return &sv->host;
+}
+
+void
+sv_put_host(struct sv *sv, const struct model_host *h)
+{
+	sv->host = *h;
+}
+
+void
+sv_want_host(struct sv *sv)
+{
+	if (sv->host_wanted)
+		return;
+	sv->host_wanted = true;
+	if (sv->host_fn != NULL)
+		sv->host_fn(sv->host_arg);
+}
+
+bool
+sv_host_wanted(const struct sv *sv)
+{
+	return sv->host_wanted;
+}
+
+void
+sv_set_host_reader(struct sv *sv, void (*fn)(void *arg), void *arg)
+{
+	sv->host_fn = fn;
+	sv->host_arg = arg;
 }
 
 const char *

@@ -136,6 +136,18 @@ void sv_set_tree(struct sv *sv, size_t i, pid_t pid, const struct proc_member *m
 const struct proc_member *sv_tree(const struct sv *sv, size_t i, size_t *n);
 /* The last host sample (at_ms 0 before the first). */
 const struct model_host *sv_host(const struct sv *sv);
+/*
+ * The host's figures are read only once something uses them — a client
+ * asked for them, an alert rule watches the host — so a stack nobody looks
+ * at never loads the library that reads them. sv_want_host says so; the
+ * first time it also calls the reader set by sv_set_host_reader (which
+ * puts a sample in place with sv_put_host, without an event), so the
+ * answer being built has figures. The collectors ask sv_host_wanted.
+ */
+void sv_want_host(struct sv *sv);
+bool sv_host_wanted(const struct sv *sv);
+void sv_set_host_reader(struct sv *sv, void (*fn)(void *arg), void *arg);
+void sv_put_host(struct sv *sv, const struct model_host *h);
 /* Which cgroup mode is in force, one line ("cgroup hybrid: placement+kill v2 …"). */
 const char *sv_cgroups_describe(const struct sv *sv);
 /* The i-th instance's cgroup; NULL when it has none (yet). */

@@ -186,4 +186,27 @@ expect_grep "$T/esc2/out" 'cgroup none: turned off' "esc2: cgroups off"
 if [ "$ms" -ge 1900 ] && [ "$ms" -le 4500 ]; then pass "esc2: finished in ${ms}ms"; else fail "esc2: finished in ${ms}ms"; fi
 for pid in $(pgrep -f "^sleep $M\\.3\$" || true); do kill "$pid"; done
 
+# The host's figures are read once something uses them: a stack nobody
+# looks at never loads libproc2 (and what it pulls in), and the first
+# status has them all the same.
+mkdir "$T/host"
+printf 'processes:\n  idle: {command: "exec sleep %s.8"}\n' "$M" >"$T/host/vigil.yaml"
+engine_start "$T/host"
+engine_says "$T/host" 'idle +▸ running' 10 || fail "host: idle never ran"
+if wait_for "grep -q libproc2 /proc/$ENGINE_PID/maps" 3; then
+    fail "host: libproc2 loaded with nobody asking"
+else
+    pass "host: libproc2 not loaded while nobody asks (3 s, 3 samples)"
+fi
+cd "$T/host"
+run_vigil status
+expect_rc 0 "host: status"
+expect_grep "$T/out" '^host: cpu [0-9.]+% of [0-9]+ cores, memory [0-9.]+[KMGT]?i?B? used' "host: the first status has the host's figures"
+grep -q libproc2 "/proc/$ENGINE_PID/maps" && pass "host: read from the first request on" ||
+    fail "host: libproc2 not loaded after a status"
+run_vigil down
+expect_rc 0 "host: down"
+engine_wait 10 || fail "host: the engine did not end"
+cd "$T"
+
 finish
