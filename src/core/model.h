@@ -99,9 +99,11 @@ struct proc_info {
 	int64_t started_ms;               /* realtime of the last spawn; 0 = never */
 	char reason[192];                 /* why it is in this state ("waiting: db is fatal") */
 	struct proc_metrics metrics;      /* zeroed at each spawn */
-	struct proc_check checks[MODEL_HEALTH_LOG]; /* health results, a ring from check_head */
+	/* Rings made at their first entry (NULL until then: most instances
+	 * have no health check, and many never end), owned by the supervisor. */
+	struct proc_check *checks;        /* health results, MODEL_HEALTH_LOG from check_head */
 	int nchecks, check_head;
-	struct proc_check exits[MODEL_EXIT_LOG];    /* how its last runs ended (ok = clean), a ring from exit_head */
+	struct proc_check *exits;         /* how its last runs ended (ok = clean), MODEL_EXIT_LOG from exit_head */
 	int nexits, exit_head;
 	const struct series *history;     /* owned by the supervisor; NULL when out of memory */
 };

@@ -390,6 +390,26 @@ sv_ready_begin(struct sv_proc *p)
 	/* log: matched in sv_on_line; notify: READY=1 in sv_on_notify. */
 }
 
+/*
+ * Puts one entry into a ring of cap entries (*n of them in use from
+ * *head, the oldest overwritten), made at the first entry; out of memory,
+ * the entry is not kept.
+ */
+static void
+sv_ring_put(struct proc_check **ring, int cap, int *n, int *head, bool ok, const char *detail)
+{
+	if (*ring == NULL && (*ring = calloc((size_t)cap, sizeof(**ring))) == NULL)
+		return;
+	int slot = (*head + *n) % cap;
+	if (*n < cap)
+		(*n)++;
+	else
+		*head = (*head + 1) % cap;
+	(*ring)[slot].at_ms = model_realtime_ms();
+	(*ring)[slot].ok = ok;
+	snprintf((*ring)[slot].detail, sizeof((*ring)[slot].detail), "%s", detail);
+}
+
 static void
 sv_on_health_probe(void *arg, bool ok, const char *detail)
 {
@@ -398,14 +418,7 @@ sv_on_health_probe(void *arg, bool ok, const char *detail)
 	p->probe = NULL;
 	/* Its history: the last MODEL_HEALTH_LOG results, with their details (latency included). */
 	struct proc_info *in = &p->info;
-	int slot = (in->check_head + in->nchecks) % MODEL_HEALTH_LOG;
-	if (in->nchecks < MODEL_HEALTH_LOG)
-		in->nchecks++;
-	else
-		in->check_head = (in->check_head + 1) % MODEL_HEALTH_LOG;
-	in->checks[slot].at_ms = model_realtime_ms();
-	in->checks[slot].ok = ok;
-	snprintf(in->checks[slot].detail, sizeof(in->checks[slot].detail), "%s", detail);
+	sv_ring_put(&in->checks, MODEL_HEALTH_LOG, &in->nchecks, &in->check_head, ok, detail);
 	if (ok) {
 		p->health_fails = 0;
 		sv_set_health(p, HEALTH_HEALTHY, detail);
@@ -740,14 +753,7 @@ static void
 sv_note_exit(struct sv_proc *p, bool clean, const char *how)
 {
 	struct proc_info *in = &p->info;
-	int slot = (in->exit_head + in->nexits) % MODEL_EXIT_LOG;
-	if (in->nexits < MODEL_EXIT_LOG)
-		in->nexits++;
-	else
-		in->exit_head = (in->exit_head + 1) % MODEL_EXIT_LOG;
-	in->exits[slot].at_ms = model_realtime_ms();
-	in->exits[slot].ok = clean;
-	snprintf(in->exits[slot].detail, sizeof(in->exits[slot].detail), "%s", how);
+	sv_ring_put(&in->exits, MODEL_EXIT_LOG, &in->nexits, &in->exit_head, clean, how);
 }
 
 /* Adds one line of the log's tail to a JSON array. */
@@ -1426,6 +1432,8 @@ sv_proc_free(struct sv_proc *p)
 	}
 	logstore_free(p->log);
 	series_free(p->history);
+	free(p->info.checks);
+	free(p->info.exits);
 	if (p->has_re)
 		regfree(&p->ready_re);
 	probe_notify_close(p->notify);
