@@ -101,6 +101,7 @@ struct sv_proc {
 	int64_t last_output_mono;   /* for the silence health probe */
 	int64_t last_watchdog_mono; /* for the notify watchdog */
 	char **envp;                /* owned: the environment, built at the first spawn */
+	size_t env_borrowed;        /* its first entries are the engine's own strings, not copies */
 	bool held;                  /* stopped on request: stays stopped until started */
 	bool removed;               /* gone from the stack file (reload): freed once at rest */
 	bool start_after_stop;      /* a restart was asked: start again once stopped */
@@ -299,8 +300,9 @@ sv_build_env(struct sv_proc *p)
 			if (strncmp(overrides[j], b, klen) == 0 && overrides[j][klen] == '=')
 				replaced = true;
 		if (!replaced)
-			out[n++] = strdup(b);
+			out[n++] = (char *)b; /* the engine's: lives as long as it does, shared by all */
 	}
+	p->env_borrowed = n;
 	for (size_t j = 0; j < env.count; j++) {
 		size_t len = strlen(env.vars[j].key) + strlen(env.vars[j].value) + 2;
 		out[n] = malloc(len);
@@ -313,10 +315,11 @@ sv_build_env(struct sv_proc *p)
 	return out;
 }
 
+/* Frees an environment of sv_build_env: its own strings, after the borrowed ones. */
 static void
-sv_free_env(char **env)
+sv_free_env(char **env, size_t borrowed)
 {
-	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+	for (size_t i = borrowed; env != NULL && env[i] != NULL; i++)
 		free(env[i]);
 	free(env);
 }
@@ -1438,7 +1441,7 @@ sv_proc_free(struct sv_proc *p)
 		regfree(&p->ready_re);
 	probe_notify_close(p->notify);
 	free(p->restart_times);
-	sv_free_env(p->envp);
+	sv_free_env(p->envp, p->env_borrowed);
 	free(p);
 }
 

@@ -47,7 +47,7 @@ struct sv_opts {
 	struct loop *loop;            /* borrowed */
 	struct guardian *guardian;    /* borrowed; NULL = none */
 	const char *run_dir;          /* a private folder for notify sockets */
-	char *const *base_env;        /* the engine's environment (environ) */
+	char *const *base_env;        /* the engine's environment (environ): its strings go into every instance's, unchanged and uncopied, so it must stay as it is while sv lives */
 	sv_event_fn fn;               /* every event goes here */
 	void *arg;
 	/*
