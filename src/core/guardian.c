@@ -281,11 +281,12 @@ guardian_main(int fd, const char *run_dir)
 				break;
 			path[got] = '\0';
 			if (m.op == 'C' && ncg == capcg) {
-				capcg = capcg ? capcg * 2 : 64;
-				struct guardian_cgroup *c = realloc(cgroups, capcg * sizeof(*c));
+				size_t ncap = capcg ? capcg * 2 : 64;
+				struct guardian_cgroup *c = realloc(cgroups, ncap * sizeof(*c));
 				if (c == NULL)
 					continue;
 				cgroups = c;
+				capcg = ncap;
 			}
 			if (m.op == 'C')
 				guardian_cgroup_add(cgroups, &ncg, path, m.timeout_ms);
@@ -295,11 +296,12 @@ guardian_main(int fd, const char *run_dir)
 		}
 		if (m.op == '+') {
 			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct guardian_group *g = realloc(groups, cap * sizeof(*g));
+				size_t ncap = cap ? cap * 2 : 64;
+				struct guardian_group *g = realloc(groups, ncap * sizeof(*g));
 				if (g == NULL)
 					continue;
 				groups = g;
+				cap = ncap;
 			}
 			groups[n++] = (struct guardian_group){m.pgid, m.timeout_ms};
 		} else if (m.op == '-') {

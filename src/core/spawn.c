@@ -169,6 +169,17 @@ spawn_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the loop blocks SIGCHLD and more */
 }
 
+/* The 32-bit id calls where the plain ones take 16-bit ids (i386, 32-bit ARM). */
+#ifdef SYS_setuid32
+#define SPAWN_SYS_SETUID SYS_setuid32
+#define SPAWN_SYS_SETGID SYS_setgid32
+#define SPAWN_SYS_SETGROUPS SYS_setgroups32
+#else
+#define SPAWN_SYS_SETUID SYS_setuid
+#define SPAWN_SYS_SETGID SYS_setgid
+#define SPAWN_SYS_SETGROUPS SYS_setgroups
+#endif
+
 /* In the child: report the failed step in the parent's memory (vfork) and leave. */
 static void __attribute__((noreturn))
 spawn_child_fail(volatile struct spawn_failure *f, int step)
@@ -190,9 +201,6 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 		if (write(o->cg_fds[i], "0", 1) != 1)
 			spawn_child_fail(fail, SPAWN_CGROUP);
 	spawn_reset_signals();
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127); /* the engine died before the line above took effect */
 
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
@@ -216,10 +224,14 @@ spawn_child(const struct spawn_opts *o, const struct spawn_ids *ids, int out_w, 
 		 * its ids too, and this child — one thread on the engine's memory
 		 * — would wait on threads it does not have.
 		 */
-		if (syscall(SYS_setgroups, (long)ids->ngroups, ids->groups) < 0 ||
-		    syscall(SYS_setgid, (long)ids->gid) < 0 || syscall(SYS_setuid, (long)ids->uid) < 0)
+		if (syscall(SPAWN_SYS_SETGROUPS, (long)ids->ngroups, ids->groups) < 0 ||
+		    syscall(SPAWN_SYS_SETGID, (long)ids->gid) < 0 || syscall(SPAWN_SYS_SETUID, (long)ids->uid) < 0)
 			spawn_child_fail(fail, SPAWN_USER);
 	}
+	/* After the switch of ids, which clears it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127); /* the engine died before the line above took effect */
 	if (o->cmd->shell) {
 		char *const argv[] = {(char *)"sh", (char *)"-c", (char *)o->cmd->argv[0], NULL};
 		execve("/bin/sh", argv, o->envp);

@@ -207,6 +207,14 @@ test_user(void **state)
 		assert_string_equal(out, "nobody\nnogroup\n");
 	}
 	assert_int_equal(getuid(), 0); /* the engine's own ids are untouched */
+
+	/* The parent-death signal survives the switch (the kernel clears it at a change of ids). */
+	const char *pd[] = {"python3", "-c", "import ctypes; v = ctypes.c_int(); "
+	    "ctypes.CDLL(None).prctl(2, ctypes.byref(v)); print(v.value)", NULL};
+	struct spec_command pdcmd = {.shell = false, .argv = pd, .argc = 3};
+	o.cmd = &pdcmd;
+	collect(&o, out, sizeof(out), e2, sizeof(e2));
+	assert_string_equal(out, "9\n"); /* SIGKILL */
 	close(pfd[1]);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	close(pfd[0]);
