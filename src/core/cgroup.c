@@ -1427,9 +1427,9 @@ cg_signal_fn(pid_t pid, void *arg)
 }
 
 int
-cg_dir_signal(const char *dir, int sig)
+cg_dir_walk(const char *dir, int (*fn)(pid_t pid, void *arg), void *arg)
 {
-	return cg_each_pid(dir, 0, cg_signal_fn, &sig);
+	return cg_each_pid(dir, 0, fn, arg);
 }
 
 bool
@@ -1447,7 +1447,7 @@ cg_group_signal(const struct cg_group *g, int sig)
 		errno = ENOENT;
 		return -1;
 	}
-	return cg_dir_signal(dir, sig);
+	return cg_dir_walk(dir, cg_signal_fn, &sig);
 }
 
 int64_t

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The machine's layout; none = nothing usable (no mount, or read-only). */
 enum cg_mode { CG_MODE_NONE = 0, CG_MODE_V1, CG_MODE_V2, CG_MODE_HYBRID };
@@ -152,8 +153,8 @@ void cg_group_free(struct cg_group *g);
  * -1 with errno (ENOENT when dir is gone).
  */
 int cg_dir_kill(const char *dir);
-/* Sends sig to every process in dir and its subdirectories; 0 or -1 with errno. */
-int cg_dir_signal(const char *dir, int sig);
+/* Calls fn for every live process in dir and its subdirectories (nonzero stops); 0, fn's nonzero, or -1 with errno. */
+int cg_dir_walk(const char *dir, int (*fn)(pid_t pid, void *arg), void *arg);
 /* True when no live process is in dir or its subdirectories (or dir is gone). */
 bool cg_dir_empty(const char *dir);
 

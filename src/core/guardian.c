@@ -30,7 +30,7 @@
  */
 struct guardian_msg {
 	char op;            /* '+' track, '-' untrack a group; 'C'/'c' a cgroup; 'q' orderly end */
-	int32_t pgid;
+	int32_t pgid;       /* for 'C': 1 for a placement directory */
 	int64_t timeout_ms;
 	uint16_t len;       /* bytes of path that follow */
 };
@@ -106,6 +106,7 @@ struct guardian_cgroup {
 	char *dir;
 	int lock_fd;
 	int64_t timeout_ms;  /* the stop timeout of the processes in it */
+	bool place;          /* a placement directory: its processes get SIGTERM from here */
 };
 
 /* The length of dir's parent (up to its last '/'), 0 when none. */
@@ -129,7 +130,8 @@ guardian_lock_holder(const struct guardian_cgroup *v, size_t n, const char *dir,
 }
 
 static void
-guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir, int64_t timeout_ms)
+guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir, bool place,
+    int64_t timeout_ms)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp(v[i].dir, dir) == 0) {
@@ -146,7 +148,7 @@ guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir, int64
 		lock = cg_lock_dir(d);
 		d[plen] = '/';
 	}
-	v[(*n)++] = (struct guardian_cgroup){d, lock, timeout_ms};
+	v[(*n)++] = (struct guardian_cgroup){d, lock, timeout_ms, place};
 }
 
 static void
@@ -174,11 +176,34 @@ guardian_cgroup_remove(struct guardian_cgroup *v, size_t *n, const char *dir)
 }
 
 
+/* The tracked groups, for guardian_term_untracked. */
+struct guardian_groups {
+	const struct guardian_group *v;
+	size_t n;
+};
+
+/* SIGTERM (and SIGCONT) to pid unless it is in a tracked group, which had them already. */
+static int
+guardian_term_untracked(pid_t pid, void *arg)
+{
+	const struct guardian_groups *t = arg;
+	pid_t pg = getpgid(pid);
+	for (size_t i = 0; i < t->n && pg > 0; i++)
+		if (t->v[i].pgid == pg)
+			return 0;
+	if (pid > 1 && pid != getpid()) {
+		kill(pid, SIGTERM);
+		kill(pid, SIGCONT);
+	}
+	return 0;
+}
+
 /*
  * The engine is gone: end every process group and every cgroup, politely
  * first (SIGTERM, and SIGCONT for the stopped), then with SIGKILL once its
- * own stop timeout has passed. A process in a cgroup is not tracked by its
- * group (the cgroup holds whatever it forks, even what left its group).
+ * own stop timeout has passed. Each process gets one SIGTERM: from its
+ * tracked group, or else from its placement cgroup (a daemon that left its
+ * group); the other directories that list it only wait and kill.
  */
 static void
 guardian_reap_all(struct guardian_group *groups, size_t n, struct guardian_cgroup *cgroups,
@@ -192,9 +217,10 @@ guardian_reap_all(struct guardian_group *groups, size_t n, struct guardian_cgrou
 			groups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
 	}
 	bool *done = calloc(ncg + 1, sizeof(*done));
+	struct guardian_groups tracked = {groups, n};
 	for (size_t i = 0; i < ncg; i++) {
-		cg_dir_signal(cgroups[i].dir, SIGTERM);
-		cg_dir_signal(cgroups[i].dir, SIGCONT);
+		if (cgroups[i].place)
+			cg_dir_walk(cgroups[i].dir, guardian_term_untracked, &tracked);
 		if (cgroups[i].timeout_ms > GUARDIAN_MAX_WAIT_MS)
 			cgroups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
 	}
@@ -289,7 +315,7 @@ guardian_main(int fd, const char *run_dir)
 				capcg = ncap;
 			}
 			if (m.op == 'C')
-				guardian_cgroup_add(cgroups, &ncg, path, m.timeout_ms);
+				guardian_cgroup_add(cgroups, &ncg, path, m.pgid == 1, m.timeout_ms);
 			else
 				guardian_cgroup_remove(cgroups, &ncg, path);
 			continue;
@@ -419,10 +445,10 @@ guardian_untrack(struct guardian *g, pid_t pgid)
 }
 
 void
-guardian_track_cgroup(struct guardian *g, const char *dir, int64_t stop_timeout_ms)
+guardian_track_cgroup(struct guardian *g, const char *dir, bool place, int64_t stop_timeout_ms)
 {
 	if (dir != NULL)
-		guardian_send(g, 'C', 0, stop_timeout_ms, dir);
+		guardian_send(g, 'C', place ? 1 : 0, stop_timeout_ms, dir);
 }
 
 void

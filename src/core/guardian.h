@@ -10,6 +10,7 @@
 #ifndef VIGIL_CORE_GUARDIAN_H
 #define VIGIL_CORE_GUARDIAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -31,12 +32,14 @@ void guardian_untrack(struct guardian *g, pid_t pgid);
  * before the loop sleeps). NULL is fine. */
 void guardian_flush(struct guardian *g);
 /*
- * A cgroup directory whose processes die with the engine too: SIGTERM,
- * then SIGKILL after stop_timeout_ms (as a tracked group). Tracking it
- * again updates the timeout. A process in a tracked cgroup need not be
- * tracked by its group. NULL is ignored.
+ * A cgroup directory whose processes die with the engine too, SIGKILL
+ * after stop_timeout_ms (as a tracked group); those of a placement
+ * directory (place: the one a process joins first, one per process) that
+ * are in no tracked group — daemons that left theirs — get SIGTERM first,
+ * so every process gets one SIGTERM, however many directories list it.
+ * Tracking it again updates the timeout. NULL is ignored.
  */
-void guardian_track_cgroup(struct guardian *g, const char *dir, int64_t stop_timeout_ms);
+void guardian_track_cgroup(struct guardian *g, const char *dir, bool place, int64_t stop_timeout_ms);
 void guardian_untrack_cgroup(struct guardian *g, const char *dir);
 /* Orderly end: the guardian exits without killing anything. Frees g; NULL is fine. */
 void guardian_release(struct guardian *g);

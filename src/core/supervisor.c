@@ -79,7 +79,6 @@ struct sv_proc {
 	int64_t oom_base;           /* the group's OOM kill count at spawn; -1 = unknown */
 	int out_fd, err_fd;         /* owned pipe ends; -1 when closed */
 	bool exited;                /* the current pid was reaped */
-	bool guardian_pgid;         /* the guardian tracks its process group (it has no cgroup) */
 	int status;                 /* its waitpid status */
 	bool failed_start;          /* the ready probe timed out: the exit is a failure */
 	bool restart_after_stop;    /* stopping for a health restart, not for good */
@@ -592,7 +591,7 @@ sv_cgroup_prepare(struct sv_proc *p)
 	const char *dirs[CG_NROLES];
 	size_t nd = p->cg != NULL ? cg_group_dirs(p->cg, dirs, CG_NROLES) : 0;
 	for (size_t i = 0; i < nd && i < CG_NROLES; i++)
-		guardian_track_cgroup(sv->guardian, dirs[i], p->spec->stop_timeout_ms);
+		guardian_track_cgroup(sv->guardian, dirs[i], i == 0, p->spec->stop_timeout_ms);
 }
 
 static void
@@ -646,10 +645,9 @@ sv_act_spawn(struct sv_proc *p)
 	p->last_watchdog_mono = 0;
 	p->health_fails = 0;
 	p->info.health = HEALTH_UNKNOWN;
-	/* In its cgroup, it is the guardian's through the cgroup; else through its group. */
-	p->guardian_pgid = ncg == 0;
-	if (p->guardian_pgid)
-		guardian_track(sv->guardian, r.pid, p->spec->stop_timeout_ms);
+	/* Its group too, in a cgroup or not: a process may leave its cgroup (a
+	 * root one moved to a session scope), and the group still has it. */
+	guardian_track(sv->guardian, r.pid, p->spec->stop_timeout_ms);
 	loop_watch_child(sv->loop, r.pid, sv_on_child, p);
 	loop_watch(sv->loop, r.out_fd, LOOP_READ, sv_on_pipe, p);
 	loop_watch(sv->loop, r.err_fd, LOOP_READ, sv_on_pipe, p);
@@ -1076,8 +1074,7 @@ sv_maybe_finished(struct sv_proc *p)
 	}
 	sv_cancel_timer(p->sv, &p->eof_timer);
 	p->exited = false;
-	if (p->guardian_pgid)
-		guardian_untrack(p->sv->guardian, p->info.pid);
+	guardian_untrack(p->sv->guardian, p->info.pid);
 	/* What it left running in its cgroup ends with it, as under systemd. */
 	if (p->cg != NULL && !cg_group_empty(p->cg))
 		cg_group_kill(p->cg);

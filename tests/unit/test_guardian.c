@@ -184,8 +184,8 @@ test_abandon_locks_stack_dirs(void **state)
 	}
 	assert_int_equal(unlink(ready), 0); /* SIGTERM is ignored from here on */
 	assert_false(locked(sdir));
-	guardian_track_cgroup(g, leaf, 1000);
-	guardian_track_cgroup(g, leaf2, 1000);
+	guardian_track_cgroup(g, leaf, true, 1000);
+	guardian_track_cgroup(g, leaf2, true, 1000);
 	assert_true(wait_locked(sdir, true));
 	/* The engine's own claim lock is shared: both hold one. */
 	int mine = cg_lock_dir(sdir);
@@ -195,8 +195,8 @@ test_abandon_locks_stack_dirs(void **state)
 	guardian_untrack_cgroup(g, leaf);
 	guardian_untrack_cgroup(g, leaf2);
 	assert_true(wait_locked(sdir, false));
-	guardian_track_cgroup(g, leaf2, 1000);
-	guardian_track_cgroup(g, leaf, 1000);
+	guardian_track_cgroup(g, leaf2, true, 1000);
+	guardian_track_cgroup(g, leaf, true, 1000);
 	assert_true(wait_locked(sdir, true));
 	pid_t gpid = guardian_pid(g);
 	guardian_abandon(g);
@@ -213,11 +213,42 @@ test_abandon_locks_stack_dirs(void **state)
 	rmdir(root);
 }
 
+/* Lines in path (0 when it is missing). */
+static int
+lines_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	int n = 0, c;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* Starts, in a group of its own, a shell that notes each SIGTERM in note and goes on; waits until it is ready. */
+static pid_t
+noting_group(const char *note, const char *ready)
+{
+	char script[400];
+	snprintf(script, sizeof(script),
+	    "trap 'echo TERM >>%s' TERM; : >%s; while :; do sleep 0.05; done", note, ready);
+	pid_t pid = group(script);
+	int64_t t0 = now_ms();
+	while (access(ready, F_OK) != 0 && now_ms() - t0 < 5000) {
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL); /* polling a condition with a deadline */
+	}
+	return pid;
+}
+
 /*
  * With the engine gone, a tracked cgroup is ended like a group: SIGTERM to
- * every process in it (here in a plain folder standing for one, its pids
- * in cgroup.procs), SIGKILL after its stop timeout — though none of its
- * process groups is tracked.
+ * every process in its placement directory (here a plain folder standing
+ * for one, its pids in cgroup.procs) that is in no tracked group, SIGKILL
+ * after its stop timeout. Each process gets one SIGTERM, whether its group
+ * is tracked or not and however many directories list it.
  */
 static void
 test_abandon_ends_cgroups(void **state)
@@ -241,13 +272,31 @@ test_abandon_ends_cgroups(void **state)
 		struct timespec ts = {0, 5000000};
 		nanosleep(&ts, NULL); /* polling a condition with a deadline */
 	}
+	/* Two that note their SIGTERMs: one whose group is tracked too, one whose is not. */
+	char note1[200], note2[200], ready1[200], ready2[200], other[200], oprocs[240];
+	snprintf(note1, sizeof(note1), "%s/note1", root);
+	snprintf(note2, sizeof(note2), "%s/note2", root);
+	snprintf(ready1, sizeof(ready1), "%s/ready1", root);
+	snprintf(ready2, sizeof(ready2), "%s/ready2", root);
+	pid_t grouped = noting_group(note1, ready1);
+	pid_t loner = noting_group(note2, ready2);
 	FILE *f = fopen(procs, "w");
 	assert_non_null(f);
-	fprintf(f, "%ld\n%ld\n", (long)polite, (long)stubborn);
+	fprintf(f, "%ld\n%ld\n%ld\n%ld\n", (long)polite, (long)stubborn, (long)grouped, (long)loner);
+	fclose(f);
+	/* A second directory (another hierarchy's) lists them too: it only waits and kills. */
+	snprintf(other, sizeof(other), "%s/mem", root);
+	snprintf(oprocs, sizeof(oprocs), "%s/cgroup.procs", other);
+	assert_int_equal(mkdir(other, 0755), 0);
+	f = fopen(oprocs, "w");
+	assert_non_null(f);
+	fprintf(f, "%ld\n%ld\n", (long)grouped, (long)loner);
 	fclose(f);
 	struct guardian *g = guardian_start(NULL);
 	assert_non_null(g);
-	guardian_track_cgroup(g, leaf, 1000);
+	guardian_track(g, grouped, 1000);
+	guardian_track_cgroup(g, leaf, true, 1000);
+	guardian_track_cgroup(g, other, false, 1000);
 	pid_t gpid = guardian_pid(g);
 	int64_t start = now_ms();
 	guardian_abandon(g);
@@ -256,8 +305,18 @@ test_abandon_ends_cgroups(void **state)
 	assert_true(t_polite >= 0 && t_polite < 900); /* SIGTERM, at once */
 	assert_true(t_stubborn >= 0);
 	assert_true(now_ms() - start >= 900); /* SIGKILL, after its second */
+	assert_true(wait_gone(grouped, 5000) >= 0);
+	assert_true(wait_gone(loner, 5000) >= 0);
 	int status;
 	assert_int_equal(waitpid(gpid, &status, 0), gpid);
+	assert_int_equal(lines_in(note1), 1);
+	assert_int_equal(lines_in(note2), 1);
+	unlink(note1);
+	unlink(note2);
+	unlink(ready1);
+	unlink(ready2);
+	unlink(oprocs);
+	rmdir(other);
 	unlink(procs);
 	unlink(ready);
 	rmdir(leaf);
