@@ -46,6 +46,7 @@ struct sampler_io {
 };
 
 /* Figures that can change while nothing in a group runs are read again after this long. */
+#define SAMPLER_HOST_MIN_NS ((int64_t)100 * 1000000) /* host readings at least this far apart */
 #define SAMPLER_REFRESH_MS 30000
 
 /* What is kept of one instance's cgroup from sweep to sweep. */
@@ -81,7 +82,8 @@ struct sampler {
 	size_t cap_wants;
 	int64_t last_ns;             /* monotonic time of the last sweep */
 	struct proc_scan *scan;      /* owned */
-	struct host_reader *host;    /* owned; NULL until the second sweep, or when the host cannot be read */
+	struct host_reader *host;    /* owned; NULL until the host's figures are wanted, or when it cannot be read */
+	int64_t host_ns;             /* monotonic time of the last host reading; 0 = none */
 	bool no_host;                /* it could not be: not tried again */
 	int host_procs;              /* processes on the host at the last count */
 	int64_t slow_ns;
@@ -701,8 +703,14 @@ sampler_host(struct sampler *s, struct model_host *h)
 		s->host = host_reader_new();
 		s->no_host = s->host == NULL;
 	}
-	if (s->host != NULL && host_read(s->host, h))
+	/* A reading a moment after the last (a request just before this
+	 * sweep) would cover no tick of CPU time: the last one stands. */
+	int64_t now = sampler_mono_ns();
+	if (s->host != NULL && (s->host_ns == 0 || now - s->host_ns >= SAMPLER_HOST_MIN_NS) &&
+	    host_read(s->host, h)) {
 		h->at_ms = model_realtime_ms();
+		s->host_ns = now;
+	}
 	h->procs = s->host_procs;
 }
 
