@@ -639,7 +639,7 @@ sampler_sweep_cgroup(struct sampler *s, bool slow, int64_t now, int64_t dt, int6
 			s->wants[u++] = s->wants[k];
 	if (proc_scan_pids(s->scan, s->wants, u) < 0)
 		return -1;
-	if (sv_host_wanted(s->sv) && (slow || s->host_procs == 0)) {
+	if (sv_host_wanted(s->sv) && slow) {
 		int n = proc_scan_count(s->scan);
 		if (n >= 0)
 			s->host_procs = n;
@@ -703,11 +703,15 @@ sampler_host(struct sampler *s, struct model_host *h)
 		s->host = host_reader_new();
 		s->no_host = s->host == NULL;
 	}
+	if (s->host_procs == 0) { /* not counted yet (the ppid way counts at every sweep) */
+		int n = proc_scan_count(s->scan);
+		if (n >= 0)
+			s->host_procs = n;
+	}
 	/* A reading a moment after the last (a request just before this
 	 * sweep) would cover no tick of CPU time: the last one stands. */
 	int64_t now = sampler_mono_ns();
-	if (s->host != NULL && (s->host_ns == 0 || now - s->host_ns >= SAMPLER_HOST_MIN_NS) &&
-	    host_read(s->host, h)) {
+	if (s->host != NULL && now - s->host_ns >= SAMPLER_HOST_MIN_NS && host_read(s->host, h)) {
 		h->at_ms = model_realtime_ms();
 		s->host_ns = now;
 	}
@@ -772,11 +776,6 @@ void
 sampler_read_host(struct sampler *s)
 {
 	struct model_host h = *sv_host(s->sv);
-	if (s->host_procs == 0) {
-		int n = proc_scan_count(s->scan);
-		if (n >= 0)
-			s->host_procs = n;
-	}
 	sampler_host(s, &h);
 	sv_put_host(s->sv, &h);
 }

@@ -110,7 +110,7 @@ struct cg_group {
 	size_t n;                  /* directories in d; d[0] is placement */
 	int role[CG_NROLES];       /* index into d serving each role; -1 = none */
 	/* Kept open from their first use, so a restart opens nothing (-1 until then): */
-	int empty_fd;              /* d[0]'s cgroup.events (v2) or cgroup.procs (v1), to see it empty */
+	int empty_fd;              /* d[0]'s cgroup.events (v2), to see it empty */
 	int oom_fd;                /* the memory role's memory.events (v2) or memory.oom_control (v1) */
 	bool empty_once, oom_once; /* closed after each use (cg_keep_fd said no) */
 };
@@ -314,17 +314,24 @@ cg_pid_alive(pid_t pid)
 /* Called for each live pid; nonzero stops the walk (cg_each_pid returns it). */
 typedef int (*cg_pid_fn)(pid_t pid, void *arg);
 
-/* Calls fn for each live pid in the cgroup.procs open as fd, read from its start; 0, fn's nonzero, or -1 errno. */
+/* Calls fn for each live pid in dir/cgroup.procs; 0, fn's nonzero, or -1 errno. */
 static int
-cg_procs_walk_fd(int fd, cg_pid_fn fn, void *arg)
+cg_procs_walk(const char *dir, cg_pid_fn fn, void *arg)
 {
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && access(dir, F_OK) == 0 ? 0 : -1;
 	/* Streamed in a fixed buffer: a big group costs no memory. */
 	char buf[4096];
 	long cur = -1;
 	int rc = 0;
-	off_t off = 0;
 	for (;;) {
-		ssize_t r = pread(fd, buf, sizeof(buf), off);
+		ssize_t r = read(fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -336,7 +343,6 @@ cg_procs_walk_fd(int fd, cg_pid_fn fn, void *arg)
 				rc = fn((pid_t)cur, arg);
 			break;
 		}
-		off += r;
 		for (ssize_t i = 0; i < r && rc == 0; i++) {
 			char c = buf[i];
 			if (c >= '0' && c <= '9') {
@@ -352,22 +358,6 @@ cg_procs_walk_fd(int fd, cg_pid_fn fn, void *arg)
 		if (rc != 0)
 			break;
 	}
-	return rc;
-}
-
-/* Calls fn for each live pid in dir/cgroup.procs; 0, fn's nonzero, or -1 errno. */
-static int
-cg_procs_walk(const char *dir, cg_pid_fn fn, void *arg)
-{
-	char path[PATH_MAX];
-	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT && access(dir, F_OK) == 0 ? 0 : -1;
-	int rc = cg_procs_walk_fd(fd, fn, arg);
 	int saved = errno;
 	close(fd);
 	errno = saved;
@@ -381,6 +371,12 @@ cg_each_pid(const char *dir, int depth, cg_pid_fn fn, void *arg)
 	int rc = cg_procs_walk(dir, fn, arg);
 	if (rc != 0 || depth >= CG_MAX_DEPTH)
 		return rc;
+	/* A directory's link count is 2 plus its subdirectories (cgroupfs, and
+	 * the file systems of a fake tree; 1 on those that do not count them):
+	 * 2 means nothing below, and no listing to read. */
+	struct stat dst;
+	if (stat(dir, &dst) == 0 && dst.st_nlink == 2)
+		return 0;
 	DIR *d = opendir(dir);
 	if (d == NULL)
 		return 0; /* listed just now, gone now: nothing below */
@@ -1118,6 +1114,32 @@ cg_keep_fd(int fd)
 	return (rlim_t)fd < rl.rlim_cur / 4;
 }
 
+/*
+ * Opens dir/file for the group to keep (*once: to close after its use
+ * instead, cg_keep_fd said no); -1 with errno.
+ */
+static int
+cg_open_kept(const char *dir, const char *file, int flags, bool *once)
+{
+	char *path = cg_pathf("%s/%s", dir, file);
+	int fd = open(path, flags | O_CLOEXEC, 0644);
+	int saved = errno;
+	free(path);
+	*once = fd >= 0 && !cg_keep_fd(fd);
+	errno = saved;
+	return fd;
+}
+
+/* After a use of *fd: closes it when it is not kept. */
+static void
+cg_done_kept(int *fd, bool once)
+{
+	if (*fd >= 0 && once) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 /* Closes what the group keeps open (before its directories go). */
 static void
 cg_group_close_fds(struct cg_group *g)
@@ -1282,16 +1304,10 @@ cg_group_procs_fds(struct cg_group *g, int *fds, size_t cap)
 	for (size_t i = 0; i < g->n && n < cap; i++) {
 		struct cg_gdir *gd = &g->d[i];
 		if (gd->procs_w < 0) {
-			char *path = cg_pathf("%s/cgroup.procs", gd->dir);
-			int flags = O_WRONLY | O_CLOEXEC | (gd->h->fake ? O_CREAT : 0);
-			gd->procs_w = open(path, flags, 0644);
-			int saved = errno;
-			free(path);
-			if (gd->procs_w < 0) {
-				errno = saved;
+			gd->procs_w = cg_open_kept(gd->dir, "cgroup.procs",
+			    O_WRONLY | (gd->h->fake ? O_CREAT : 0), &gd->procs_once);
+			if (gd->procs_w < 0)
 				return -1;
-			}
-			gd->procs_once = !cg_keep_fd(gd->procs_w);
 		}
 		fds[n++] = gd->procs_w;
 	}
@@ -1301,13 +1317,8 @@ cg_group_procs_fds(struct cg_group *g, int *fds, size_t cap)
 void
 cg_group_procs_done(struct cg_group *g)
 {
-	for (size_t i = 0; i < g->n; i++) {
-		struct cg_gdir *gd = &g->d[i];
-		if (gd->procs_w >= 0 && gd->procs_once) {
-			close(gd->procs_w);
-			gd->procs_w = -1;
-		}
-	}
+	for (size_t i = 0; i < g->n; i++)
+		cg_done_kept(&g->d[i].procs_w, g->d[i].procs_once);
 }
 
 int
@@ -1320,39 +1331,24 @@ bool
 cg_group_empty(struct cg_group *g)
 {
 	const char *dir = g->d[0].dir;
-	bool v2 = g->d[0].h->ver == CG_VER_V2 && !g->d[0].h->fake;
-	if (g->empty_fd < 0) {
-		/* v2: "populated 0|1" in cgroup.events counts the whole subtree.
-		 * v1's cgroup.procs is opened at each use: an open file serves the
-		 * pid list built at its first read again until a second after its
-		 * last, so a kept one would miss a process forked since. */
-		char *path = cg_pathf("%s/%s", dir, v2 ? "cgroup.events" : "cgroup.procs");
-		g->empty_fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(path);
-		g->empty_once = g->empty_fd >= 0 && (!v2 || !cg_keep_fd(g->empty_fd));
-	}
-	bool quick = false;
-	if (g->empty_fd >= 0 && v2) {
+	/* v2: "populated 0" in cgroup.events says the whole subtree is empty,
+	 * in one read. (v1 lists pids, and an open v1 cgroup.procs serves the
+	 * list built at its first read again until a second after its last: it
+	 * is read afresh by the walk.) */
+	if (g->d[0].h->ver == CG_VER_V2 && !g->d[0].h->fake) {
+		if (g->empty_fd < 0)
+			g->empty_fd = cg_open_kept(dir, "cgroup.events", O_RDONLY, &g->empty_once);
 		char buf[256];
-		ssize_t r = pread(g->empty_fd, buf, sizeof(buf) - 1, 0);
+		ssize_t r = g->empty_fd >= 0 ? pread(g->empty_fd, buf, sizeof(buf) - 1, 0) : -1;
+		cg_done_kept(&g->empty_fd, g->empty_once);
 		if (r > 0) {
 			buf[r] = '\0';
 			const char *pop = strstr(buf, "populated ");
-			quick = pop != NULL && pop[10] == '0';
+			if (pop != NULL && pop[10] == '0')
+				return true;
 		}
-	} else if (g->empty_fd >= 0) {
-		/* Its own list, then its subdirectories only when it has any: a
-		 * directory's link count is 2 plus its subdirectories (cgroupfs,
-		 * and the file systems of a fake tree; 1 on those that do not count). */
-		struct stat st;
-		quick = cg_procs_walk_fd(g->empty_fd, cg_found_fn, NULL) == 0 && stat(dir, &st) == 0 &&
-		    st.st_nlink == 2;
 	}
-	if (g->empty_once) {
-		close(g->empty_fd);
-		g->empty_fd = -1;
-	}
-	return quick || cg_dir_empty(dir);
+	return cg_dir_empty(dir);
 }
 
 size_t
@@ -1458,20 +1454,15 @@ cg_group_oom_kills(struct cg_group *g)
 	if (dir == NULL)
 		return -1;
 	if (g->oom_fd < 0) {
-		char *path = cg_pathf("%s/%s", dir, ver == CG_VER_V2 ? "memory.events" : "memory.oom_control");
-		g->oom_fd = open(path, O_RDONLY | O_CLOEXEC);
-		free(path);
+		g->oom_fd = cg_open_kept(dir, ver == CG_VER_V2 ? "memory.events" : "memory.oom_control",
+		    O_RDONLY, &g->oom_once);
 		if (g->oom_fd < 0)
 			return -1;
-		g->oom_once = !cg_keep_fd(g->oom_fd);
 	}
 	/* A few lines: one read from the start gives them all. */
 	char buf[1024];
 	ssize_t r = pread(g->oom_fd, buf, sizeof(buf) - 1, 0);
-	if (g->oom_once) {
-		close(g->oom_fd);
-		g->oom_fd = -1;
-	}
+	cg_done_kept(&g->oom_fd, g->oom_once);
 	if (r < 0)
 		return -1;
 	buf[r] = '\0';

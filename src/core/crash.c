@@ -219,6 +219,23 @@ crash_trim_name(struct crash_folder *f, const char *name, size_t name_len, int k
 	}
 }
 
+/*
+ * Removes, for every process, its oldest reports beyond keep: newest to
+ * oldest, a report goes when keep newer ones of its process stand (the
+ * entries a removal moves were seen already).
+ */
+static void
+crash_trim_all(struct crash_folder *f, int keep)
+{
+	for (size_t i = f->n; i-- > 0;) {
+		size_t newer = 0;
+		for (size_t j = i + 1; j < f->n; j++)
+			newer += crash_item_of(&f->v[j], f->v[i].id, f->v[i].name_len);
+		if (newer >= (size_t)keep)
+			crash_index_drop(f, i);
+	}
+}
+
 /* Empties the index: the folder is listed again at the next report. */
 static void
 crash_index_drop_all(struct crash_folder *f)
@@ -309,22 +326,10 @@ crash_store(struct crash_folder *f, const char *name, int64_t ts_ms, const char 
 		crash_index_drop_all(f); /* written; out of memory: list again at the next report */
 		return 0;
 	}
-	if (all) {
-		/* What the folder held may break the bounds for any name: each
-		 * name once, from the start again after a removal (entries move). */
-		for (size_t i = 0; i < f->n; i++) {
-			char *nm = strndup(f->v[i].id, f->v[i].name_len);
-			if (nm == NULL)
-				break;
-			size_t before = f->n;
-			crash_trim_name(f, nm, strlen(nm), keep);
-			free(nm);
-			if (f->n != before)
-				i = (size_t)-1;
-		}
-	} else {
+	if (all)
+		crash_trim_all(f, keep);
+	else
 		crash_trim_name(f, name, name_len, keep);
-	}
 	while (f->total > max_bytes && f->n > 0)
 		crash_index_drop(f, 0);
 	return 0;

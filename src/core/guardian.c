@@ -107,6 +107,7 @@ struct guardian_cgroup {
 	int lock_fd;
 	int64_t timeout_ms;  /* the stop timeout of the processes in it */
 	bool place;          /* a placement directory: its processes get SIGTERM from here */
+	bool done;           /* emptied or killed, once the engine is gone */
 };
 
 /* The length of dir's parent (up to its last '/'), 0 when none. */
@@ -117,13 +118,13 @@ guardian_parent_len(const char *dir)
 	return slash != NULL && slash != dir ? (size_t)(slash - dir) : 0;
 }
 
-/* The entry of v, other than skip, with the same parent as dir that holds its lock; -1 when none. */
+/* An entry of v other than skip with the same parent as dir (and holding its lock, with locked); -1 when none. */
 static long
-guardian_lock_holder(const struct guardian_cgroup *v, size_t n, const char *dir, size_t skip)
+guardian_sibling(const struct guardian_cgroup *v, size_t n, const char *dir, size_t skip, bool locked)
 {
 	size_t plen = guardian_parent_len(dir);
 	for (size_t i = 0; i < n; i++)
-		if (i != skip && v[i].lock_fd >= 0 && guardian_parent_len(v[i].dir) == plen &&
+		if (i != skip && (!locked || v[i].lock_fd >= 0) && guardian_parent_len(v[i].dir) == plen &&
 		    strncmp(v[i].dir, dir, plen) == 0)
 			return (long)i;
 	return -1;
@@ -143,12 +144,12 @@ guardian_cgroup_add(struct guardian_cgroup *v, size_t *n, const char *dir, bool 
 		return;
 	int lock = -1;
 	size_t plen = guardian_parent_len(d);
-	if (plen > 0 && guardian_lock_holder(v, *n, d, (size_t)-1) < 0) {
+	if (plen > 0 && guardian_sibling(v, *n, d, SIZE_MAX, true) < 0) {
 		d[plen] = '\0';
 		lock = cg_lock_dir(d);
 		d[plen] = '/';
 	}
-	v[(*n)++] = (struct guardian_cgroup){d, lock, timeout_ms, place};
+	v[(*n)++] = (struct guardian_cgroup){d, lock, timeout_ms, place, false};
 }
 
 static void
@@ -159,11 +160,7 @@ guardian_cgroup_remove(struct guardian_cgroup *v, size_t *n, const char *dir)
 			continue;
 		if (v[i].lock_fd >= 0) {
 			/* Handed to another leaf of the same stack, or let go. */
-			long other = -1;
-			size_t plen = guardian_parent_len(dir);
-			for (size_t j = 0; j < *n && other < 0; j++)
-				if (j != i && guardian_parent_len(v[j].dir) == plen && strncmp(v[j].dir, dir, plen) == 0)
-					other = (long)j;
+			long other = guardian_sibling(v, *n, dir, i, false);
 			if (other >= 0)
 				v[other].lock_fd = v[i].lock_fd;
 			else
@@ -174,7 +171,6 @@ guardian_cgroup_remove(struct guardian_cgroup *v, size_t *n, const char *dir)
 		return;
 	}
 }
-
 
 /* The tracked groups, for guardian_term_untracked. */
 struct guardian_groups {
@@ -216,7 +212,6 @@ guardian_reap_all(struct guardian_group *groups, size_t n, struct guardian_cgrou
 		if (groups[i].timeout_ms > GUARDIAN_MAX_WAIT_MS)
 			groups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
 	}
-	bool *done = calloc(ncg + 1, sizeof(*done));
 	struct guardian_groups tracked = {groups, n};
 	for (size_t i = 0; i < ncg; i++) {
 		if (cgroups[i].place)
@@ -224,7 +219,7 @@ guardian_reap_all(struct guardian_group *groups, size_t n, struct guardian_cgrou
 		if (cgroups[i].timeout_ms > GUARDIAN_MAX_WAIT_MS)
 			cgroups[i].timeout_ms = GUARDIAN_MAX_WAIT_MS;
 	}
-	size_t left = n + (done != NULL ? ncg : 0); /* out of memory: the cgroups get SIGKILL after */
+	size_t left = n + ncg;
 	while (left > 0) {
 		int64_t now = guardian_now_ms();
 		for (size_t i = 0; i < n; i++) {
@@ -240,21 +235,20 @@ guardian_reap_all(struct guardian_group *groups, size_t n, struct guardian_cgrou
 			}
 		}
 		for (size_t i = 0; i < ncg; i++) {
-			if (done == NULL || done[i])
+			if (cgroups[i].done)
 				continue;
 			if (cg_dir_empty(cgroups[i].dir)) {
-				done[i] = true;
+				cgroups[i].done = true;
 				left--;
 			} else if (now - start >= cgroups[i].timeout_ms) {
 				cg_dir_kill(cgroups[i].dir);
-				done[i] = true;
+				cgroups[i].done = true;
 				left--;
 			}
 		}
 		if (left > 0)
 			poll(NULL, 0, 20); /* the guardian is not the engine: it may wait */
 	}
-	free(done);
 }
 
 static void __attribute__((noreturn))

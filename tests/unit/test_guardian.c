@@ -124,6 +124,20 @@ test_release_kills_nothing(void **state)
 	assert_true(wait_gone(keep, 3000) >= 0);
 }
 
+/* Polls until path exists or 5 s pass; whether it came. */
+static bool
+wait_file(const char *path)
+{
+	int64_t t0 = now_ms();
+	while (access(path, F_OK) != 0) {
+		if (now_ms() - t0 > 5000)
+			return false;
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL); /* polling a condition with a deadline */
+	}
+	return true;
+}
+
 /* True when another process holds a lock on dir (what a new engine's claim asks). */
 static bool
 locked(const char *dir)
@@ -177,11 +191,7 @@ test_abandon_locks_stack_dirs(void **state)
 	snprintf(script, sizeof(script), "trap '' TERM; : >%s; while :; do sleep 1; done", ready);
 	pid_t stubborn = group(script);
 	guardian_track(g, stubborn, 1000);
-	int64_t t0 = now_ms();
-	while (access(ready, F_OK) != 0 && now_ms() - t0 < 5000) {
-		struct timespec ts = {0, 5000000};
-		nanosleep(&ts, NULL); /* polling a condition with a deadline */
-	}
+	assert_true(wait_file(ready));
 	assert_int_equal(unlink(ready), 0); /* SIGTERM is ignored from here on */
 	assert_false(locked(sdir));
 	guardian_track_cgroup(g, leaf, true, 1000);
@@ -235,11 +245,7 @@ noting_group(const char *note, const char *ready)
 	snprintf(script, sizeof(script),
 	    "trap 'echo TERM >>%s' TERM; : >%s; while :; do sleep 0.05; done", note, ready);
 	pid_t pid = group(script);
-	int64_t t0 = now_ms();
-	while (access(ready, F_OK) != 0 && now_ms() - t0 < 5000) {
-		struct timespec ts = {0, 5000000};
-		nanosleep(&ts, NULL); /* polling a condition with a deadline */
-	}
+	assert_true(wait_file(ready));
 	return pid;
 }
 
@@ -267,11 +273,7 @@ test_abandon_ends_cgroups(void **state)
 	/* One process that ignores SIGTERM (an ignored signal stays so across exec). */
 	snprintf(script, sizeof(script), "trap '' TERM; : >%s; exec sleep 1000", ready);
 	pid_t stubborn = group(script);
-	int64_t t0 = now_ms();
-	while (access(ready, F_OK) != 0 && now_ms() - t0 < 5000) {
-		struct timespec ts = {0, 5000000};
-		nanosleep(&ts, NULL); /* polling a condition with a deadline */
-	}
+	assert_true(wait_file(ready));
 	/* Two that note their SIGTERMs: one whose group is tracked too, one whose is not. */
 	char note1[200], note2[200], ready1[200], ready2[200], other[200], oprocs[240];
 	snprintf(note1, sizeof(note1), "%s/note1", root);
