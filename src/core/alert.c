@@ -556,6 +556,13 @@ alert_eval(struct alert_engine *e, struct alert_pair *pr, const struct proc_info
 		alert_resolve(e, pr);
 }
 
+/* True when r watches the host (load, host_memory), not an instance. */
+static bool
+alert_on_host(const struct rule *r)
+{
+	return r->kind == RULE_METRIC && (r->metric == RULE_M_LOAD || r->metric == RULE_M_HOST_MEMORY);
+}
+
 /* Calls fn for each (rule, instance) pair the spec defines; host rules once. */
 static void
 alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct alert_pair *,
@@ -568,7 +575,7 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 			continue;
 		for (size_t k = 0; k < p->spec->nalerts; k++) {
 			const struct rule *r = &p->spec->alerts[k];
-			bool host = r->kind == RULE_METRIC && (r->metric == RULE_M_LOAD || r->metric == RULE_M_HOST_MEMORY);
+			bool host = alert_on_host(r);
 			if (host)
 				sv_want_host(e->sv);
 			struct alert_pair *pr = alert_pair(e, r, host ? "host" : p->name);
@@ -577,7 +584,7 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 		}
 		for (size_t k = 0; k < spec->alerts.nrules; k++) {
 			const struct rule *r = &spec->alerts.rules[k];
-			bool host = r->kind == RULE_METRIC && (r->metric == RULE_M_LOAD || r->metric == RULE_M_HOST_MEMORY);
+			bool host = alert_on_host(r);
 			if (host || (r->target != NULL && !model_match(p, r->target)))
 				continue;
 			struct alert_pair *pr = alert_pair(e, r, p->name);
@@ -589,7 +596,7 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 		return;
 	for (size_t k = 0; k < spec->alerts.nrules; k++) {
 		const struct rule *r = &spec->alerts.rules[k];
-		if (r->kind == RULE_METRIC && (r->metric == RULE_M_LOAD || r->metric == RULE_M_HOST_MEMORY)) {
+		if (alert_on_host(r)) {
 			sv_want_host(e->sv); /* read from the next sample on */
 			struct alert_pair *pr = alert_pair(e, r, "host");
 			if (pr != NULL)
