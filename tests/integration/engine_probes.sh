@@ -9,6 +9,7 @@
 set -- $(free_ports 3)
 RP=$1 HP=$2 TP=$3
 mkdir -p "$T/p/www"
+spawn_stamp "$T/p" # the children whose timeouts are timed source it first
 echo "hello from www" >"$T/p/www/hello.txt"
 cat >"$T/p/vigil.yaml" <<EOF
 version: 1
@@ -41,14 +42,14 @@ processes:
     command: "exec sleep $M.2"
     ready: {exec: "test -f go-exec", interval: 100ms, timeout: 30s}
   slow-retry:
-    command: "date +%s%N; exec sleep $M.3"
+    command: ". ./stamp; exec sleep $M.3"
     ready: {exec: "false", interval: 200ms, timeout: 1s}
     stop_timeout: 1500ms
     restart: on-failure
     max_restarts: 3
     backoff: {initial: 100ms, max: 100ms}
   crash-early: # the first instance dies while starting, the second stays
-    command: "date +%s%N; if [ -f crashed ]; then exec sleep $M.5; fi; touch crashed; sleep 1; exit 1"
+    command: ". ./stamp; if [ -f crashed ]; then exec sleep $M.5; fi; touch crashed; sleep 1; exit 1"
     ready: {exec: "false", interval: 200ms, timeout: 3s}
     backoff: {initial: 100ms}
   slow-once:
@@ -108,18 +109,18 @@ expect_grep "$O" '^[0-9:]{8} slow-once +▸ exited \(not ready after 1s( \(last:
 L=$T/p/.vigil/logs/slow-retry.log
 expect_grep "$L" '^[0-9T:.-]+Z err not ready after 1s' "ready timeout in the log file"
 
-# timeouts LOG — for each instance (the child prints its clock first), the ms
-# from its spawn to the engine's "not ready after" note, or "none".
+# timeouts LOG — for each instance (the child sources the stamp first), the
+# ms from its spawn to the engine's "not ready after" note, or "none".
 timeouts() {
-    python3 - "$1" <<'PY'
+    spawn_ms <"$1" | python3 -c '
 import sys, datetime
 spawn, out = None, []
-for line in open(sys.argv[1]):
+for line in sys.stdin:
     stamp, stream, text = line.rstrip("\n").split(" ", 2)
     if stream == "out":
         if spawn is not None:
             out.append("none")
-        spawn = int(text) / 1e6
+        spawn = int(text)
     elif text.startswith("not ready after") and spawn is not None:
         dt = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
         out.append(str(int(dt.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000 - spawn)))
@@ -127,21 +128,19 @@ for line in open(sys.argv[1]):
 if spawn is not None:
     out.append("none")
 print(" ".join(out))
-PY
+'
 }
-# Each instance's timeout counts from its own spawn (-20%, +50% + 100 ms):
-# nothing of an earlier instance fires on a later one. The child's clock is
-# read after its exec (sh, then date), which can take 100-200 ms on a busy
-# machine: hence the lower bound.
+# Each instance's timeout counts from its own spawn (-5% for the clocks'
+# ticks, +50% + 100 ms): nothing of an earlier instance fires on a later one.
 set -- $(timeouts "$L")
 if [ $# -eq 4 ]; then pass "slow-retry: 4 instances"; else fail "slow-retry: $# instances ($*)"; fi
 for ms in "$@"; do
-    if [ "$ms" != none ] && [ "$ms" -ge 800 ] && [ "$ms" -le 1600 ]; then pass "slow-retry: not ready after ${ms}ms"; else
+    if [ "$ms" != none ] && [ "$ms" -ge 950 ] && [ "$ms" -le 1600 ]; then pass "slow-retry: not ready after ${ms}ms"; else
         fail "slow-retry: not ready after ${ms}ms, expected 1000"; fi
 done
 expect_no_grep "$O" 'slow-retry +▸ .*SIGKILL' "slow-retry: SIGTERM was enough every time"
 set -- $(timeouts "$T/p/.vigil/logs/crash-early.log")
-if [ "${1:-}" = none ] && [ -n "${2:-}" ] && [ "$2" != none ] && [ "$2" -ge 2700 ] && [ "$2" -le 4600 ]; then
+if [ "${1:-}" = none ] && [ -n "${2:-}" ] && [ "$2" != none ] && [ "$2" -ge 2900 ] && [ "$2" -le 4600 ]; then
     pass "crash-early: the second instance's timeout counts from its spawn (${2}ms)"; else
     fail "crash-early: timeouts $*, expected none then 3000"; fi
 expect_grep "$O" '^[0-9:]{8} crash-early +▸ backoff \(status 1; restart in 100ms\)$' "crash-early: crashed while starting"

@@ -65,6 +65,23 @@ now_ms() {
     echo $(($(date +%s%N) / 1000000))
 }
 
+# spawn_stamp DIR — writes DIR/stamp, for a child's command to source first
+# (". ./stamp; ..."): it prints one line, "CLOCK START UPTIME" — the shell's
+# clock (ns), and from the kernel when its process was forked (ticks since
+# boot) with the uptime read just after the clock. spawn_ms turns it into
+# the spawn's time, so a test measures from the spawn itself, not from
+# whenever sh and date got a CPU after it (100-200 ms on a busy machine).
+spawn_stamp() {
+    printf '%s\n' 'read -r s </proc/$$/stat; set -- $s; n=$(date +%s%N); read -r u _ </proc/uptime; echo "$n ${22} $u"' >"$1/stamp"
+}
+
+# spawn_ms — a filter of a log file whose child sourced the stamp: each of
+# the stamp's lines becomes "TIME out MS", MS the spawn's time in ms since
+# the epoch (10 ms ticks); other lines pass as they are.
+spawn_ms() {
+    awk -v tick="$(getconf CLK_TCK)" '$2 == "out" && NF == 5 { printf "%s out %.0f\n", $1, $3 / 1e6 - ($5 - $4 / tick) * 1000; next } { print }'
+}
+
 # wait_for COMMAND SECONDS — evaluates COMMAND (a shell string) every
 # 0.05 s until it succeeds; false once SECONDS (a fraction is fine) passed.
 wait_for() {
