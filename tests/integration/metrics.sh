@@ -119,8 +119,12 @@ awk -v v="$1" 'BEGIN { exit !(v >= 5 && v <= 110) }' && pass "busy loop reads $1
     fail "busy loop reads $1 %"
 set -- $(sed -n 's/^tree vigil \([0-9.]*\) kernel \([0-9.]*\) .*$/\1 \2/p' "$T/m")
 check "wrapper tree CPU %" "$1" "$2" 15
-awk -v v="$1" 'BEGIN { exit !(v >= 20) }' && pass "the tree's three 30 % children show ($1 %)" ||
-    fail "the tree reads only $1 %"
+# The three 30 % children count in the tree (the shell alone reads 0): at
+# least half what the kernel gave them, which a loaded machine makes less
+# than 90 % (CI gave them 21 %).
+awk -v v="$1" -v k="$2" 'BEGIN { exit !(v >= 5 && v >= k / 2) }' &&
+    pass "the tree's three 30 % children show ($1 %, kernel $2 %)" ||
+    fail "the tree reads only $1 % (kernel $2 %)"
 set -- $(sed -n 's/^own vigil \([0-9.]*\)$/\1/p' "$T/m")
 awk -v v="$1" 'BEGIN { exit !(v < 10) }' && pass "the wrapper shell alone: $1 %" || fail "the shell alone reads $1 %"
 set -- $(sed -n 's/^rss vigil \([0-9]*\) kernel \([0-9]*\)$/\1 \2/p' "$T/m")
