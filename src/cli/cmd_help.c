@@ -132,7 +132,7 @@ const struct cli_cmd cli_commands[] = {
 		"shows it (q asks whether to stop the stack or detach). Otherwise, or with\n"
 		"--no-tui, it runs in the foreground, printing each state change and each\n"
 		"output line as `HH:MM:SS name | line` (`!` for stderr). Naming processes runs those and\n"
-		"what they depend on. Ctrl-C stops the stack in reverse dependency order,\n"
+		"what they depend on (a named one even when disabled). Ctrl-C stops the stack in reverse dependency order,\n"
 		"then runs its cleanup processes; a second Ctrl-C kills everything at once.\n"
 		"The engine ends when told to, or when nothing is left to run; it exits 0\n"
 		"when no process ended fatal, failed, or exited non-zero, and 1 otherwise.\n"
@@ -150,14 +150,16 @@ const struct cli_cmd cli_commands[] = {
 		"#tag, all), then a line about the host. CPU% (100 = one core) and MEM\n"
 		"(resident) cover the process and all its descendants.\n"
 		"Exit status 0 when every one is in a good state (running, or completed\n"
-		"for a oneshot), 3 otherwise, 1 when no engine runs.",
+		"for a oneshot; disabled, left out of this run, or a cleanup waiting for\n"
+		"the shutdown), 3 otherwise, 1 when no engine runs.",
 		cli_status_opts, cli_cmd_status,
 	},
 	{
 		"start", "start processes of the running stack",
 		"vigil start TARGET...",
 		"Starts the processes TARGETs name (name, name:N, @group, #tag, all) once\n"
-		"their dependencies allow.",
+		"their dependencies allow; a disabled one too, and one that `up NAME...`\n"
+		"left out, with what it depends on.",
 		cli_target_opts, cli_cmd_start,
 	},
 	{

@@ -298,6 +298,11 @@ cli_cmd_alerts(const struct cli_cmd *cmd, int argc, char **argv)
 			return cli_usage_error("'%s' is not a subcommand of alerts (only ack ID|all)", argv[i]);
 		if (i + 1 >= argc)
 			return cli_usage_error("'alerts ack' needs an alert's ID (vigil alerts lists them) or all");
+		const char *id = argv[i + 1];
+		if (strcmp(id, "all") != 0 && (id[strspn(id, "0123456789")] != '\0' || strspn(id, "0") == strlen(id)))
+			return cli_usage_error("'%s' is not an alert's ID (vigil alerts lists them) or all", id);
+		if (i + 2 < argc && argv[i + 2][0] != '-')
+			return cli_usage_error("'alerts ack' takes one ID or all, not also '%s'", argv[i + 2]);
 		/* Shift "ack" away: what remains is the target. */
 		for (int k = i; k + 1 < argc; k++)
 			argv[k] = argv[k + 1];

@@ -48,6 +48,7 @@ static int up_ready_fd = -1;
 /* `up` with the dashboard: report as soon as the control socket listens, with its path. */
 static bool up_ready_quick;
 static int64_t up_ready_deadline; /* loop_now() ns */
+static int up_held_lock = -1;     /* `up -d`: the pid lock, taken before the fork */
 
 /* An error that stops the engine from starting: to stderr and, for `up -d`, to the waiting command. */
 static void __attribute__((format(printf, 1, 2)))
@@ -333,9 +334,10 @@ up_report_ready(struct up *u)
 	size_t counts[PROC_STATE_COUNT] = {0};
 	bool settled = true;
 	for (size_t i = 0; i < sv_count(u->sv); i++) {
-		if (!sv_selected(u->sv, i))
-			continue;
 		const struct proc_info *p = sv_proc(u->sv, i);
+		/* A cleanup is pending until the stack stops. */
+		if (!p->selected || p->spec->kind == SPEC_CLEANUP)
+			continue;
 		counts[p->state]++;
 		if (p->state == PROC_STARTING ||
 		    (p->state == PROC_PENDING && strncmp(p->reason, "waiting:", 8) != 0))
@@ -394,11 +396,12 @@ up_on_orphan(struct loop *l, pid_t pid, int status, void *arg)
 }
 
 /*
- * Takes the stack's pid lock in its state folder. -1 with a message when
- * another engine holds it (naming its pid) or the folder is unusable.
+ * Takes the stack's pid lock in its state folder (pidpath: its path). -1
+ * with a message when another engine holds it (naming its pid) or the
+ * folder is unusable.
  */
 static int
-up_lock(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_size)
+up_lock_take(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_size)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/.vigil", s->dir);
@@ -422,6 +425,23 @@ up_lock(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/*
+ * The engine's pid lock: the one `up -d` took before forking (so a refused
+ * start leaves the running engine's log alone), or taken now; then the
+ * engine's pid written in it.
+ */
+static int
+up_lock(const struct spec *s, char *pidpath, size_t size, char *err, size_t err_size)
+{
+	int fd = up_held_lock;
+	up_held_lock = -1;
+	if (fd >= 0)
+		snprintf(pidpath, size, "%s/.vigil/engine.pid", s->dir);
+	else if ((fd = up_lock_take(s, pidpath, size, err, err_size)) < 0)
+		return -1;
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
@@ -587,14 +607,28 @@ up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char 
 	int rc = cli_load_stack(file, &spec);
 	if (rc != CLI_OK)
 		return rc;
-	char logpath[4200];
-	snprintf(logpath, sizeof(logpath), "%s/.vigil", spec->dir);
-	mkdir(logpath, 0700);
+	/* What the engine would refuse, refused here: the engine's log is not
+	 * the place for it, least of all a running engine's. */
+	for (size_t i = 0; i < nnames; i++) {
+		if (config_process_index(spec, names[i]) == SIZE_MAX) {
+			fprintf(stderr, "vigil: no process named '%s' in %s\n", names[i], spec->file);
+			config_free(spec);
+			return CLI_USAGE;
+		}
+	}
+	char logpath[4200], err[9000];
+	int lockfd = up_lock_take(spec, logpath, sizeof(logpath), err, sizeof(err));
+	if (lockfd < 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		config_free(spec);
+		return CLI_FAILED;
+	}
 	snprintf(logpath, sizeof(logpath), "%s/.vigil/engine.log", spec->dir);
 	config_free(spec);
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		fprintf(stderr, "vigil: pipe: %s\n", strerror(errno));
+		close(lockfd);
 		return CLI_FAILED;
 	}
 	fflush(stdout);
@@ -602,10 +636,14 @@ up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char 
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "vigil: fork: %s\n", strerror(errno));
+		close(lockfd);
+		close(p[0]);
+		close(p[1]);
 		return CLI_FAILED;
 	}
 	if (pid == 0) {
 		close(p[0]);
+		up_held_lock = lockfd; /* the engine's from now on (a lock belongs to the open file) */
 		setsid();
 		if (fork() != 0)
 			_exit(0); /* the engine is not a session leader: no terminal can adopt it */
@@ -620,6 +658,7 @@ up_detach(const struct cli_cmd *cmd, const char *file, const char *socket, char 
 		_exit(up_run(cmd, file, socket, names, nnames));
 	}
 	close(p[1]);
+	close(lockfd);
 	waitpid(pid, NULL, 0);
 	/* The report, or EOF when the engine died before it could say anything. */
 	char buf[1024];

@@ -841,6 +841,25 @@ cfg_probe(struct cfg *c, const struct ynode *m, bool health, struct spec_probe *
 
 /* ---- alert rules ------------------------------------------------------- */
 
+/* health.on_fail: alert — the process's rules get "unhealthy" (critical) unless they have it. */
+static void
+cfg_alert_unhealthy(struct cfg *c, struct spec_process *p)
+{
+	for (size_t i = 0; i < p->nalerts; i++)
+		if (p->alerts[i].kind == RULE_UNHEALTHY)
+			return;
+	struct rule *rules = arena_calloc(c->arena, p->nalerts + 1, sizeof(*rules));
+	char err[300];
+	size_t off;
+	if (!rule_parse("unhealthy", c->arena, &rules[p->nalerts], err, sizeof(err), &off))
+		return; /* not for this fixed rule */
+	if (p->nalerts > 0)
+		memcpy(rules, p->alerts, p->nalerts * sizeof(*rules));
+	rules[p->nalerts].severity = RULE_CRITICAL;
+	p->alerts = rules;
+	p->nalerts++;
+}
+
 /* Reads a list of rules (strings or {rule, severity[, target]}). */
 static void
 cfg_rules(struct cfg *c, const struct ynode *n, bool top, const struct rule **out,
@@ -1208,6 +1227,8 @@ cfg_process(struct cfg *c, const struct ynode *key, const struct ynode *m,
 		cfg_rules(c, n, false, &p->alerts, &p->nalerts);
 	if ((n = ytree_get(m, "disabled")) != NULL)
 		cfg_bool(c, n, "disabled", &p->disabled);
+	if (p->health.kind != SPEC_PROBE_NONE && p->health.on_fail == SPEC_ON_FAIL_ALERT)
+		cfg_alert_unhealthy(c, p);
 	if (p->kind != SPEC_SERVICE && p->health.kind != SPEC_PROBE_NONE)
 		cfg_err(c, ytree_get(m, "health"), "a %s process cannot have a health probe",
 		    config_kind_name(p->kind));
@@ -1253,8 +1274,8 @@ cfg_settings(struct cfg *c, const struct ynode *m, struct spec_settings *s)
 		cfg_err(c, n, "'crash_reports_max_size' must be at least 64KiB");
 }
 
-static size_t
-cfg_find_process(const struct spec *s, const char *name)
+size_t
+config_process_index(const struct spec *s, const char *name)
 {
 	for (size_t i = 0; i < s->nprocesses; i++)
 		if (strcmp(s->processes[i].name, name) == 0)
@@ -1279,7 +1300,7 @@ cfg_resolve_deps(struct cfg *c)
 		for (size_t j = 0; j < p->ndeps; j++) {
 			struct spec_dep *d = (struct spec_dep *)&p->deps[j];
 			struct ynode at = {.line = d->pos.line, .col = d->pos.col};
-			d->index = cfg_find_process(s, d->name);
+			d->index = config_process_index(s, d->name);
 			if (d->index == SIZE_MAX) {
 				const char *hint = str_suggest(d->name, others);
 				if (hint != NULL)

@@ -189,6 +189,8 @@ struct spec_env config_process_env(const struct spec *s, const struct spec_proce
 bool config_is_secret(const char *key);
 
 const char *config_kind_name(enum spec_kind k);
+/* The index of the process called name in s->processes, or SIZE_MAX. */
+size_t config_process_index(const struct spec *s, const char *name);
 const char *config_restart_name(enum spec_restart r);
 const char *config_cond_name(enum spec_cond c);
 const char *config_probe_name(enum spec_probe_kind k);

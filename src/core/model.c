@@ -141,9 +141,17 @@ model_host_json(const struct model_host *h)
 bool
 model_state_good(const struct proc_info *p)
 {
-	if (p->state == PROC_RUNNING)
+	switch (p->state) {
+	case PROC_RUNNING:
+	case PROC_DISABLED:
 		return true;
-	return p->state == PROC_COMPLETED && p->spec->kind != SPEC_SERVICE;
+	case PROC_COMPLETED:
+		return p->spec->kind != SPEC_SERVICE;
+	case PROC_PENDING:
+		return !p->selected || p->spec->kind == SPEC_CLEANUP;
+	default:
+		return false;
+	}
 }
 
 const char *

@@ -92,6 +92,8 @@ struct proc_info {
 	int replica;                      /* 0 … replicas-1 */
 	enum proc_state state;
 	enum proc_health health;
+	bool selected;                    /* takes part in this run: named by `up NAME…` (or
+	                                     none named), a dependency of one, or started since */
 	pid_t pid;                        /* also the process group; 0 when not running */
 	int restarts;                     /* restarts since the engine started */
 	int last_status;                  /* waitpid status of the last exit; -1 = none yet */
@@ -113,7 +115,11 @@ struct proc_info {
  * (one replica), "@group", "#tag", or "all".
  */
 bool model_match(const struct proc_info *p, const char *target);
-/* True for a state a healthy stack can be in: running, or completed for a oneshot. */
+/*
+ * True for a state a healthy stack can be in: running, or completed for a
+ * oneshot — and for what is not meant to run now: disabled, not in this
+ * run, or a cleanup waiting for the shutdown.
+ */
 bool model_state_good(const struct proc_info *p);
 
 /* The record as JSON for the control protocol (a new object; the caller owns it). */

@@ -67,7 +67,6 @@ struct sv_proc {
 	struct sv *sv;              /* borrowed: the owner */
 	size_t index;               /* in sv->procs */
 	const struct spec_process *spec;
-	bool selected;              /* takes part in this run */
 	struct logstore *log;       /* owned */
 	struct series *history;     /* owned: metric history; NULL when out of memory */
 	struct cg_group *cg;        /* owned: its cgroup (made at the first spawn); NULL = none */
@@ -141,6 +140,8 @@ typedef void (*sv_action)(struct sv_proc *p);
 
 static void sv_update(struct sv *sv);
 static void sv_input(struct sv_proc *p, enum sv_input in);
+static void sv_kill_now(struct sv *sv, bool keep_cleanups);
+static void sv_select_deps(struct sv *sv, const struct spec_process *s, bool *seen);
 
 static int64_t
 sv_mono_ms(void)
@@ -879,7 +880,7 @@ sv_make_pending(struct sv_proc *p, const char *why)
 {
 	p->held = false;
 	p->start_after_stop = false;
-	p->selected = true;
+	p->info.selected = true;
 	p->consecutive = 0;
 	p->nrestart_times = 0;
 	if (p->sv->phase == SV_RUNNING)
@@ -1180,7 +1181,7 @@ sv_has_live_dependents(struct sv *sv, const struct spec_process *s, bool *seen)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		const struct sv_proc *q = sv->procs[i];
-		if (!q->selected || strcmp(q->spec->name, s->name) == 0)
+		if (!q->info.selected || strcmp(q->spec->name, s->name) == 0)
 			continue;
 		for (size_t j = 0; j < q->spec->ndeps; j++) {
 			if (strcmp(q->spec->deps[j].name, s->name) != 0)
@@ -1215,7 +1216,8 @@ sv_on_shutdown_timeout(struct loop *l, void *arg)
 	(void)l;
 	struct sv *sv = arg;
 	sv->shutdown_timer = NULL;
-	sv_kill_all(sv);
+	/* Out of time for the stack: its cleanups get a shutdown_timeout of their own. */
+	sv_kill_now(sv, sv->phase != SV_CLEANUP);
 }
 
 /* Runs the cleanup processes, or finishes when there are none left. */
@@ -1225,7 +1227,7 @@ sv_cleanup_phase(struct sv *sv)
 	bool any_active = false;
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		struct sv_proc *p = sv->procs[i];
-		if (p->spec->kind != SPEC_CLEANUP || !p->selected)
+		if (p->spec->kind != SPEC_CLEANUP || !p->info.selected)
 			continue;
 		if (p->info.state == PROC_PENDING && sv->killed_all)
 			sv_input(p, IN_STOP);
@@ -1249,7 +1251,7 @@ sv_update_once(struct sv *sv)
 	bool any_active = false;
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		struct sv_proc *p = sv->procs[i];
-		if (!p->selected || p->spec->kind == SPEC_CLEANUP)
+		if (!p->info.selected || p->spec->kind == SPEC_CLEANUP)
 			continue;
 		if (sv->phase == SV_RUNNING && p->info.state == PROC_PENDING) {
 			bool ok = true, blocked = false;
@@ -1289,7 +1291,7 @@ sv_update_once(struct sv *sv)
 			 * again; stopped for a restart: it is about to start. */
 			if ((p->held && p->info.state == PROC_STOPPED) || p->start_after_stop)
 				can_progress = true;
-			if (!p->selected || p->spec->kind == SPEC_CLEANUP || p->info.state != PROC_PENDING)
+			if (!p->info.selected || p->spec->kind == SPEC_CLEANUP || p->info.state != PROC_PENDING)
 				continue;
 			bool ok = true, blocked = false;
 			char why[192];
@@ -1369,7 +1371,7 @@ sv_proc_add(struct sv *sv, const struct spec_process *s, int r)
 	p->sv = sv;
 	p->index = sv->nprocs++;
 	p->spec = s;
-	p->selected = !s->disabled;
+	p->info.selected = !s->disabled;
 	p->out_fd = p->err_fd = -1;
 	if (s->replicas > 1)
 		snprintf(p->name, sizeof(p->name), "%s:%d", s->name, r);
@@ -1379,6 +1381,8 @@ sv_proc_add(struct sv *sv, const struct spec_process *s, int r)
 	p->info.spec = s;
 	p->info.replica = r;
 	p->info.state = s->disabled ? PROC_DISABLED : PROC_PENDING;
+	if (s->kind == SPEC_CLEANUP)
+		snprintf(p->info.reason, sizeof(p->info.reason), "runs when the stack stops");
 	p->info.last_status = -1;
 	p->info.since_ms = model_realtime_ms();
 	p->restart_times = calloc((size_t)sv_restart_cap(s), sizeof(int64_t));
@@ -1495,7 +1499,14 @@ sv_select_one(struct sv *sv, size_t spec_index, bool *seen)
 	const struct spec_process *s = &sv->spec->processes[spec_index];
 	for (size_t i = 0; i < sv->nprocs; i++)
 		if (sv->procs[i]->spec == s)
-			sv->procs[i]->selected = true;
+			sv->procs[i]->info.selected = true;
+	sv_select_deps(sv, s, seen);
+}
+
+/* Selects what spec process s depends on, recursively. seen: one flag per spec process. */
+static void
+sv_select_deps(struct sv *sv, const struct spec_process *s, bool *seen)
+{
 	for (size_t j = 0; j < s->ndeps; j++)
 		sv_select_one(sv, s->deps[j].index, seen);
 }
@@ -1506,23 +1517,30 @@ sv_select(struct sv *sv, char *const *names, size_t n, char *err, size_t err_siz
 	const struct spec *spec = sv->spec;
 	bool *seen = calloc(spec->nprocesses + 1, sizeof(bool));
 	for (size_t i = 0; i < sv->nprocs; i++)
-		sv->procs[i]->selected = false;
+		sv->procs[i]->info.selected = false;
 	for (size_t k = 0; k < n; k++) {
-		size_t idx = SIZE_MAX;
-		for (size_t i = 0; i < spec->nprocesses; i++)
-			if (strcmp(spec->processes[i].name, names[k]) == 0)
-				idx = i;
+		size_t idx = config_process_index(spec, names[k]);
 		if (idx == SIZE_MAX) {
 			snprintf(err, err_size, "no process named '%s' in %s", names[k], spec->file);
 			free(seen);
 			return false;
 		}
 		sv_select_one(sv, idx, seen);
+		/* Named, a disabled process runs (its disabled dependencies do not). */
+		for (size_t i = 0; i < sv->nprocs; i++)
+			if (sv->procs[i]->spec == &spec->processes[idx] &&
+			    sv->procs[i]->info.state == PROC_DISABLED)
+				sv->procs[i]->info.state = PROC_PENDING;
 	}
-	/* Cleanups always run at the end of a run. */
-	for (size_t i = 0; i < sv->nprocs; i++)
-		if (sv->procs[i]->spec->kind == SPEC_CLEANUP && !sv->procs[i]->spec->disabled)
-			sv->procs[i]->selected = true;
+	for (size_t i = 0; i < sv->nprocs; i++) {
+		struct sv_proc *p = sv->procs[i];
+		/* Cleanups always run at the end of a run. */
+		if (p->spec->kind == SPEC_CLEANUP && !p->spec->disabled)
+			p->info.selected = true;
+		if (!p->info.selected && p->info.state == PROC_PENDING)
+			snprintf(p->info.reason, sizeof(p->info.reason), "not in this run (vigil start %s)",
+			    p->name);
+	}
 	free(seen);
 	return true;
 }
@@ -1545,14 +1563,22 @@ sv_shutdown(struct sv *sv)
 	sv_update(sv);
 }
 
-void
-sv_kill_all(struct sv *sv)
+/*
+ * SIGKILL to every group now; what is pending or in backoff never starts.
+ * keep_cleanups: pending cleanups still run once the rest has ended (the
+ * shutdown ran out of time, as systemd still runs ExecStopPost=); not when
+ * the operator asked for everything to end at once.
+ */
+static void
+sv_kill_now(struct sv *sv, bool keep_cleanups)
 {
-	sv->killed_all = true;
+	sv->killed_all = !keep_cleanups;
 	if (sv->phase == SV_RUNNING)
 		sv->phase = SV_SHUTTING_DOWN;
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		struct sv_proc *p = sv->procs[i];
+		if (keep_cleanups && p->spec->kind == SPEC_CLEANUP && p->info.state == PROC_PENDING)
+			continue;
 		if (p->info.state == PROC_PENDING || p->info.state == PROC_BACKOFF) {
 			sv_input(p, IN_STOP);
 		} else if (p->info.pid > 0) {
@@ -1562,6 +1588,12 @@ sv_kill_all(struct sv *sv)
 		}
 	}
 	sv_update(sv);
+}
+
+void
+sv_kill_all(struct sv *sv)
+{
+	sv_kill_now(sv, false);
 }
 
 /* Frees removed instances that have come to rest (from the loop, never from their own callbacks). */
@@ -1627,7 +1659,7 @@ sv_exit_status(const struct sv *sv)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		const struct sv_proc *p = sv->procs[i];
-		if (!p->selected)
+		if (!p->info.selected)
 			continue;
 		enum proc_state st = p->info.state;
 		if (st == PROC_FATAL || st == PROC_FAILED)
@@ -1663,7 +1695,14 @@ sv_start_proc(struct sv *sv, size_t i)
 	struct sv_proc *p = sv->procs[i];
 	if (sv->phase != SV_RUNNING)
 		return;
-	if (sv_at_rest(p->info.state)) {
+	if (!p->info.selected) {
+		/* Left out of this run (`up NAME…`): it joins, with what it depends on. */
+		bool *seen = calloc(sv->spec->nprocesses + 1, sizeof(*seen));
+		if (seen != NULL)
+			sv_select_deps(sv, p->spec, seen);
+		free(seen);
+		sv_make_pending(p, "start requested");
+	} else if (sv_at_rest(p->info.state)) {
 		sv_make_pending(p, "start requested");
 	} else if (p->info.state == PROC_STOPPING) {
 		p->held = false;
@@ -1798,12 +1837,6 @@ const struct proc_info *
 sv_proc(const struct sv *sv, size_t i)
 {
 	return &sv->procs[i]->info;
-}
-
-bool
-sv_selected(const struct sv *sv, size_t i)
-{
-	return sv->procs[i]->selected;
 }
 
 const struct logstore *

@@ -117,8 +117,6 @@ const struct spec *sv_spec(const struct sv *sv);
 size_t sv_count(const struct sv *sv);
 /* The i-th process instance (start order; replicas together). */
 const struct proc_info *sv_proc(const struct sv *sv, size_t i);
-/* True when the instance takes part in this run (see sv_select). */
-bool sv_selected(const struct sv *sv, size_t i);
 /* The log of the i-th instance. */
 const struct logstore *sv_log(const struct sv *sv, size_t i);
 

@@ -1122,6 +1122,31 @@ test_valid_every_other_field(void **state)
 	config_free(s);
 }
 
+/* health.on_fail: alert gives the process an "unhealthy" rule (once). */
+static void
+test_valid_on_fail_alert(void **state)
+{
+	(void)state;
+	struct spec *s = parse_ok("processes:\n"
+	    "  a: {command: x, health: {exec: \"true\", on_fail: alert}}\n"
+	    "  b: {command: x, health: {exec: \"true\", on_fail: alert}, alerts: [\"restarts > 3 in 1m\"]}\n"
+	    "  c: {command: x, health: {exec: \"true\", on_fail: alert},\n"
+	    "      alerts: [{rule: unhealthy, severity: info}]}\n"
+	    "  d: {command: x, health: {exec: \"true\"}}\n");
+	const struct spec_process *a = find_proc(s, "a"), *b = find_proc(s, "b");
+	const struct spec_process *c = find_proc(s, "c"), *d = find_proc(s, "d");
+	assert_int_equal(a->nalerts, 1);
+	assert_int_equal(a->alerts[0].kind, RULE_UNHEALTHY);
+	assert_int_equal(a->alerts[0].severity, RULE_CRITICAL);
+	assert_int_equal(b->nalerts, 2);
+	assert_int_equal(b->alerts[0].kind, RULE_RESTARTS);
+	assert_int_equal(b->alerts[1].kind, RULE_UNHEALTHY);
+	assert_int_equal(c->nalerts, 1); /* its own rule stands */
+	assert_int_equal(c->alerts[0].severity, RULE_INFO);
+	assert_int_equal(d->nalerts, 0); /* on_fail: restart */
+	config_free(s);
+}
+
 static void
 test_valid_defaults(void **state)
 {
@@ -1728,6 +1753,7 @@ main(void)
 		cmocka_unit_test(test_valid_env_file),
 		cmocka_unit_test(test_valid_anchors_and_merge),
 		cmocka_unit_test(test_valid_short_forms),
+		cmocka_unit_test(test_valid_on_fail_alert),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_demo_golden),

@@ -44,12 +44,26 @@ test_good_states(void **state)
 	(void)state;
 	struct spec_process svc = {.name = "s", .kind = SPEC_SERVICE};
 	struct spec_process job = {.name = "j", .kind = SPEC_ONESHOT};
-	struct proc_info p = {.spec = &svc, .state = PROC_RUNNING};
+	struct spec_process bye = {.name = "c", .kind = SPEC_CLEANUP};
+	struct proc_info p = {.spec = &svc, .state = PROC_RUNNING, .selected = true};
 	assert_true(model_state_good(&p));
 	p.state = PROC_COMPLETED;
 	assert_false(model_state_good(&p)); /* a service should still be running */
-	p.spec = &job;
+	p.state = PROC_PENDING;
+	assert_false(model_state_good(&p)); /* waiting to start */
+	p.selected = false;
+	assert_true(model_state_good(&p)); /* not in this run (`up NAME…` left it out) */
+	p.selected = true;
+	p.state = PROC_DISABLED;
 	assert_true(model_state_good(&p));
+	p.spec = &job;
+	p.state = PROC_COMPLETED;
+	assert_true(model_state_good(&p));
+	p.state = PROC_FAILED;
+	assert_false(model_state_good(&p));
+	p.spec = &bye;
+	p.state = PROC_PENDING;
+	assert_true(model_state_good(&p)); /* runs when the stack stops */
 	p.state = PROC_FAILED;
 	assert_false(model_state_good(&p));
 	for (int s = 0; s < PROC_STATE_COUNT; s++)

@@ -1,0 +1,110 @@
+#!/bin/sh
+# What takes part in a run, and what `status` counts: `up -d NAME` runs
+# NAME and its dependencies, and returns as soon as they are up (a cleanup
+# waiting for the shutdown holds nothing up); what was left out, disabled,
+# or a cleanup still waiting, is no failure for `status`; `start` brings a
+# left-out process in with its dependencies, and a disabled one too. Then
+# a shutdown that runs out of time still runs the cleanup; a health probe
+# with on_fail: alert raises an alert; and `up -d` refuses what it can
+# refuse before the engine exists (unknown names: exit 2; a running stack:
+# exit 1, the running engine's log untouched).
+. "$(dirname "$0")/lib.sh"
+
+D=$T/s
+mkdir -p "$D"
+cat >"$D/vigil.yaml" <<YAML
+settings: {shutdown_timeout: 2s}
+processes:
+  db: {command: "exec sleep $M.1", ready: {exec: "true", interval: 100ms}}
+  api: {command: "exec sleep $M.2", depends_on: {db: ready}}
+  other: {command: "exec sleep $M.3", depends_on: {db: ready}}
+  lone: {command: "exec sleep $M.4"}
+  off: {command: "exec sleep $M.5", disabled: true}
+  stubborn:
+    command: "trap '' TERM; while :; do sleep 0.2; done"
+    stop_timeout: 30s
+  sick:
+    command: "exec sleep $M.6"
+    health: {exec: "false", interval: 200ms, retries: 1, on_fail: alert}
+  bye: {command: "echo cleanup ran >bye.txt", kind: cleanup}
+YAML
+cd "$D"
+
+# ---- up -d with a cleanup: no wait for it ---------------------------------
+start=$(now_ms)
+run_vigil up -d api stubborn sick
+took=$(($(now_ms) - start))
+expect_rc 0 "up -d api stubborn sick"
+# Without the fix it waited for the cleanup until its 30 s cap.
+if [ "$took" -lt 20000 ]; then pass "up -d returned once they were up (${took}ms)"; else
+    fail "up -d took ${took}ms: it waited for the cleanup"; fi
+expect_grep "$T/out" '^stack s is up: 4 running ' "the cleanup is not in the summary"
+pid=$(cat .vigil/engine.pid)
+
+# ---- status: what is not meant to run is no failure ------------------------
+run_vigil status
+expect_rc 0 "status with a left-out, a disabled process and a waiting cleanup"
+expect_grep "$T/out" '^off +disabled' "the disabled process"
+run_vigil status --json
+python3 -c '
+import json, sys
+p = {x["name"]: x for x in json.load(open(sys.argv[1]))["processes"]}
+for name, state, reason in (("other", "pending", "not in this run (vigil start other)"),
+                            ("bye", "pending", "runs when the stack stops")):
+    assert p[name]["state"] == state and p[name]["reason"] == reason and p[name]["good"], p[name]
+' "$T/out" && pass "the left-out process and the cleanup say why they wait" ||
+    fail "reasons of other and bye"
+
+# ---- start brings them in --------------------------------------------------
+run_vigil start other
+expect_rc 0 "start other"
+run_vigil wait other --for started --timeout 10s
+expect_rc 0 "other runs once started"
+[ "$(count_procs "sleep $M.3")" -eq 1 ] && pass "other's process" || fail "other has no process"
+run_vigil start lone off
+expect_rc 0 "start lone off"
+run_vigil wait lone off --for started --timeout 10s
+expect_rc 0 "the left-out and the disabled processes run once started"
+
+# ---- on_fail: alert --------------------------------------------------------
+wait_for '"$VIGIL" alerts >"$T/alerts" 2>&1 && grep -q "sick" "$T/alerts"' 10 &&
+    pass "on_fail: alert raised an alert" || { fail "no alert for sick"; cat "$T/alerts" >&2; }
+expect_grep "$T/alerts" 'critical' "a critical one"
+run_vigil status sick
+expect_grep "$T/out" '^sick +running' "sick keeps running"
+
+# ---- what up -d refuses before forking -------------------------------------
+before=$(wc -c <.vigil/engine.log)
+run_vigil up -d
+expect_rc 1 "a second up -d"
+expect_line "$T/err" "vigil: the stack in vigil.yaml is already running (engine pid $pid)" "names the running engine"
+[ "$(wc -c <.vigil/engine.log)" -eq "$before" ] && pass "the running engine's log untouched" ||
+    { fail "the refusal went into the running engine's log"; tail -3 .vigil/engine.log >&2; }
+run_vigil alerts ack nosuch
+expect_rc 2 "alerts ack with a bad id"
+expect_line "$T/err" "vigil: 'nosuch' is not an alert's ID (vigil alerts lists them) or all" "says what an id is"
+
+# ---- a shutdown out of time still runs the cleanup -------------------------
+run_vigil down --timeout 30s
+expect_rc 0 "down"
+expect_grep .vigil/engine.log 'stubborn +▸ stopped \(killed by SIGKILL\)' "stubborn killed at the shutdown timeout"
+expect_line bye.txt "cleanup ran" "the cleanup ran after the timeout"
+expect_grep .vigil/engine.log 'bye +▸ completed' "the cleanup completed"
+wait_for '[ "$(count_procs "sleep $M.")" -eq 0 ]' 10 && pass "nothing left running" || fail "processes left"
+
+# ---- up -d with an unknown name -------------------------------------------
+rm -f .vigil/engine.log
+run_vigil up -d nosuch
+expect_rc 2 "up -d with an unknown process"
+expect_line "$T/err" "vigil: no process named 'nosuch' in vigil.yaml" "names it"
+[ ! -e .vigil/engine.log ] && pass "no engine started for it" || fail "an engine started"
+
+# ---- up NAME, NAME disabled: it runs ---------------------------------------
+mkdir "$T/o"
+printf 'processes:\n  job: {command: "echo job ran", kind: oneshot, disabled: true}\n  x: {command: "exec sleep %s.7"}\n' "$M" >"$T/o/vigil.yaml"
+engine_start "$T/o" --no-tui job
+engine_wait 20 || fail "the engine did not end"
+expect_rc 0 "up job (disabled, named)" "$T/o/err"
+expect_grep "$T/o/out" 'job +\| job ran' "the named disabled process ran"
+expect_no_grep "$T/o/out" 'x +▸ running' "the other one did not"
+finish
