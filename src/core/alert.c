@@ -25,6 +25,7 @@
 #include "core/model.h"
 #include "core/probe.h"
 #include "core/spawn.h"
+#include "core/strutil.h"
 #include "core/supervisor.h"
 #include "core/units.h"
 
@@ -662,7 +663,11 @@ alert_event_one(struct alert_engine *e, struct alert_pair *pr, const struct proc
 		size_t n = ev->line->len < sizeof(buf) - 1 ? ev->line->len : sizeof(buf) - 1;
 		memcpy(buf, ev->line->text, n);
 		buf[n] = '\0';
-		if (regexec(&pr->re, buf, 0, NULL, 0) != 0)
+		/* A NUL byte in the line: matched as U+FFFD, as `vigil logs` shows it (rare: a copy). */
+		char *text = memchr(buf, '\0', n) != NULL ? str_dup_text(buf, n) : NULL;
+		bool match = regexec(&pr->re, text != NULL ? text : buf, 0, NULL, 0) == 0;
+		free(text);
+		if (!match)
 			return;
 		alert_event_push(pr, now);
 		break;

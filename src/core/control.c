@@ -102,7 +102,7 @@ control_line_json(const char *name, const struct log_line *l)
 	cJSON_AddStringToObject(o, "name", name);
 	cJSON_AddNumberToObject(o, "ts", (double)l->ts_ms);
 	cJSON_AddStringToObject(o, "stream", l->stream == LOG_ERR ? "err" : "out");
-	char *text = strndup(l->text, l->len);
+	char *text = str_dup_text(l->text, l->len);
 	cJSON_AddStringToObject(o, "text", text != NULL ? text : "");
 	free(text);
 	if (l->flags & LOG_SPLIT)
@@ -128,7 +128,7 @@ control_on_tail(const struct log_line *l, void *arg)
 	if (t->req->since_ms > 0 && l->ts_ms < t->req->since_ms)
 		return;
 	if (t->grep) {
-		char *s = strndup(l->text, l->len);
+		char *s = str_dup_text(l->text, l->len);
 		bool match = s != NULL && regexec(&t->re, s, 0, NULL, 0) == 0;
 		free(s);
 		if (!match)

@@ -68,6 +68,27 @@ str_in(const char *s, const char *const *list)
 	return false;
 }
 
+char *
+str_dup_text(const char *p, size_t n)
+{
+	size_t nul = 0;
+	for (size_t i = 0; i < n; i++)
+		nul += p[i] == '\0';
+	char *s = malloc(n + 2 * nul + 1), *d = s;
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\0') {
+			*d++ = p[i];
+		} else {
+			memcpy(d, "\xef\xbf\xbd", 3);
+			d += 3;
+		}
+	}
+	*d = '\0';
+	return s;
+}
+
 void
 strbuf_init(struct strbuf *sb)
 {

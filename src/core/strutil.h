@@ -17,6 +17,11 @@ const char *str_suggest(const char *word, const char *const *candidates);
 int str_distance(const char *a, const char *b);
 /* True when s is one of the NULL-terminated list. */
 bool str_in(const char *s, const char *const *list);
+/*
+ * A C string of the n bytes at p (a log line), each NUL byte among them as
+ * U+FFFD, so nothing after it is lost; NULL when out of memory. Free it.
+ */
+char *str_dup_text(const char *p, size_t n);
 
 /* A growable NUL-terminated buffer; aborts on out of memory. */
 struct strbuf {

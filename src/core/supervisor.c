@@ -213,7 +213,7 @@ sv_on_line(const struct log_line *line, void *arg)
 	sv_emit(p->sv, &ev);
 	if (p->info.state == PROC_STARTING && p->has_re && !p->failed_start) {
 		/* regexec needs a NUL-terminated string; lines are at most 64 KiB. */
-		char *s = strndup(line->text, line->len);
+		char *s = str_dup_text(line->text, line->len);
 		if (s != NULL && regexec(&p->ready_re, s, 0, NULL, 0) == 0) {
 			snprintf(p->probe_detail, sizeof(p->probe_detail), "log matched");
 			sv_input(p, IN_READY);
@@ -765,7 +765,7 @@ sv_crash_line(const struct log_line *l, void *arg)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "ts", (double)l->ts_ms);
 	cJSON_AddStringToObject(o, "stream", l->stream == LOG_ERR ? "err" : "out");
-	char *text = strndup(l->text, l->len);
+	char *text = str_dup_text(l->text, l->len);
 	cJSON_AddStringToObject(o, "text", text != NULL ? text : "");
 	free(text);
 	cJSON_AddItemToArray(arg, o);

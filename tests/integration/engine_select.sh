@@ -7,7 +7,8 @@
 # a shutdown that runs out of time still runs the cleanup; a health probe
 # with on_fail: alert raises an alert; and `up -d` refuses what it can
 # refuse before the engine exists (unknown names: exit 2; a running stack:
-# exit 1, the running engine's log untouched).
+# exit 1, the running engine's log untouched). And a NUL byte in a line
+# does not cut it short in `vigil logs`.
 . "$(dirname "$0")/lib.sh"
 
 D=$T/s
@@ -26,19 +27,20 @@ processes:
   sick:
     command: "exec sleep $M.6"
     health: {exec: "false", interval: 200ms, retries: 1, on_fail: alert}
+  nul: {command: "printf 'a\\\\000b\\\\n'; exec sleep $M.8"}
   bye: {command: "echo cleanup ran >bye.txt", kind: cleanup}
 YAML
 cd "$D"
 
 # ---- up -d with a cleanup: no wait for it ---------------------------------
 start=$(now_ms)
-run_vigil up -d api stubborn sick
+run_vigil up -d api stubborn sick nul
 took=$(($(now_ms) - start))
-expect_rc 0 "up -d api stubborn sick"
+expect_rc 0 "up -d api stubborn sick nul"
 # Without the fix it waited for the cleanup until its 30 s cap.
 if [ "$took" -lt 20000 ]; then pass "up -d returned once they were up (${took}ms)"; else
     fail "up -d took ${took}ms: it waited for the cleanup"; fi
-expect_grep "$T/out" '^stack s is up: 4 running ' "the cleanup is not in the summary"
+expect_grep "$T/out" '^stack s is up: 5 running ' "the cleanup is not in the summary"
 pid=$(cat .vigil/engine.pid)
 
 # ---- status: what is not meant to run is no failure ------------------------
@@ -72,6 +74,13 @@ wait_for '"$VIGIL" alerts >"$T/alerts" 2>&1 && grep -q "sick" "$T/alerts"' 10 &&
 expect_grep "$T/alerts" 'critical' "a critical one"
 run_vigil status sick
 expect_grep "$T/out" '^sick +running' "sick keeps running"
+
+# ---- a NUL byte in a line --------------------------------------------------
+wait_for '"$VIGIL" logs nul >"$T/nul" 2>&1 && grep -q "b" "$T/nul"' 10 || true
+expect_grep "$T/nul" ' nul +\| a�b$' "logs: the line whole, its NUL byte as U+FFFD"
+run_vigil logs nul --json
+python3 -c 'import json,sys; t=[json.loads(l)["text"] for l in open(sys.argv[1])]; assert t == ["a\ufffdb"], t' "$T/out" &&
+    pass "logs --json: the line whole" || { fail "logs --json cut the line"; cat "$T/out" >&2; }
 
 # ---- what up -d refuses before forking -------------------------------------
 before=$(wc -c <.vigil/engine.log)

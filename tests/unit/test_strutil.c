@@ -62,6 +62,22 @@ test_strbuf(void **state)
 	strbuf_fini(&sb);
 }
 
+/* A log line's bytes as a C string: a NUL byte does not end it. */
+static void
+test_dup_text(void **state)
+{
+	(void)state;
+	char *s = str_dup_text("a\0b\0", 4);
+	assert_string_equal(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+	free(s);
+	s = str_dup_text("plain", 5);
+	assert_string_equal(s, "plain");
+	free(s);
+	s = str_dup_text(NULL, 0);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -69,6 +85,7 @@ main(void)
 		cmocka_unit_test(test_distance),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_dup_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
