@@ -1740,12 +1740,20 @@ sv_signal_proc(struct sv *sv, size_t i, int sig)
 	return kill(-p->info.pid, sig);
 }
 
-/* True when the process's definition (with its effective environment) changed. */
+/*
+ * True when the process's definition (with its effective environment)
+ * changed, its number of replicas aside: scaling keeps the replicas that
+ * stay, as long as their names stay ("name:N" while there are several).
+ */
 static bool
 sv_changed(const struct spec *a, const struct spec_process *pa, const struct spec *b,
     const struct spec_process *pb)
 {
+	if ((pa->replicas > 1) != (pb->replicas > 1))
+		return true;
 	cJSON *ja = specjson_process(a, pa, true), *jb = specjson_process(b, pb, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(ja, "replicas");
+	cJSON_DeleteItemFromObjectCaseSensitive(jb, "replicas");
 	bool same = cJSON_Compare(ja, jb, true);
 	cJSON_Delete(ja);
 	cJSON_Delete(jb);

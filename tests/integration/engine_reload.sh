@@ -1,7 +1,8 @@
 #!/bin/sh
 # vigil reload against a real engine: an added process starts, a removed
 # one stops and disappears, a changed one restarts with its new definition
-# (after the old one is down), an unchanged one keeps its pid; a broken
+# (after the old one is down), an unchanged one keeps its pid, scaling
+# replicas down or up keeps the replicas that stay; a broken
 # file changes nothing and its problems are printed.
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +13,7 @@ processes:
   keep: {command: "exec sleep $M.1"}
   gone: {command: "exec sleep $M.2"}
   change: {command: "echo v1; exec sleep $M.3"}
+  rep: {command: "exec sleep $M.6", replicas: 3}
 YAML
 engine_start "$D"
 cd "$D"
@@ -20,12 +22,14 @@ pid_of() {
     "$VIGIL" status --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])'
 }
 keep=$(pid_of keep)
+rep0=$(pid_of rep:0) rep1=$(pid_of rep:1)
 
 cat >"$D/vigil.yaml" <<YAML
 processes:
   keep: {command: "exec sleep $M.1"}
   change: {command: "echo v2; exec sleep $M.4"}
   new: {command: "exec sleep $M.5"}
+  rep: {command: "exec sleep $M.6", replicas: 2}
 YAML
 run_vigil reload
 expect_rc 0 "reload"
@@ -39,8 +43,12 @@ wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1 && [ "$(count_procs "sleep 
 [ "$(count_procs "sleep $M.3")" -eq 0 ] && [ "$(count_procs "sleep $M.4")" -eq 1 ] \
     && pass "changed process runs its new command" || fail "change not replaced"
 [ "$(count_procs "sleep $M.5")" -eq 1 ] && pass "added process runs" || fail "new not started"
+[ "$(pid_of rep:0) $(pid_of rep:1)" = "$rep0 $rep1" ] && pass "scaled down: the replicas that stay keep their pids" ||
+    fail "scaled down: rep:0 and rep:1 restarted"
+[ "$(count_procs "sleep $M.6")" -eq 2 ] && pass "scaled down: two replicas run" || fail "scaled down: $(count_procs "sleep $M.6") replicas"
 run_vigil status
 expect_no_grep "$T/out" '^gone ' "the removed process is no longer listed"
+expect_no_grep "$T/out" '^rep:2 ' "the replica scaled away is no longer listed"
 expect_before "$D/out" 'change +▸ stopped' 'change +\| v2' "the old instance stopped before the new one started"
 # Its cgroup passes to the new instance: freeing the old one kills nothing.
 changed=$(pid_of change)
@@ -48,6 +56,14 @@ wait_for '[ "$(pid_of change)" != "$changed" ]' 2 || true
 [ "$(pid_of change)" = "$changed" ] && pass "the new instance keeps running (pid $changed)" ||
     fail "the new instance was restarted: pid $changed, then $(pid_of change)"
 expect_no_grep "$D/out" 'change +▸ [a-z]+ \(killed by SIGKILL' "the new instance was not killed with the old one's cgroup"
+
+sed -i 's/replicas: 2/replicas: 4/' "$D/vigil.yaml"
+run_vigil reload
+expect_line "$T/out" "rep: changed" "scaled up: reported"
+wait_for '[ "$(count_procs "sleep $M.6")" -eq 4 ]' 10 && pass "scaled up: four replicas run" ||
+    fail "scaled up: $(count_procs "sleep $M.6") replicas"
+[ "$(pid_of rep:0) $(pid_of rep:1)" = "$rep0 $rep1" ] && pass "scaled up: the first two keep their pids" ||
+    fail "scaled up: rep:0 and rep:1 restarted"
 
 printf 'processes:\n  keep: {command: "exec sleep 1", restart: sometimes}\n' >"$D/vigil.yaml"
 run_vigil reload
