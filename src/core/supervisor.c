@@ -863,15 +863,13 @@ sv_act_finished(struct sv_proc *p)
 	sv_describe_exit(p, how, sizeof(how));
 	bool success = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 && !p->failed_start;
 	sv_note_exit(p, success, how);
+	/* A failed start says why (the ready timeout) before how it ended. */
+	char why[300];
+	snprintf(why, sizeof(why), "%s%s%s", p->failed_start ? p->info.reason : "",
+	    p->failed_start ? "; " : "", how);
 	if (!success)
-		sv_crash_report(p, how);
-	if (p->failed_start) {
-		char why[300];
-		snprintf(why, sizeof(why), "%s; %s", p->info.reason, how);
-		sv_after_exit(p, false, why);
-	} else {
-		sv_after_exit(p, success, how);
-	}
+		sv_crash_report(p, why);
+	sv_after_exit(p, success, why);
 }
 
 /* Back to pending on request, with a clean restart history; starts when it may. */

@@ -108,6 +108,11 @@ expect_grep "$O" '^[0-9:]{8} slow-once +▸ exited \(not ready after 1s( \(last:
     "ready timeout: exited with restart no"
 L=$T/p/.vigil/logs/slow-retry.log
 expect_grep "$L" '^[0-9T:.-]+Z err not ready after 1s' "ready timeout in the log file"
+python3 -c '
+import glob, json, sys
+ended = [json.load(open(f))["ended"] for f in glob.glob(sys.argv[1] + "/slow-retry-*.json")]
+assert ended and all(e.startswith("not ready after 1s") and e.endswith("killed by SIGTERM") for e in ended), ended
+' "$T/p/.vigil/crashes" && pass "ready timeout: the crash reports say it" || fail "crash reports of slow-retry"
 
 # timeouts LOG — for each instance (the child sources the stamp first), the
 # ms from its spawn to the engine's "not ready after" note, or "none".
