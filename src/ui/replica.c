@@ -1,7 +1,8 @@
 /*
  * replica — owns the process records (updated in place by name, so a view's
- * selection survives), the log ring (each text malloc'd, freed when the
- * ring overwrites it) and the interned names lines point at.
+ * selection survives), the lines of each process (a ring per process, each
+ * text malloc'd and freed when its line is dropped) and the names they
+ * carry.
  */
 #include "ui/replica.h"
 
@@ -17,17 +18,27 @@ void
 replica_init(struct replica *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->lines = calloc(REPLICA_LOG_LINES, sizeof(*r->lines));
-	if (r->lines == NULL)
-		abort();
+	r->held = -1;
+}
+
+/* Forgets every line; the sources (names) stay, so indexes held elsewhere stay valid. */
+static void
+replica_clear_lines(struct replica *r)
+{
+	for (size_t i = 0; i < r->nsrcs; i++) {
+		struct replica_src *s = &r->srcs[i];
+		for (size_t k = 0; k < s->n; k++)
+			free(s->ring[(s->head + k) % s->cap].text);
+		s->n = s->head = s->bytes = 0;
+		s->trimmed = false;
+	}
+	r->nlines = r->nbytes = 0;
 }
 
 void
 replica_reset(struct replica *r)
 {
-	for (size_t i = 0; i < r->nlines; i++)
-		free(r->lines[(r->line_head + i) % REPLICA_LOG_LINES].text);
-	r->nlines = r->line_head = 0;
+	replica_clear_lines(r);
 	r->nprocs = 0;
 	r->nalerts = 0;
 	memset(&r->host, 0, sizeof(r->host));
@@ -38,12 +49,14 @@ void
 replica_fini(struct replica *r)
 {
 	replica_reset(r);
-	free(r->lines);
 	free(r->procs);
-	for (size_t i = 0; i < r->nnames; i++)
-		free(r->names[i]);
-	free(r->names);
+	for (size_t i = 0; i < r->nsrcs; i++) {
+		free(r->srcs[i].ring);
+		free(r->srcs[i].name);
+	}
+	free(r->srcs);
 	memset(r, 0, sizeof(*r));
+	r->held = -1;
 }
 
 static const char *
@@ -199,48 +212,189 @@ replica_host_json(struct replica *r, const cJSON *h)
 	r->dirty |= REPLICA_DIRTY_HEADER;
 }
 
-static uint16_t
-replica_intern(struct replica *r, const char *name)
+/* ---- lines ---------------------------------------------------------------- */
+
+/* The source named so, or -1. */
+static int
+replica_src_find(const struct replica *r, const char *name)
 {
-	for (size_t i = 0; i < r->nnames; i++)
-		if (strcmp(r->names[i], name) == 0)
-			return (uint16_t)i;
-	if (r->nnames >= UINT16_MAX)
-		return 0;
-	if (r->nnames == r->capnames) {
-		size_t cap = r->capnames ? r->capnames * 2 : 32;
-		char **p = realloc(r->names, cap * sizeof(*p));
+	for (size_t i = 0; i < r->nsrcs; i++)
+		if (strcmp(r->srcs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The source named so, made when new; -1 when there are too many to index. */
+static int
+replica_src_get(struct replica *r, const char *name)
+{
+	int i = replica_src_find(r, name);
+	if (i >= 0)
+		return i;
+	if (r->nsrcs >= UINT16_MAX)
+		return -1;
+	if (r->nsrcs == r->capsrcs) {
+		size_t cap = r->capsrcs ? r->capsrcs * 2 : 32;
+		struct replica_src *p = realloc(r->srcs, cap * sizeof(*p));
 		if (p == NULL)
 			abort();
-		r->names = p;
-		r->capnames = cap;
+		r->srcs = p;
+		r->capsrcs = cap;
 	}
-	r->names[r->nnames] = strdup(name);
-	if (r->names[r->nnames] == NULL)
+	struct replica_src *s = &r->srcs[r->nsrcs];
+	memset(s, 0, sizeof(*s));
+	s->name = strdup(name);
+	if (s->name == NULL)
 		abort();
-	return (uint16_t)r->nnames++;
+	return (int)r->nsrcs++;
+}
+
+/* The i-th line of s, 0 = oldest held. */
+static struct replica_line *
+replica_src_line(const struct replica_src *s, size_t i)
+{
+	return &s->ring[(s->head + i) % s->cap];
+}
+
+/* Makes s's ring hold at least want lines (at most REPLICA_PROC_LINES), oldest first at 0. */
+static void
+replica_src_grow(struct replica_src *s, size_t want)
+{
+	if (s->cap >= want)
+		return;
+	size_t cap = s->cap ? s->cap : 16;
+	while (cap < want)
+		cap *= 2;
+	if (cap > REPLICA_PROC_LINES)
+		cap = REPLICA_PROC_LINES;
+	struct replica_line *ring = malloc(cap * sizeof(*ring));
+	if (ring == NULL)
+		abort();
+	for (size_t i = 0; i < s->n; i++)
+		ring[i] = *replica_src_line(s, i);
+	free(s->ring);
+	s->ring = ring;
+	s->cap = cap;
+	s->head = 0;
+}
+
+static void
+replica_drop_oldest(struct replica *r, struct replica_src *s)
+{
+	struct replica_line *l = &s->ring[s->head];
+	s->bytes -= l->len;
+	r->nbytes -= l->len;
+	free(l->text);
+	s->head = (s->head + 1) % s->cap;
+	s->n--;
+	r->nlines--;
+}
+
+/* Lines held if every source other than the held one is cut to level. */
+static size_t
+replica_at_level(const struct replica *r, size_t level)
+{
+	size_t sum = 0;
+	for (size_t i = 0; i < r->nsrcs; i++)
+		if ((int)i != r->held)
+			sum += r->srcs[i].n < level ? r->srcs[i].n : level;
+	return sum;
+}
+
+/*
+ * Keeps the bounds of every source together: the sources that hold the
+ * most lines are cut to one level (so a quiet process keeps its lines
+ * however much another prints), the held one last; then, while the text is
+ * over its bound, the oldest line of the source holding the most bytes.
+ */
+static void
+replica_fit(struct replica *r)
+{
+	if (r->nlines > REPLICA_LOG_LINES) {
+		size_t held_n = r->held >= 0 ? r->srcs[r->held].n : 0;
+		size_t budget = REPLICA_LOG_LINES > held_n ? REPLICA_LOG_LINES - held_n : 0;
+		/* The highest level at which the others fit: binary search, each step O(sources). */
+		size_t lo = 0, hi = REPLICA_PROC_LINES;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo + 1) / 2;
+			if (replica_at_level(r, mid) <= budget)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		for (size_t i = 0; i < r->nsrcs; i++) {
+			struct replica_src *s = &r->srcs[i];
+			if ((int)i == r->held || s->n <= lo)
+				continue;
+			while (s->n > lo)
+				replica_drop_oldest(r, s);
+			s->trimmed = true;
+		}
+		/* Only the held source is left over the bound. */
+		while (r->nlines > REPLICA_LOG_LINES && r->held >= 0 && r->srcs[r->held].n > 0) {
+			replica_drop_oldest(r, &r->srcs[r->held]);
+			r->srcs[r->held].trimmed = true;
+		}
+	}
+	while (r->nbytes > REPLICA_LOG_BYTES) {
+		struct replica_src *v = NULL;
+		for (size_t i = 0; i < r->nsrcs; i++) {
+			struct replica_src *s = &r->srcs[i];
+			if (s->n > 0 && (int)i != r->held && (v == NULL || s->bytes > v->bytes))
+				v = s;
+		}
+		if (v == NULL)
+			v = r->held >= 0 && r->srcs[r->held].n > 0 ? &r->srcs[r->held] : NULL;
+		if (v == NULL)
+			break;
+		replica_drop_oldest(r, v);
+		v->trimmed = true;
+	}
+}
+
+/* Fills l with a copy of text. */
+static void
+replica_line_set(struct replica *r, struct replica_line *l, uint16_t src, int64_t ts_ms, uint64_t seq,
+    bool err, bool split, const char *text)
+{
+	size_t len = strlen(text);
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	l->text = strndup(text, len);
+	if (l->text == NULL)
+		abort();
+	l->len = (uint32_t)len;
+	l->ts_ms = ts_ms;
+	l->seq = seq;
+	l->name = src;
+	l->err = err;
+	l->split = split;
+	r->srcs[src].bytes += len;
+	r->nbytes += len;
+	r->nlines++;
+}
+
+/* A live line: the newest of its process. */
+static void
+replica_push_line(struct replica *r, const char *name, int64_t ts_ms, bool err, bool split, const char *text)
+{
+	int si = replica_src_get(r, name);
+	if (si < 0)
+		return;
+	struct replica_src *s = &r->srcs[si];
+	if (s->n == REPLICA_PROC_LINES)
+		replica_drop_oldest(r, s); /* its own bound: not trimmed for others */
+	replica_src_grow(s, s->n + 1);
+	struct replica_line *l = replica_src_line(s, s->n++);
+	replica_line_set(r, l, (uint16_t)si, ts_ms, ++r->lines_total, err, split, text);
+	replica_fit(r);
+	r->dirty |= REPLICA_DIRTY_LOGS;
 }
 
 void
 replica_add_line(struct replica *r, const char *name, int64_t ts_ms, bool err, const char *text)
 {
-	struct replica_line *l;
-	if (r->nlines < REPLICA_LOG_LINES) {
-		l = &r->lines[(r->line_head + r->nlines++) % REPLICA_LOG_LINES];
-	} else {
-		l = &r->lines[r->line_head];
-		free(l->text);
-		r->line_head = (r->line_head + 1) % REPLICA_LOG_LINES;
-	}
-	l->ts_ms = ts_ms;
-	l->text = strdup(text);
-	if (l->text == NULL)
-		abort();
-	l->name = replica_intern(r, name);
-	l->err = err;
-	l->split = false;
-	r->lines_total++;
-	r->dirty |= REPLICA_DIRTY_LOGS;
+	replica_push_line(r, name, ts_ms, err, false, text);
 }
 
 static void
@@ -248,10 +402,123 @@ replica_line_json(struct replica *r, const cJSON *o)
 {
 	char name[160];
 	snprintf(name, sizeof(name), "%s%s", r->prefix, replica_str(o, "name"));
-	replica_add_line(r, name, (int64_t)replica_num(o, "ts", 0),
-	    strcmp(replica_str(o, "stream"), "err") == 0, replica_str(o, "text"));
-	r->lines[(r->line_head + r->nlines - 1) % REPLICA_LOG_LINES].split =
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "split"));
+	replica_push_line(r, name, (int64_t)replica_num(o, "ts", 0), strcmp(replica_str(o, "stream"), "err") == 0,
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "split")), replica_str(o, "text"));
+}
+
+/* True when the backlog's line o is the held line l. */
+static bool
+replica_same_line(const cJSON *o, const struct replica_line *l)
+{
+	return (int64_t)replica_num(o, "ts", 0) == l->ts_ms &&
+	    (strcmp(replica_str(o, "stream"), "err") == 0) == l->err && strcmp(replica_str(o, "text"), l->text) == 0;
+}
+
+/*
+ * Puts a backlog of source si (lines[0..n), oldest first, as the engine
+ * had them when it answered) before the lines held: those the engine sent
+ * that we also got live are found by the newest held line (the live events
+ * of lines it had were sent before its answer), so none is held twice.
+ */
+static void
+replica_src_backlog(struct replica *r, int si, const cJSON *const *lines, size_t n)
+{
+	struct replica_src *s = &r->srcs[si];
+	size_t take = n; /* the backlog's first `take` lines are older than anything held */
+	if (s->n > 0) {
+		const struct replica_line *newest = replica_src_line(s, s->n - 1), *oldest = replica_src_line(s, 0);
+		size_t j = n;
+		while (j-- > 0 && !replica_same_line(lines[j], newest))
+			;
+		if (j < n && j + 1 >= s->n && replica_same_line(lines[j + 1 - s->n], oldest)) {
+			take = j + 1 - s->n;
+		} else if (j < n && j + 1 < s->n) {
+			take = 0; /* we hold more than it sent */
+		} else {
+			/* No alignment (live lines were lost): what is older than the oldest held. */
+			take = 0;
+			while (take < n && (int64_t)replica_num(lines[take], "ts", 0) < oldest->ts_ms)
+				take++;
+		}
+	}
+	size_t room = REPLICA_PROC_LINES - s->n;
+	size_t from = take > room ? take - room : 0;
+	if (from < take) {
+		/* A new ring: the backlog's part, then what was held. */
+		size_t add = take - from;
+		struct replica_line *ring = malloc((s->n + add) * sizeof(*ring));
+		if (ring == NULL)
+			abort();
+		for (size_t k = 0; k < s->n; k++)
+			ring[add + k] = *replica_src_line(s, k);
+		for (size_t k = 0; k < add; k++) {
+			const cJSON *o = lines[from + k];
+			replica_line_set(r, &ring[k], (uint16_t)si, (int64_t)replica_num(o, "ts", 0), 0,
+			    strcmp(replica_str(o, "stream"), "err") == 0,
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "split")), replica_str(o, "text"));
+		}
+		free(s->ring);
+		s->ring = ring;
+		s->n += add;
+		s->cap = s->n;
+		s->head = 0;
+	}
+	s->trimmed = false;
+	r->dirty |= REPLICA_DIRTY_LOGS;
+}
+
+/* A logs reply: its lines, grouped by process, go before what each process's ring holds. */
+static void
+replica_backlog_json(struct replica *r, const cJSON *lines)
+{
+	size_t n = (size_t)cJSON_GetArraySize(lines);
+	if (n == 0)
+		return;
+	const cJSON **items = malloc(n * sizeof(*items));
+	const cJSON **sorted = malloc(n * sizeof(*sorted));
+	int *src = malloc(n * sizeof(*src));
+	if (items == NULL || sorted == NULL || src == NULL)
+		abort();
+	/* Each line's source (the engine sends them a process at a time: one lookup a run). */
+	size_t k = 0;
+	int last = -1;
+	const char *last_name = NULL;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, lines) {
+		const char *raw = replica_str(o, "name");
+		if (last_name == NULL || strcmp(raw, last_name) != 0) {
+			char name[160];
+			snprintf(name, sizeof(name), "%s%s", r->prefix, raw);
+			last = replica_src_get(r, name);
+			last_name = raw;
+		}
+		if (last < 0)
+			continue;
+		items[k] = o;
+		src[k++] = last;
+	}
+	/* Grouped by source, in order within each (a counting sort). */
+	size_t *start = calloc(r->nsrcs + 1, sizeof(*start));
+	if (start == NULL)
+		abort();
+	for (size_t i = 0; i < k; i++)
+		start[src[i] + 1]++;
+	for (size_t i = 0; i < r->nsrcs; i++)
+		start[i + 1] += start[i];
+	size_t *fill = calloc(r->nsrcs, sizeof(*fill));
+	if (fill == NULL)
+		abort();
+	for (size_t i = 0; i < k; i++)
+		sorted[start[src[i]] + fill[src[i]]++] = items[i];
+	for (size_t i = 0; i < r->nsrcs; i++)
+		if (start[i + 1] > start[i])
+			replica_src_backlog(r, (int)i, sorted + start[i], start[i + 1] - start[i]);
+	replica_fit(r);
+	free(fill);
+	free(start);
+	free(src);
+	free(sorted);
+	free(items);
 }
 
 /* Every process object of a list; records not in it are dropped (a reload removed them). */
@@ -604,39 +871,90 @@ replica_apply_from(struct replica *r, const cJSON *msg, int64_t now_ms, int orig
 	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(hp, "fine")))
 		replica_detail_json(r, hp, now_ms);
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(res, "lines");
-	if (cJSON_IsArray(lines)) {
-		/* A backlog: older than anything live, so it goes first. */
-		struct replica_line *old = NULL;
-		size_t nold = r->nlines;
-		if (nold > 0) {
-			old = malloc(nold * sizeof(*old));
-			if (old == NULL)
-				abort();
-			for (size_t i = 0; i < nold; i++)
-				old[i] = r->lines[(r->line_head + i) % REPLICA_LOG_LINES];
-			r->nlines = r->line_head = 0;
+	if (cJSON_IsArray(lines))
+		replica_backlog_json(r, lines); /* older than anything live */
+}
+
+/* ---- reading lines --------------------------------------------------------- */
+
+void
+replica_walk_init(struct replica_walk *w, const struct replica *r, const char *name,
+    bool (*keep)(const char *name, void *arg), void *arg)
+{
+	memset(w, 0, sizeof(*w));
+	w->r = r;
+	w->left = &w->one;
+	if (name != NULL) {
+		int i = replica_src_find(r, name);
+		if (i >= 0) {
+			w->base = (uint16_t)i;
+			w->one = r->srcs[i].n;
+			w->nleft = 1;
 		}
-		const cJSON *l;
-		cJSON_ArrayForEach(l, lines)
-			replica_line_json(r, l);
-		for (size_t i = 0; i < nold; i++) {
-			replica_add_line(r, replica_line_name(r, &old[i]), old[i].ts_ms, old[i].err, old[i].text);
-			free(old[i].text);
-		}
-		free(old);
+		return;
+	}
+	if (r->nsrcs == 0)
+		return;
+	w->left = malloc(r->nsrcs * sizeof(*w->left));
+	if (w->left == NULL)
+		abort();
+	w->nleft = r->nsrcs;
+	for (size_t i = 0; i < r->nsrcs; i++) {
+		const struct replica_src *s = &r->srcs[i];
+		w->left[i] = s->n > 0 && (keep == NULL || keep(s->name, arg)) ? s->n : 0;
 	}
 }
 
 const struct replica_line *
-replica_line(const struct replica *r, size_t i)
+replica_walk_next(struct replica_walk *w)
 {
-	return i < r->nlines ? &r->lines[(r->line_head + i) % REPLICA_LOG_LINES] : NULL;
+	/* The newest of each source's next line: by time, then arrival, then source. */
+	const struct replica_line *best = NULL;
+	size_t bi = 0;
+	for (size_t i = 0; i < w->nleft; i++) {
+		if (w->left[i] == 0)
+			continue;
+		const struct replica_line *l = replica_src_line(&w->r->srcs[w->base + i], w->left[i] - 1);
+		if (best == NULL || l->ts_ms > best->ts_ms || (l->ts_ms == best->ts_ms && l->seq >= best->seq)) {
+			best = l;
+			bi = i;
+		}
+	}
+	if (best != NULL)
+		w->left[bi]--;
+	return best;
+}
+
+void
+replica_walk_fini(struct replica_walk *w)
+{
+	if (w->left != &w->one)
+		free(w->left);
+	w->left = &w->one;
+	w->nleft = 0;
+}
+
+size_t
+replica_nlines(const struct replica *r, const char *name)
+{
+	if (name == NULL)
+		return r->nlines;
+	int i = replica_src_find(r, name);
+	return i >= 0 ? r->srcs[i].n : 0;
+}
+
+bool
+replica_hold(struct replica *r, const char *name)
+{
+	/* Made now when it has printed nothing yet, so its first lines are held too. */
+	r->held = name != NULL ? replica_src_get(r, name) : -1;
+	return r->held >= 0 && r->srcs[r->held].trimmed;
 }
 
 const char *
 replica_line_name(const struct replica *r, const struct replica_line *l)
 {
-	return l->name < r->nnames ? r->names[l->name] : "?";
+	return l->name < r->nsrcs ? r->srcs[l->name].name : "?";
 }
 
 const char *

@@ -1,8 +1,12 @@
 /*
  * replica — the dashboard's copy of an engine's model, fed by the control
  * protocol: the subscribe snapshot, then state, metrics and logs events.
- * Plain records the views read; no curses, no /proc. Bounded: a log ring of
- * REPLICA_LOG_LINES lines and REPLICA_HIST samples of CPU per process.
+ * Plain records the views read; no curses, no /proc. Bounded: each
+ * process's lines in a ring of its own (at most REPLICA_PROC_LINES), all of
+ * them together at most REPLICA_LOG_LINES lines and REPLICA_LOG_BYTES of
+ * text, room made by dropping the oldest lines of the process that holds
+ * the most (so a chatty process cannot push a quiet one's lines out); and
+ * REPLICA_HIST samples of CPU per process.
  */
 #ifndef VIGIL_UI_REPLICA_H
 #define VIGIL_UI_REPLICA_H
@@ -16,7 +20,9 @@
 
 struct cJSON;
 
-#define REPLICA_LOG_LINES 10000
+#define REPLICA_LOG_LINES 10000          /* lines held, every process together */
+#define REPLICA_PROC_LINES 5000          /* lines held of one process */
+#define REPLICA_LOG_BYTES ((size_t)8 << 20) /* text held, every process together */
 #define REPLICA_HIST 240          /* CPU samples kept per process for sparklines */
 
 /* What changed since the view last looked: which regions to redraw. */
@@ -53,10 +59,34 @@ struct replica_proc {
 /* One captured line. */
 struct replica_line {
 	int64_t ts_ms;
+	uint64_t seq;              /* arrival order of live lines (0 = from a backlog): ties of ts_ms */
 	char *text;                /* owned, as sent (may hold escapes: views sanitize) */
-	uint16_t name;             /* index into the replica's names */
+	uint32_t len;              /* bytes of text */
+	uint16_t name;             /* index into the replica's sources (its process) */
 	bool err;                  /* stderr */
 	bool split;                /* continues on the next line */
+};
+
+/* The lines of one process (by name), oldest first from head. */
+struct replica_src {
+	char *name;                /* owned */
+	struct replica_line *ring; /* owned, cap slots (grows up to REPLICA_PROC_LINES) */
+	size_t cap, head, n;
+	size_t bytes;              /* text held */
+	bool trimmed;              /* lines dropped to make room for other processes' */
+};
+
+/*
+ * A walk through held lines, newest first: one process's, or every
+ * process's merged by time. Borrows the replica: no line may be added
+ * while it lasts.
+ */
+struct replica_walk {
+	const struct replica *r;
+	size_t *left;              /* per source walked: lines not yet returned (owned when not &one) */
+	size_t nleft;
+	uint16_t base;             /* source of left[0] */
+	size_t one;
 };
 
 /* An active alert, as the engine announced it. */
@@ -99,11 +129,11 @@ struct replica {
 	struct replica_proc *procs; /* owned, in the engine's order */
 	size_t nprocs, capprocs;
 	struct model_host host;
-	struct replica_line *lines; /* owned ring of REPLICA_LOG_LINES */
-	size_t line_head, nlines;  /* oldest at line_head */
-	uint64_t lines_total;      /* lines ever added: a position that survives the ring turning */
-	char **names;              /* owned: interned process names for lines */
-	size_t nnames, capnames;
+	struct replica_src *srcs;  /* owned: lines by process, indexed by replica_line.name */
+	size_t nsrcs, capsrcs;
+	size_t nlines, nbytes;     /* held, every source together */
+	uint64_t lines_total;      /* live lines ever added (their seq) */
+	int held;                  /* source never trimmed for others (the selection); -1 = none */
 	unsigned dirty;            /* REPLICA_DIRTY_* since replica_clean */
 	int64_t now_ms;            /* monotonic ms of the last message (for uptimes) */
 	struct replica_detail detail;
@@ -132,9 +162,25 @@ void replica_apply(struct replica *r, const struct cJSON *msg, int64_t now_ms);
 void replica_apply_from(struct replica *r, const struct cJSON *msg, int64_t now_ms, int origin,
     const char *label);
 
-/* The i-th line of the ring, 0 = oldest kept. */
-const struct replica_line *replica_line(const struct replica *r, size_t i);
+/*
+ * Starts a walk: the lines of the process named so, or with name NULL every
+ * process's for which keep (when not NULL) is true, merged newest first.
+ */
+void replica_walk_init(struct replica_walk *w, const struct replica *r, const char *name,
+    bool (*keep)(const char *name, void *arg), void *arg);
+/* The next older line, NULL at the end. */
+const struct replica_line *replica_walk_next(struct replica_walk *w);
+void replica_walk_fini(struct replica_walk *w);
+/* Lines held of the process named so (NULL: of all). */
+size_t replica_nlines(const struct replica *r, const char *name);
 const char *replica_line_name(const struct replica *r, const struct replica_line *l);
+/*
+ * The process whose lines are kept when room is made for others' (the
+ * selection; NULL = none). Returns true when some of its lines were dropped
+ * before: the caller may ask the engine for its tail (a logs request), whose
+ * reply replica_apply merges in.
+ */
+bool replica_hold(struct replica *r, const char *name);
 /* The active alert to show first: the most severe, unacknowledged before acknowledged; NULL = none. */
 const struct replica_alert *replica_top_alert(const struct replica *r);
 /* The key a view selects by: id in host mode, else the name. */

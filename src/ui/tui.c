@@ -31,7 +31,7 @@
 #include "ui/view.h"
 
 #define TUI_RETRY_MS 1000
-#define TUI_BACKLOG_LINES REPLICA_LOG_LINES /* the whole pane's ring, at connect */
+#define TUI_BACKLOG_LINES REPLICA_PROC_LINES /* per process, at connect: what its ring holds */
 #define TUI_PENDING 64
 
 /* What a reply answers. */
@@ -80,6 +80,7 @@ struct tui {
 	char end_why[128];           /* why a stream that cannot be reopened ended */
 	int signal_no;               /* host mode: the signal waiting for y */
 	pid_t signal_pid;
+	char held[160];              /* the selected process whose lines the replica keeps first */
 };
 
 static int64_t
@@ -336,6 +337,35 @@ tui_ask_history(struct tui *t)
 	cJSON_AddStringToObject(req, "target", plain);
 	cJSON_AddStringToObject(req, "since", "24h");
 	stream_send(t->conns[p->origin < t->nconns ? p->origin : 0].stream, req);
+}
+
+/*
+ * The selection's lines are kept first when others' make room; when some
+ * were dropped before it was selected, its tail is asked of its engine (a
+ * logs request, as `vigil logs -n` makes), which the replica merges in.
+ */
+static void
+tui_hold_selection(struct tui *t)
+{
+	if (t->o->host_mode)
+		return;
+	const struct replica_proc *p = view_selected(&t->rep, &t->view);
+	const char *name = p != NULL ? p->name : "";
+	if (strcmp(name, t->held) == 0)
+		return;
+	snprintf(t->held, sizeof(t->held), "%s", name);
+	if (!replica_hold(&t->rep, p != NULL ? p->name : NULL))
+		return;
+	const char *plain = p->name;
+	int origin = p->origin < t->nconns ? p->origin : 0;
+	size_t ll = strlen(t->conns[origin].label);
+	if (t->nconns > 1 && strncmp(plain, t->conns[origin].label, ll) == 0 && plain[ll] == '/')
+		plain += ll + 1;
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "cmd", "logs");
+	cJSON_AddStringToObject(req, "target", plain);
+	cJSON_AddNumberToObject(req, "lines", REPLICA_PROC_LINES);
+	stream_send(t->conns[origin].stream, req);
 }
 
 /* restart/stop/start of one target, on the engine it came from (without the host's label). */
@@ -877,6 +907,7 @@ tui_before_sleep(struct loop *l, void *arg)
 	}
 	if (t->dirty == 0)
 		return;
+	tui_hold_selection(t);
 	view_draw_regions(stdscr, &t->rep, &t->view, tui_now_ms(), t->dirty);
 	t->dirty = 0;
 	wnoutrefresh(stdscr);

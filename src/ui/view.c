@@ -581,16 +581,27 @@ view_set_search(struct view *v, const char *src)
 
 /* ---- the log pane's lines ------------------------------------------------ */
 
-/* True when line l belongs in the pane. */
+/* All processes' pane: the table's filters apply to the merged log too. */
 static bool
-view_line_shown(const struct replica *r, const struct view *v, const struct replica_line *l,
-    const char *sel)
+view_src_shown(const char *name, void *arg)
 {
-	if (v->logmode == VIEW_LOG_SELECTED)
-		return sel != NULL && strcmp(replica_line_name(r, l), sel) == 0;
-	/* All: the filters of the table apply to the merged log too. */
-	const struct replica_proc *p = replica_find(r, replica_line_name(r, l));
+	const struct replica *r = ((const void *const *)arg)[0];
+	const struct view *v = ((const void *const *)arg)[1];
+	const struct replica_proc *p = replica_find(r, name);
 	return p == NULL || view_shown(v, p);
+}
+
+/* Starts a walk over the pane's lines, newest first: the selected process's (sel), or all shown. */
+static void
+view_walk_init(struct replica_walk *w, const struct replica *r, const struct view *v, const char *sel,
+    const void *ctx[2])
+{
+	ctx[0] = r;
+	ctx[1] = v;
+	if (v->logmode == VIEW_LOG_ALL)
+		replica_walk_init(w, r, NULL, view_src_shown, (void *)ctx);
+	else
+		replica_walk_init(w, r, sel != NULL ? sel : "", NULL, NULL);
 }
 
 bool
@@ -600,41 +611,41 @@ view_search_next(const struct replica *r, struct view *v, int dir)
 		return false;
 	const struct replica_proc *sp = view_selected(r, v);
 	const char *sel = sp != NULL ? sp->name : NULL;
+	if (v->logmode == VIEW_LOG_SELECTED && sel == NULL)
+		return false;
 	/* Shown lines, newest first: index k = v->log_back is the bottom line now. */
 	size_t k = 0;
 	size_t want_from = v->follow ? 0 : v->log_back;
 	char clean[4096];
+	struct replica_walk w;
+	const void *ctx[2];
+	view_walk_init(&w, r, v, sel, ctx);
+	const struct replica_line *l;
+	bool found = false;
 	if (dir > 0) {
 		/* Older: further up from the current bottom. */
-		for (size_t i = r->nlines; i-- > 0;) {
-			const struct replica_line *l = replica_line(r, i);
-			if (!view_line_shown(r, v, l, sel))
+		for (; (l = replica_walk_next(&w)) != NULL; k++) {
+			if (k <= want_from)
 				continue;
-			if (k > want_from) {
-				view_clean(l->text, clean, sizeof(clean));
-				if (regexec(&v->search_re, clean, 0, NULL, 0) == 0) {
-					v->log_back = k;
-					v->follow = false;
-					return true;
-				}
+			view_clean(l->text, clean, sizeof(clean));
+			if (regexec(&v->search_re, clean, 0, NULL, 0) == 0) {
+				v->log_back = k;
+				v->follow = false;
+				found = true;
+				break;
 			}
-			k++;
 		}
-		return false;
+		replica_walk_fini(&w);
+		return found;
 	}
 	/* Newer: down towards the newest line. */
 	size_t best = SIZE_MAX;
-	for (size_t i = r->nlines; i-- > 0;) {
-		const struct replica_line *l = replica_line(r, i);
-		if (!view_line_shown(r, v, l, sel))
-			continue;
-		if (k >= want_from)
-			break;
+	for (; k < want_from && (l = replica_walk_next(&w)) != NULL; k++) {
 		view_clean(l->text, clean, sizeof(clean));
 		if (regexec(&v->search_re, clean, 0, NULL, 0) == 0)
 			best = k;
-		k++;
 	}
+	replica_walk_fini(&w);
 	if (best == SIZE_MAX)
 		return false;
 	v->log_back = best;
@@ -714,14 +725,14 @@ view_logs(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct vi
 	int n = 0;
 	size_t skip = v->follow ? 0 : v->log_back;
 	size_t total = 0;
-	for (size_t i = r->nlines; i-- > 0 && n < lines_h && n < 512;) {
-		const struct replica_line *l = replica_line(r, i);
-		if (!view_line_shown(r, v, l, selname))
-			continue;
-		if (total++ < skip)
-			continue;
-		shown[n++] = l;
-	}
+	struct replica_walk walk;
+	const void *ctx[2];
+	view_walk_init(&walk, r, v, selname, ctx);
+	const struct replica_line *l;
+	while (n < lines_h && n < 512 && (l = replica_walk_next(&walk)) != NULL)
+		if (total++ >= skip)
+			shown[n++] = l;
+	replica_walk_fini(&walk);
 	if (n == 0 && total == 0) {
 		view_put(w, y0 + 1, 1, cols - 2, theme_attr(THEME_DIM),
 		    v->logmode == VIEW_LOG_SELECTED && sel == NULL ? "no process selected" : "no output yet");

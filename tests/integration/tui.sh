@@ -38,7 +38,7 @@ tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
 cleanup_tmux() {
     # The test's own tmux server (TMUX_TMPDIR is its folder): every session and what runs in them.
     tmux kill-server 2>/dev/null || true
-    for d in "$D" "$T/homes/alpha" "$T/homes/beta"; do
+    for d in "$D" "$T/chatty" "$T/homes/alpha" "$T/homes/beta"; do
         [ -S "$d/.vigil/control.sock" ] && "$VIGIL" down -f "$d/vigil.yaml" >/dev/null 2>&1 || true
     done
 }
@@ -190,6 +190,34 @@ after=$(cd "$T/homes/alpha" && "$VIGIL" status --json | python3 -c 'import json,
 tmux send-keys -t "$S" q
 shows 'EXIT=0' 10 && pass "ssh: q leaves" || fail "ssh q: $(tail -3 "$T/screen")"
 for h in alpha beta; do (cd "$T/homes/$h" && "$VIGIL" down >/dev/null) || fail "ssh: $h down"; done
+
+# A chatty process beside a slow one: once the chatty one has printed more
+# lines than the dashboard holds, the slow one's lines are still in its pane.
+L=$T/chatty
+mkdir -p "$L"
+cat >"$L/vigil.yaml" <<YAML
+version: 1
+name: chatty
+processes:
+  tick:
+    command: "i=0; while :; do i=\$((i+1)); echo tick \$i; sleep 0.2; done"
+  spam:
+    command: "while :; do seq -f 'spam line %g' 1 2000; sleep 0.1; done"
+YAML
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$L' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' up; echo EXIT=\$?; sleep 60"
+shows '^spam +running' 20 || fail "chatty: no table: $(head -8 "$T/screen")"
+tmux send-keys -t "$S" / '^tick$' Enter
+shows 'logs: tick' 5 || fail "chatty: tick not selected: $(grep logs: "$T/screen")"
+wait_for '[ "$(cd "$L" && "$VIGIL" logs spam -n 20000 | wc -l)" -ge 20000 ]' 30 ||
+    fail "chatty: spam did not print 20000 lines"
+shows 'spam line' 0 && fail "chatty: spam's lines in tick's pane" || true
+wait_for 'screen; [ "$(grep -Ec "\| tick [0-9]+$" "$T/screen")" -ge 8 ]' 10 &&
+    pass "chatty: the slow process's lines stay in its pane" ||
+    fail "chatty: $(grep -Ec '\| tick [0-9]+$' "$T/screen") tick lines: $(sed -n '/logs: tick/,$p' "$T/screen")"
+tmux send-keys -t "$S" q y
+shows 'EXIT=' 20 || fail "chatty: q y did not end the dashboard"
 
 # vigil top: every process on the host; filter to one of ours, k then y sends SIGTERM.
 vname="vt$$"                    # a command name of our own: the filter finds only it

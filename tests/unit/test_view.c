@@ -170,6 +170,16 @@ golden(const char *name, const char *text)
 	}
 }
 
+/* A view of the fixture as the dashboard starts it (UTF-8, the fixture's clock), name selected. */
+static void
+view_fixture(struct view *v, const char *name)
+{
+	view_init(v);
+	v->utf8 = true;
+	v->clock_ms = T0;
+	snprintf(v->selected, sizeof(v->selected), "%s", name);
+}
+
 /* Draws the fixture at rows×cols with view settings applied by fn, and compares. */
 static void
 screen(const char *name, int rows, int cols, void (*fn)(struct replica *, struct view *))
@@ -178,10 +188,7 @@ screen(const char *name, int rows, int cols, void (*fn)(struct replica *, struct
 	struct replica r;
 	fixture(&r);
 	struct view v;
-	view_init(&v);
-	v.utf8 = true;
-	v.clock_ms = T0;
-	snprintf(v.selected, sizeof(v.selected), "api");
+	view_fixture(&v, "api");
 	if (fn != NULL)
 		fn(&r, &v);
 	view_draw(stdscr, &r, &v, 0);
@@ -344,10 +351,7 @@ test_regions(void **state)
 	struct replica r;
 	fixture(&r);
 	struct view v;
-	view_init(&v);
-	v.utf8 = true;
-	v.clock_ms = T0;
-	snprintf(v.selected, sizeof(v.selected), "api");
+	view_fixture(&v, "api");
 	view_draw(stdscr, &r, &v, 0);
 	replica_add_line(&r, "api", T0, false, "a new line");
 	view_draw_regions(stdscr, &r, &v, 0, VIEW_REGION_LOGS);
@@ -365,6 +369,38 @@ test_regions(void **state)
 	free(partial);
 	free(full);
 	free(hdr);
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
+/* A chatty process beside a quiet one: the quiet one's lines are still in its pane when it is selected. */
+static void
+test_quiet_beside_chatty(void **state)
+{
+	(void)state;
+	resize_term(43, 132);
+	struct replica r;
+	fixture(&r);
+	char text[64];
+	for (int i = 0; i < 3 * REPLICA_LOG_LINES; i++) {
+		snprintf(text, sizeof(text), "spam line %d", i);
+		replica_add_line(&r, "worker:0", T0 + i, false, text);
+	}
+	struct view v;
+	view_fixture(&v, "db");
+	view_draw(stdscr, &r, &v, 0);
+	char *text_db = dump();
+	assert_null(strstr(text_db, "no output yet"));
+	assert_non_null(strstr(text_db, "| Ready to accept connections tcp"));
+	free(text_db);
+	/* The merged pane has the newest of both. */
+	v.logmode = VIEW_LOG_ALL;
+	view_draw(stdscr, &r, &v, 0);
+	char *all = dump();
+	assert_non_null(strstr(all, "spam line 29999"));
+	free(all);
 	view_fini(&v);
 	free(r.procs);
 	r.procs = NULL;
@@ -473,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_quiet_beside_chatty),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
