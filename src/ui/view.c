@@ -209,6 +209,39 @@ view_rpad(char *out, size_t size, const char *s, int width)
 	snprintf(out, size, "%*s%s", pad, "", s);
 }
 
+/*
+ * A name cut to width columns: whole when it fits, else its head and tail
+ * around an ellipsis ("…", "~" in ASCII), so names that differ only at the
+ * end (worker-payments-eu-west-1 and -2, replicas :1 and :2) stay apart.
+ * Names that are not plain ASCII (vigil top's commands) are left to view_put.
+ */
+static const char *
+view_fit_name(const struct view *v, const char *name, int width, char *out, size_t size)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] >= 0x80)
+			return name;
+	if (width < 3 || len <= (size_t)width)
+		return name;
+	size_t keep = (size_t)width - 1, tail = keep / 2, head = keep - tail;
+	snprintf(out, size, "%.*s%s%s", (int)head, name, v->utf8 ? "…" : "~", name + len - tail);
+	return out;
+}
+
+/* Columns the name column wants: the longest name's, within cap (and at least 4). */
+static int
+view_name_width(const struct replica *r, int cap)
+{
+	int w = 4;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		int l = view_width(r->procs[i].name);
+		if (l > w)
+			w = l;
+	}
+	return w < cap ? w : cap;
+}
+
 /* ---- pieces ------------------------------------------------------------- */
 
 /* A horizontal rule of n columns: box drawing in UTF-8, '-' otherwise (never the terminal's ACS mode). */
@@ -664,10 +697,10 @@ view_log_line(WINDOW *w, int y, int cols, const struct replica *r, const struct 
 	x++;
 	if (with_name) {
 		const char *name = replica_line_name(r, l);
-		char pad[128];
-		snprintf(pad, sizeof(pad), "%-*.*s", name_w, name_w, name);
-		x += view_put(w, y, x, cols - x, theme_name_attr(name), pad);
-		x++;
+		char fit[128];
+		const char *shown = view_fit_name(v, name, name_w, fit, sizeof(fit));
+		view_put(w, y, x, name_w, theme_name_attr(name), shown);
+		x += name_w + 1;
 	}
 	x += view_put(w, y, x, cols - x, l->err ? theme_attr(THEME_BAD) : theme_attr(THEME_DIM),
 	    l->err ? "!" : "|");
@@ -713,13 +746,8 @@ view_logs(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct vi
 	if (lines_h <= 0)
 		return;
 	const char *selname = sel != NULL ? sel->name : NULL;
-	int name_w = 4;
-	if (v->logmode == VIEW_LOG_ALL)
-		for (size_t i = 0; i < r->nprocs; i++)
-			if ((int)strlen(r->procs[i].name) > name_w)
-				name_w = (int)strlen(r->procs[i].name);
-	if (name_w > 24)
-		name_w = 24;
+	/* The prefix of the merged pane: the longest name, up to a third of the width. */
+	int name_w = view_name_width(r, cols / 3 > 24 ? cols / 3 : 24);
 	/* Collect the newest shown lines, skipping log_back of them. */
 	const struct replica_line *shown[512];
 	int n = 0;
@@ -891,14 +919,15 @@ view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int widt
 	    sizeof(view_order_stack) / sizeof(view_order_stack[0]);
 	for (size_t i = 0; i < norder; i++)
 		in_mode[order[i]] = true;
-	int name_w = 4;
-	for (size_t i = 0; i < r->nprocs; i++) {
-		int l = view_width(r->procs[i].name);
-		if (l > name_w)
-			name_w = l;
-	}
-	if (name_w > 24)
-		name_w = 24;
+	/*
+	 * The longest name, as long as the columns that stay longest (priority
+	 * 0 and 1) still fit beside it; never narrower than 24.
+	 */
+	int cap = cols - 1;
+	for (size_t i = 0; i < norder; i++)
+		if (order[i] != COL_NAME && view_cols[order[i]].priority <= 1)
+			cap -= view_cols[order[i]].width + 1;
+	int name_w = view_name_width(r, cap > 24 ? cap : 24);
 	if (r->host_mode)
 		name_w = 20; /* command names, indented in the tree */
 	int used = 0;
@@ -997,7 +1026,7 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 			wattr_off(w, (attr_t)base, NULL);
 		}
 		x = 0;
-		char buf[320];
+		char buf[320], fit[128];
 		for (size_t oi = 0; oi < norder; oi++) {
 			enum view_col c = order[oi];
 			if (!on[c])
@@ -1010,7 +1039,7 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 					snprintf(buf, sizeof(buf), "%*s%s%s", 2 * (view_depth[idx] - 1), "",
 					    v->utf8 ? "└ " : "` ", p->name);
 				else
-					snprintf(buf, sizeof(buf), "%s", p->name);
+					snprintf(buf, sizeof(buf), "%s", view_fit_name(v, p->name, width[c], fit, sizeof(fit)));
 				if (!selected)
 					attr = r->host_mode ? 0 : theme_name_attr(p->name);
 				break;

@@ -407,6 +407,67 @@ test_quiet_beside_chatty(void **state)
 	replica_fini(&r);
 }
 
+/* Draws the fixture with two long names at rows×cols and returns the screen (the caller frees). */
+static char *
+long_names(int rows, int cols, bool utf8, enum view_logmode mode, const char *third)
+{
+	resize_term(rows, cols);
+	struct replica r;
+	fixture(&r);
+	snprintf(r.procs[3].name, sizeof(r.procs[3].name), "worker-payments-eu-west-1");
+	snprintf(r.procs[4].name, sizeof(r.procs[4].name), "worker-payments-eu-west-2");
+	snprintf(r.procs[5].name, sizeof(r.procs[5].name), "%s", third);
+	replica_add_line(&r, "worker-payments-eu-west-1", T0, false, "from one");
+	replica_add_line(&r, third, T0 + 1, false, "from the third");
+	struct view v;
+	view_fixture(&v, "db");
+	v.utf8 = utf8;
+	v.logmode = mode;
+	view_draw(stdscr, &r, &v, 0);
+	char *text = dump();
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+	return text;
+}
+
+/* Long names: whole where there is room, else cut in the middle with an ellipsis, their ends kept. */
+static void
+test_long_names(void **state)
+{
+	(void)state;
+	/* 64 characters, the longest a stack allows, with a replica suffix. */
+	const char *longest = "ingest-pipeline-stage-transform-normalise-enrich-dedupe-store:12";
+	assert_int_equal(strlen(longest), 64);
+	char *s = long_names(43, 160, true, VIEW_LOG_ALL, longest);
+	assert_non_null(strstr(s, "\nworker-payments-eu-west-1 "));
+	assert_non_null(strstr(s, "\nworker-payments-eu-west-2 "));
+	assert_non_null(strstr(s, longest));
+	/* The other columns still fit beside it. */
+	assert_non_null(strstr(s, "RESTARTS"));
+	assert_non_null(strstr(s, "HEALTH"));
+	/* The merged log's prefix: up to a third of the width (53), the tail kept. */
+	assert_non_null(strstr(s, "ingest-pipeline-stage-tran…ise-enrich-dedupe-store:12 | from the third"));
+	assert_non_null(strstr(s, "worker-payments-eu-west-1"));
+	free(s);
+	/* 80 columns: cut with an ellipsis, the ends distinguishable. */
+	s = long_names(24, 80, true, VIEW_LOG_SELECTED, longest);
+	assert_non_null(strstr(s, "\nworker-payments-eu-west-1 "));
+	assert_non_null(strstr(s, "\ningest-pipelin…dupe-store:12 fatal"));
+	assert_non_null(strstr(s, "…"));
+	assert_non_null(strstr(s, "-store:12 "));
+	assert_null(strstr(s, longest));
+	assert_non_null(strstr(s, "RESTARTS")); /* kept, as with short names */
+	free(s);
+	/* Without UTF-8: "~". */
+	s = long_names(24, 80, false, VIEW_LOG_SELECTED, longest);
+	assert_non_null(strstr(s, "\ningest-pipelin~dupe-store:12 fatal"));
+	assert_null(strstr(s, "…"));
+	assert_non_null(strstr(s, "-store:12 "));
+	free(s);
+}
+
 static void
 test_clean(void **state)
 {
@@ -510,6 +571,7 @@ main(void)
 		cmocka_unit_test(test_top),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_quiet_beside_chatty),
+		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
