@@ -940,6 +940,7 @@ tui_run(const struct tui_opts *o)
 	t.view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	if (o->host_mode) {
 		t.view.title = "vigil top";
+		t.view.host = true;
 		t.view.logmode = VIEW_LOG_HIDDEN;
 		t.view.sort = VIEW_SORT_CPU;
 		t.view.desc = true;

@@ -1129,19 +1129,25 @@ view_footer(WINDOW *w, int y, int cols, const struct view *v, int64_t now_ms)
 	static const char *const keys[][2] = {
 		{"q", "quit"}, {"r", "restart"}, {"s", "stop"}, {"S", "start"}, {"/", "filter"},
 		{"t", "tag"}, {"g", "group"}, {"l", "logs"}, {"f", "follow"}, {"Tab", "focus"},
-		{"Enter", "details"}, {">", "sort"}, {"?", "help"},
+		{"Enter", "details"}, {">", "sort"}, {"?", "help"}, {NULL, NULL},
 	};
 	static const char *const log_keys[][2] = {
 		{"q", "quit"}, {"↑↓", "scroll"}, {"/", "search"}, {"n/N", "next/prev"}, {"f", "follow"},
-		{"l", "logs"}, {"Tab", "table"}, {"?", "help"},
+		{"l", "logs"}, {"Tab", "table"}, {"?", "help"}, {NULL, NULL},
 	};
+	/* vigil top's own (tui_key): k is SIGTERM there, so moving up is the arrow only. */
+	static const char *const top_keys[][2] = {
+		{"q", "quit"}, {"↑↓", "move"}, {"k", "SIGTERM"}, {"K", "SIGKILL"}, {"T", "tree"},
+		{"/", "filter"}, {"Enter", "details"}, {">", "sort"}, {"F", "reverse"}, {"?", "help"},
+		{NULL, NULL},
+	};
+	const char *const (*set)[2] = v->host ? top_keys : v->focus_logs ? log_keys : keys;
 	int x = 0;
-	size_t nk = v->focus_logs ? sizeof(log_keys) / sizeof(log_keys[0]) : sizeof(keys) / sizeof(keys[0]);
-	for (size_t i = 0; i < nk && x < cols; i++) {
-		const char *k = v->focus_logs ? log_keys[i][0] : keys[i][0];
-		const char *d = v->focus_logs ? log_keys[i][1] : keys[i][1];
+	for (size_t i = 0; set[i][0] != NULL && x < cols; i++) {
+		const char *k = set[i][0];
+		const char *d = set[i][1];
 		if (!v->utf8 && strcmp(k, "↑↓") == 0)
-			k = "j/k";
+			k = v->host ? "Up/Down" : "j/k";
 		if (x + view_width(k) + view_width(d) + 2 > cols)
 			break;
 		x += view_put(w, y, x, cols - x, theme_attr(THEME_KEY), k);
@@ -1194,14 +1200,35 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 		"  a               acknowledge the alert in the banner",
 		"  q               quit (asks: stop the stack, or detach)",
 		"  ?               this help (any key closes it)",
+		NULL,
 	};
-	int n = (int)(sizeof(lines) / sizeof(lines[0]));
+	/* vigil top: only what tui_key does in host mode. */
+	static const char *const top_lines[] = {
+		"Keys (vigil top)",
+		"",
+		"  Up/Down         move the selection (j down too; k signals here)",
+		"  PgUp/PgDn       a page; Home/End the first and last",
+		"  k  x            send SIGTERM to the selected process (asks)",
+		"  K               send SIGKILL to the selected process (asks)",
+		"  T               children under their parent, or a flat list",
+		"  /               filter by name (a regex)",
+		"  Esc             clear the filter",
+		"  Enter           details of the selected process",
+		"  > / <  F        sort by the next / previous column; F reverses",
+		"  q               quit",
+		"  ?               this help (any key closes it)",
+		NULL,
+	};
+	const char *const *shown = v->host ? top_lines : lines;
+	int n = 0;
+	while (shown[n] != NULL)
+		n++;
 	int wd = 72 < cols - 2 ? 72 : cols - 2;
 	int h = n + 2 < rows - 2 ? n + 2 : rows - 2;
 	int y = (rows - h) / 2, x = (cols - wd) / 2;
 	view_box(w, y, x, h, wd, v);
 	for (int i = 0; i < n && i < h - 2; i++)
-		view_put(w, y + 1 + i, x + 2, wd - 4, i == 0 ? theme_attr(THEME_TITLE) : 0, lines[i]);
+		view_put(w, y + 1 + i, x + 2, wd - 4, i == 0 ? theme_attr(THEME_TITLE) : 0, shown[i]);
 }
 
 /* A chart of the last samples in a box: columns of block characters, newest right. */

@@ -65,6 +65,7 @@ struct view {
 	bool message_bad;
 	/* environment */
 	bool utf8;                 /* block characters and ▸; ASCII otherwise */
+	bool host;                 /* vigil top: its keys in the footer and the help */
 	const char *title;         /* "vigil" */
 	char status[96];           /* connection state shown in the header ("engine gone — reconnecting") */
 	int64_t clock_ms;          /* realtime shown in the header; 0 = now */

@@ -229,6 +229,13 @@ tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
     "TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' top --refresh 0.5; echo EXIT=\$?; sleep 60"
 shows '^vigil top host +[0-9]+ processes' 15 && pass "top: the host's processes" || fail "top: $(head -3 "$T/screen")"
 expect_grep "$T/screen" '^ +PID +NAME +STATE +CPU%' "top: its columns"
+expect_grep "$T/screen" 'k SIGTERM K SIGKILL T tree' "top: the footer lists top's keys"
+expect_no_grep "$T/screen" 'r restart|t tag|g group' "top: none of the stack's keys in the footer"
+tmux send-keys -t "$S" '?'
+shows 'Keys \(vigil top\)' 5 && pass "top: ? shows top's keys" || fail "top help: $(sed -n 3,20p "$T/screen")"
+expect_no_grep "$T/screen" 'restart|tag / a group' "top: the help has none of the stack's keys"
+tmux send-keys -t "$S" Escape
+wait_for 'screen; ! grep -q "Keys (vigil top)" "$T/screen"' 5 || fail "top: the help did not close"
 tmux send-keys -t "$S" / "^$vname\$" Enter
 shows "^ +$victim +$vname +sleeping" 10 && pass "top: / filters to our process ($victim)" || fail "top filter: $(sed -n 4,8p "$T/screen")"
 tmux send-keys -t "$S" k

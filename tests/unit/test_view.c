@@ -324,6 +324,7 @@ test_top(void **state)
 	v.utf8 = true;
 	v.clock_ms = T0;
 	v.title = "vigil top";
+	v.host = true;
 	v.logmode = VIEW_LOG_HIDDEN;
 	v.sort = VIEW_SORT_CPU;
 	v.desc = true;
@@ -331,13 +332,36 @@ test_top(void **state)
 	view_draw(stdscr, &r, &v, 1000);
 	char *text = dump();
 	golden("top-tree-100x24", text);
-	free(text);
 	/* Tree order: init, then its children by CPU (server with its two, then shell). */
 	size_t rows[8];
 	assert_int_equal(view_rows(&r, &v, rows, 8), 5);
 	const char *want[] = {"init", "server", "worker one", "defunct", "shell"};
 	for (int i = 0; i < 5; i++)
 		assert_string_equal(r.procs[rows[i]].name, want[i]);
+	/* The footer and the help name the keys top handles, none of the stack's. */
+	const char *stack_only[] = {"restart", " stop", "start", "tag", "group", "follow", "logs", "acknowledge"};
+	const char *top_keys[] = {"k SIGTERM", "K SIGKILL", "T tree", "/ filter", "q quit"};
+	for (size_t i = 0; i < sizeof(stack_only) / sizeof(stack_only[0]); i++)
+		assert_null(strstr(text, stack_only[i]));
+	for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
+		assert_non_null(strstr(text, top_keys[i]));
+	free(text);
+	v.help = true;
+	view_draw(stdscr, &r, &v, 1000);
+	text = dump();
+	for (size_t i = 0; i < sizeof(stack_only) / sizeof(stack_only[0]); i++)
+		assert_null(strstr(text, stack_only[i]));
+	assert_non_null(strstr(text, "Keys (vigil top)"));
+	assert_non_null(strstr(text, "SIGKILL to the selected process"));
+	assert_non_null(strstr(text, "children under their parent"));
+	free(text);
+	/* The stack's footer keeps its keys. */
+	v.host = false;
+	v.help = false;
+	view_draw(stdscr, &r, &v, 1000);
+	text = dump();
+	assert_non_null(strstr(text, "r restart s stop S start"));
+	free(text);
 	view_fini(&v);
 	replica_fini(&r);
 }
