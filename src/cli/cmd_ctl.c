@@ -32,7 +32,7 @@ enum {
 };
 
 /* Every option a control command may take; each command's table lists its own. */
-static int
+int
 ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -264,24 +264,33 @@ ctl_show_status(const struct ctl_args *a, const cJSON *res)
 }
 
 int
-ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
-    const char *default_since, int (*show)(const struct ctl_args *a, const cJSON *res))
+ctl_run(const struct ctl_args *a, const char *verb, size_t first, const char *default_since,
+    int (*show)(const struct ctl_args *a, const cJSON *res))
 {
-	struct ctl_args a;
-	struct client *c;
-	int r = ctl_begin(cmd, argc, argv, &a, &c);
-	if (r != CTL_GO)
-		return r;
-	cJSON *req = ctl_request(verb, &a, 0);
-	const char *since = a.since != NULL ? a.since : default_since;
+	struct client *c = ctl_connect(a);
+	if (c == NULL)
+		return CLI_FAILED;
+	cJSON *req = ctl_request(verb, a, first);
+	const char *since = a->since != NULL ? a->since : default_since;
 	if (since != NULL)
 		cJSON_AddStringToObject(req, "since", since);
 	cJSON *reply;
 	cJSON *res = ctl_call(c, req, &reply);
-	int rc = res != NULL ? show(&a, res) : CLI_FAILED;
+	int rc = res != NULL ? show(a, res) : CLI_FAILED;
 	cJSON_Delete(reply);
 	client_free(c);
 	return rc;
+}
+
+int
+ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
+    const char *default_since, int (*show)(const struct ctl_args *a, const cJSON *res))
+{
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	return ctl_run(&a, verb, 0, default_since, show);
 }
 
 int

@@ -291,22 +291,20 @@ int
 cli_cmd_alerts(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	/* `vigil alerts ack ID|all` acknowledges; otherwise the list. */
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		if (strcmp(argv[i], "ack") != 0)
-			return cli_usage_error("'%s' is not a subcommand of alerts (only ack ID|all)", argv[i]);
-		if (i + 1 >= argc)
-			return cli_usage_error("'alerts ack' needs an alert's ID (vigil alerts lists them) or all");
-		const char *id = argv[i + 1];
-		if (strcmp(id, "all") != 0 && (id[strspn(id, "0123456789")] != '\0' || strspn(id, "0") == strlen(id)))
-			return cli_usage_error("'%s' is not an alert's ID (vigil alerts lists them) or all", id);
-		if (i + 2 < argc && argv[i + 2][0] != '-')
-			return cli_usage_error("'alerts ack' takes one ID or all, not also '%s'", argv[i + 2]);
-		/* Shift "ack" away: what remains is the target. */
-		for (int k = i; k + 1 < argc; k++)
-			argv[k] = argv[k + 1];
-		return ctl_query(cmd, argc - 1, argv, "ack", NULL, alerts_acked);
-	}
-	return ctl_query(cmd, argc, argv, "alerts", NULL, alerts_show);
+	struct ctl_args a;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	if (a.nargs == 0)
+		return ctl_run(&a, "alerts", 0, NULL, alerts_show);
+	if (strcmp(a.args[0], "ack") != 0)
+		return cli_usage_error("'%s' is not a subcommand of alerts (only ack ID|all)", a.args[0]);
+	if (a.nargs < 2)
+		return cli_usage_error("'alerts ack' needs an alert's ID (vigil alerts lists them) or all");
+	const char *id = a.args[1];
+	if (strcmp(id, "all") != 0 && (id[strspn(id, "0123456789")] != '\0' || strspn(id, "0") == strlen(id)))
+		return cli_usage_error("'%s' is not an alert's ID (vigil alerts lists them) or all", id);
+	if (a.nargs > 2)
+		return cli_usage_error("'alerts ack' takes one ID or all, not also '%s'", a.args[2]);
+	return ctl_run(&a, "ack", 1, NULL, alerts_acked);
 }

@@ -37,6 +37,11 @@ struct ctl_args {
 };
 
 /*
+ * Parses the arguments (the command's options and positional ones): CLI_OK,
+ * -1 when help was printed, or CLI_USAGE (message printed).
+ */
+int ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a);
+/*
  * Parses the arguments and connects: CTL_GO with *c set, or the exit
  * status to return (help printed, bad usage, no engine).
  */
@@ -53,6 +58,9 @@ struct cJSON *ctl_call(struct client *c, struct cJSON *req, struct cJSON **reply
  */
 int ctl_query(const struct cli_cmd *cmd, int argc, char **argv, const char *verb,
     const char *default_since, int (*show)(const struct ctl_args *a, const struct cJSON *res));
+/* ctl_query's second half, for parsed arguments: targets from a->args[first] on. */
+int ctl_run(const struct ctl_args *a, const char *verb, size_t first, const char *default_since,
+    int (*show)(const struct ctl_args *a, const struct cJSON *res));
 /* A string field, or NULL. */
 const char *ctl_str(const struct cJSON *o, const char *key);
 /* A number field, or dflt. */

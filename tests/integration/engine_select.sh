@@ -72,6 +72,12 @@ expect_rc 0 "the left-out and the disabled processes run once started"
 wait_for '"$VIGIL" alerts >"$T/alerts" 2>&1 && grep -q "sick" "$T/alerts"' 10 &&
     pass "on_fail: alert raised an alert" || { fail "no alert for sick"; cat "$T/alerts" >&2; }
 expect_grep "$T/alerts" 'critical' "a critical one"
+# From elsewhere, with -f or --socket, as every control command.
+RC=0; (cd / && "$VIGIL" alerts -f "$D/vigil.yaml") >"$T/out" 2>"$T/err" || RC=$?
+expect_rc 0 "alerts -f FILE from another folder"
+expect_grep "$T/out" 'sick' "lists the alert"
+RC=0; (cd / && "$VIGIL" alerts --all --socket "$D/.vigil/control.sock" --json) >"$T/out" 2>"$T/err" || RC=$?
+expect_rc 0 "alerts --all --socket PATH --json"
 run_vigil status sick
 expect_grep "$T/out" '^sick +running' "sick keeps running"
 
