@@ -214,7 +214,7 @@ export_csv(const cJSON *procs)
 					double avg = n >= 4 ? cJSON_GetArrayItem(row, 2)->valuedouble : lo;
 					double hi = n >= 4 ? cJSON_GetArrayItem(row, 3)->valuedouble : lo;
 					/* Names are [A-Za-z0-9_:-]: no quoting needed. */
-					printf("%s,%s,%s,%s,%g,%g,%g\n", ts, name != NULL ? name : "?", res[k],
+					printf("%s,%s,%s,%s,%.15g,%.15g,%.15g\n", ts, name != NULL ? name : "?", res[k],
 					    metric->string, lo, avg, hi);
 				}
 			}

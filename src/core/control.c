@@ -218,14 +218,12 @@ control_history(struct control *c, const struct proto_req *req, const size_t *id
 				double row[2] = {(double)pts[k].t_ms, round(pts[k].v * 100) / 100};
 				cJSON_AddItemToArray(fa, cJSON_CreateDoubleArray(row, 2));
 			}
-			/* Buckets only for the time the fine points do not cover. */
-			int64_t fine_from = np > 0 ? pts[0].t_ms : INT64_MAX;
+			/* Buckets for the time before the fine points (the last may overlap them). */
 			size_t nb = series_coarse(p->history, (enum series_metric)m, req->since_ms, bks,
 			    SERIES_BUCKETS);
+			nb = series_coarse_before(bks, nb, np > 0 ? pts[0].t_ms : INT64_MAX);
 			cJSON *ca = cJSON_AddArrayToObject(coarse, mn);
 			for (size_t k = 0; k < nb; k++) {
-				if (bks[k].t_ms + SERIES_BUCKET_MS > fine_from)
-					break;
 				double row[4] = {(double)bks[k].t_ms, round(bks[k].min * 100) / 100,
 					round(bks[k].avg * 100) / 100, round(bks[k].max * 100) / 100};
 				cJSON_AddItemToArray(ca, cJSON_CreateDoubleArray(row, 4));

@@ -720,6 +720,15 @@ series_coarse(const struct series *s, enum series_metric m, int64_t since_ms,
 	return series_ring_finish(out, cap, sizeof(*out), total);
 }
 
+size_t
+series_coarse_before(const struct series_bucket *b, size_t n, int64_t fine_from_ms)
+{
+	size_t k = 0;
+	while (k < n && b[k].t_ms < fine_from_ms)
+		k++;
+	return k;
+}
+
 double
 series_last(const struct series *s, enum series_metric m)
 {

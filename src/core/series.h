@@ -84,6 +84,14 @@ size_t series_fine(const struct series *s, enum series_metric m, int64_t since_m
 size_t series_coarse(const struct series *s, enum series_metric m, int64_t since_ms,
     struct series_bucket *out, size_t cap);
 
+/*
+ * Of n buckets from series_coarse, how many (the oldest) to give before
+ * fine points that start at fine_from_ms: those that start before it. The
+ * last may overlap the first fine points; leaving it out would leave a gap
+ * of up to 5 minutes between the two.
+ */
+size_t series_coarse_before(const struct series_bucket *b, size_t n, int64_t fine_from_ms);
+
 /* The newest sample's value of m: NAN when there is none or it had no value. */
 double series_last(const struct series *s, enum series_metric m);
 /* The newest sample's t_ms; INT64_MIN when none was added. */

@@ -158,6 +158,8 @@ expect_rc 0 "export csv"
 expect_line "$T/out" "time,process,resolution,metric,min,avg,max" "export: CSV header"
 expect_grep "$T/out" '^20[0-9-]{8}T[0-9:.]{12}Z,busy,fine,tree_cpu,[0-9.]+,[0-9.]+,[0-9.]+$' "export: fine rows for busy"
 expect_no_grep "$T/out" ',hog,' "export: only the target"
+run_vigil export --format csv hog
+expect_grep "$T/out" '^[^,]+,hog,fine,rss,2[0-9]{8},2[0-9]{8},2[0-9]{8}$' "export: the 200 MB process's RSS in whole bytes (no exponent)"
 run_vigil export --since 1m
 expect_rc 0 "export json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p={x["name"]: x for x in d["processes"]}; assert len(p["busy"]["fine"]["cpu"]) >= 4, p["busy"]["fine"]["cpu"]' "$T/out" &&

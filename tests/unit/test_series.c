@@ -197,6 +197,32 @@ test_nan_skipped(void **state)
 
 /* ---- coarse buckets ---------------------------------------------------- */
 
+/* Buckets before the fine points: every one that starts before the first point, so no gap. */
+static void
+test_coarse_before(void **state)
+{
+	(void)state;
+	struct series *s = new_series(1000);
+	/* 22.5 minutes, one sample a second: the fine ring holds the last 10. */
+	for (int64_t t = B0; t < B0 + 1350000; t += 1000)
+		add_all(s, t, 1);
+	struct series_point p[SERIES_FINE_MAX];
+	size_t np = series_fine(s, SERIES_CPU, INT64_MIN, p, SERIES_FINE_MAX);
+	assert_true(np > 0);
+	int64_t from = p[0].t_ms;
+	assert_true(from > B0 + 600000 && from < B0 + 900000); /* mid-bucket */
+	struct series_bucket b[8];
+	size_t nb = series_coarse(s, SERIES_CPU, INT64_MIN, b, 8);
+	assert_int_equal(nb, 5);
+	size_t k = series_coarse_before(b, nb, from);
+	assert_int_equal(k, 3); /* B0, B0 + 5 min, and the one the fine points start in */
+	assert_true(b[k - 1].t_ms + 300000 > from);
+	assert_int_equal(series_coarse_before(b, nb, b[1].t_ms), 1);
+	assert_int_equal(series_coarse_before(b, nb, INT64_MAX), nb); /* no fine points */
+	assert_int_equal(series_coarse_before(b, 0, from), 0);
+	series_free(s);
+}
+
 static void
 test_bucket_alignment(void **state)
 {
@@ -828,6 +854,7 @@ main(void)
 		cmocka_unit_test(test_fine_wraparound),
 		cmocka_unit_test(test_fine_partial_and_since),
 		cmocka_unit_test(test_nan_skipped),
+		cmocka_unit_test(test_coarse_before),
 		cmocka_unit_test(test_bucket_alignment),
 		cmocka_unit_test(test_horizon_24h),
 		cmocka_unit_test(test_out_of_order),
