@@ -326,6 +326,7 @@ alert_fire(struct alert_engine *e, struct alert_pair *pr, const char *now_value)
 	int64_t cd = sv_spec(e->sv)->alerts.cooldown_ms;
 	if (pr->notified_ms == 0 || now - pr->notified_ms >= cd) {
 		pr->notified_ms = now;
+		a->notified = true;
 		alert_notify(e, "fired", a);
 	}
 }
@@ -358,7 +359,9 @@ alert_resolve(struct alert_engine *e, struct alert_pair *pr)
 	a->resolved_ms = model_realtime_ms();
 	if (e->fn != NULL)
 		e->fn(ALERT_RESOLVED, a, e->arg);
-	alert_notify(e, "resolved", a);
+	/* A receiver hears of a resolve only for a firing it heard of. */
+	if (a->notified)
+		alert_notify(e, "resolved", a);
 	alert_trim(e);
 }
 

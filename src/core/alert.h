@@ -33,6 +33,7 @@ struct alert {
 	int64_t fired_ms;            /* realtime */
 	int64_t resolved_ms;         /* 0 while active */
 	int64_t acked_ms;            /* 0 = not acknowledged */
+	bool notified;               /* its firing was notified (not in a cooldown) */
 };
 
 /* What happened to an alert: for the control socket and the headless printer. */

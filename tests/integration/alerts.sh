@@ -109,6 +109,10 @@ assert names == ["busy", "crashy", "leaky", "silent", "talker"], names
 assert all(m["stack"] == "stack" and m["alert"]["severity"] in ("warning", "critical") for m in msgs)
 assert any(m["event"] == "resolved" and m["alert"]["target"] == "busy" for m in msgs), msgs
 assert len([m for m in fired if m["alert"]["target"] == "busy"]) == 1
+# A resolve is told only for a firing that was (a cooldown-silenced one
+# would otherwise get an orphan resolve).
+told = {m["alert"]["id"] for m in fired}
+assert all(m["alert"]["id"] in told for m in msgs if m["event"] == "resolved"), msgs
 print("notified ok", len(msgs))
 PY
 expect_grep "$T/n" "notified ok" "notifier: valid JSON on stdin for each, once per pair"
@@ -186,6 +190,9 @@ wait_for '[ "$(fires)" -ge 3 ]' 15 || true
 n=$(grep -c 'fired: flappy: exited with nonzero' "$T/live/out" || true)
 k=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l)["event"]=="fired" and json.loads(l)["alert"]["rule"]=="exited with nonzero"))' "$T/hook.jsonl")
 [ "$n" -ge 3 ] && [ "$k" -eq 1 ] && pass "cooldown: fired $n times, notified once" || fail "cooldown: fired $n, notified $k"
+k=$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l)["event"]=="resolved" and json.loads(l)["alert"]["rule"]=="exited with nonzero"))' "$T/hook.jsonl")
+[ "$k" -le 1 ] && pass "cooldown: a resolve only for the firing that was notified ($k)" ||
+    fail "cooldown: $k resolves notified for one firing notified"
 engine_says "$T/dead" 'alert .* fired: flappy' 15 || fail "dead: no alert"
 t0=$(now_ms)
 for i in 1 2 3 4 5; do (cd "$T/dead" && "$VIGIL" status >/dev/null 2>&1) || true; done
