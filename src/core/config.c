@@ -541,6 +541,11 @@ cfg_dotenv(struct cfg *c, const struct ynode *n, const char *path, struct cfg_en
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		size_t len = strlen(line);
+		/* A byte-order mark (Windows editors write one) is not text. */
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			memmove(line, line + 3, len - 2);
+			len -= 3;
+		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		const char *p = line;

@@ -399,12 +399,19 @@ struct ynode *
 ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
     struct diag *d)
 {
-	struct ytree_builder b = {.file = file, .data = data, .len = len, .arena = a,
-		.diag = d};
 	if (len > YTREE_MAX_BYTES) {
 		diag_add(d, file, 0, 0, "file is too large (%zu bytes; the limit is 4 MiB)", len);
 		return NULL;
 	}
+	/* A UTF-8 byte-order mark is not text: left out, the columns of the first
+	 * line are those an editor shows. (libyaml would skip it itself, but only
+	 * when it detects the encoding, which would also let UTF-16 in.) */
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	struct ytree_builder b = {.file = file, .data = data, .len = len, .arena = a,
+		.diag = d};
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser)) {
 		diag_add(d, file, 0, 0, "out of memory");

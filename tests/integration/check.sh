@@ -85,6 +85,17 @@ expect_line "$T/err" "$T/missing.yaml: cannot open: No such file or directory" "
 run_vigil check -f "$T"
 expect_rc 2 "a folder"
 
+# A file from a Windows editor: a byte-order mark (stack file and env_file)
+# and CRLF line ends; columns of later messages are counted without the mark.
+printf '\357\273\277FROM_BOM=1\r\n' >"$T/bom.env"
+printf '\357\273\277processes:\r\n  a: {command: "true", env_file: bom.env}\r\n' >"$T/bom.yaml"
+run_vigil check -f "$T/bom.yaml"
+expect_rc 0 "a byte-order mark is accepted"
+expect_line "$T/out" "         FROM_BOM=1" "and in an env_file"
+printf '\357\273\277processes: {a: {command: "true", stop_signal: SIGTREM}}\n' >"$T/bom.yaml"
+run_vigil check -f "$T/bom.yaml"
+expect_line "$T/err" "$T/bom.yaml:1:47: unknown signal 'SIGTREM' (did you mean 'SIGTERM'?)" "columns without the mark"
+
 # ${VAR} expansion comes from the environment.
 printf 'processes:\n  a: {command: ["echo", "${GREETING:-hi}", "$$HOME"]}\n' >"$T/env.yaml"
 GREETING=hello "$VIGIL" check -f "$T/env.yaml" >"$T/out" 2>"$T/err" && RC=0 || RC=$?

@@ -1397,9 +1397,25 @@ test_valid_env_file(void **state)
 	assert_string_equal(buf, want);
 	diag_fini(&d);
 
+	/* A byte-order mark (Windows editors write one) is not part of the first
+	 * name, nor counted in the columns of the first line. */
+	write_file(dir, "bom.env", "\xEF\xBB\xBF" "FIRST=1\r\nSECOND=2\r\n");
+	s = parse_ok_in("env_file: bom.env\nprocesses:\n  a: x\n", dir);
+	assert_string_equal(env_get(&s->env, "FIRST"), "1");
+	assert_string_equal(env_get(&s->env, "SECOND"), "2");
+	config_free(s);
+	write_file(dir, "bom.env", "\xEF\xBB\xBF" "Q=\"open\n");
+	assert_null(parse_in("env_file: bom.env\nprocesses:\n  a: x\n", dir, &d));
+	assert_int_equal(diag_total(&d), 1);
+	diag_format(&d.entries[0], buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%s/bom.env:1:3: unterminated quote", dir);
+	assert_string_equal(buf, want);
+	diag_fini(&d);
+
 	remove_file(dir, ".env");
 	remove_file(dir, "web.env");
 	remove_file(dir, "bad.env");
+	remove_file(dir, "bom.env");
 	assert_int_equal(rmdir(dir), 0);
 	free(dir);
 }

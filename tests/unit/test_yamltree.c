@@ -164,6 +164,28 @@ test_not_utf8(void **state)
 	assert_true(f->diag.count == 1);
 }
 
+/* A UTF-8 byte-order mark (Windows editors write one) is not part of the text:
+ * the file is read, and columns on its first line are counted without it. */
+static void
+test_bom(void **state)
+{
+	struct fixture *f = *state;
+	struct ynode *root = parse(f, "\xEF\xBB\xBF" "a: 1\nb: x\n");
+	assert_non_null(root);
+	assert_int_equal(f->diag.count, 0);
+	assert_string_equal(ytree_get(root, "a")->str, "1");
+	assert_int_equal(root->pairs[0].key->line, 1);
+	assert_int_equal(root->pairs[0].key->col, 1);
+	assert_int_equal(ytree_get(root, "a")->col, 4);
+	assert_int_equal(ytree_get(root, "b")->col, 4);
+	assert_null(parse(f, "\xEF\xBB\xBF" "a: *nope\n"));
+	assert_string_equal(first_error(f), "t.yaml:1:4: unknown alias '*nope'");
+	diag_fini(&f->diag);
+	const char bad[] = "\xEF\xBB\xBF" "a: \xff\n";
+	assert_null(ytree_parse("t.yaml", bad, sizeof(bad) - 1, f->arena, &f->diag));
+	assert_true(strncmp(first_error(f), "t.yaml:1:4: ", 12) == 0);
+}
+
 static void
 test_alias_bomb(void **state)
 {
@@ -236,6 +258,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alias_bomb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_nodes_and_bytes, setup, teardown),
