@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/user.h"
 
 enum spawn_step { SPAWN_DEVNULL, SPAWN_CWD, SPAWN_LIMITS, SPAWN_USER, SPAWN_EXEC, SPAWN_CGROUP };
 
@@ -46,7 +46,6 @@ struct spawn_ids {
 	bool set;
 	uid_t uid;
 	gid_t gid;
-	char name[64];
 	gid_t groups[SPAWN_MAX_GROUPS]; /* supplementary groups of the user */
 	int ngroups;
 };
@@ -57,42 +56,26 @@ spawn_resolve_user(const char *spec, struct spawn_ids *ids, char *err, size_t er
 	memset(ids, 0, sizeof(*ids));
 	if (spec == NULL || geteuid() != 0)
 		return 0;
-	char user[64], group[64] = "";
+	struct user_ids u;
 	const char *colon = strchr(spec, ':');
-	snprintf(user, sizeof(user), "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
-	if (colon != NULL)
-		snprintf(group, sizeof(group), "%s", colon + 1);
-	struct passwd *pw = getpwnam(user);
-	char *end;
-	if (pw == NULL) {
-		long uid = strtol(user, &end, 10);
-		if (*user != '\0' && *end == '\0' && uid >= 0)
-			pw = getpwuid((uid_t)uid);
-		if (pw == NULL) {
-			snprintf(err, err_size, "user %s: no such user", user);
-			return -1;
-		}
+	switch (user_resolve(spec, &u)) {
+	case USER_NO_USER:
+		snprintf(err, err_size, "user %.*s: no such user",
+		    (int)(colon != NULL ? (size_t)(colon - spec) : strlen(spec)), spec);
+		return -1;
+	case USER_NO_GROUP:
+		snprintf(err, err_size, "group %s: no such group", colon + 1);
+		return -1;
+	case USER_FOUND:
+		break;
 	}
-	ids->uid = pw->pw_uid;
-	ids->gid = pw->pw_gid;
-	snprintf(ids->name, sizeof(ids->name), "%s", pw->pw_name);
-	if (*group != '\0') {
-		struct group *gr = getgrnam(group);
-		if (gr == NULL) {
-			long gid = strtol(group, &end, 10);
-			if (*end == '\0' && gid >= 0)
-				gr = getgrgid((gid_t)gid);
-			if (gr == NULL) {
-				snprintf(err, err_size, "group %s: no such group", group);
-				return -1;
-			}
-		}
-		ids->gid = gr->gr_gid;
-	}
+	ids->uid = u.uid;
+	ids->gid = u.gid;
+	/* A bare uid has no entry to list groups for: its one group only. */
 	ids->ngroups = SPAWN_MAX_GROUPS;
-	if (getgrouplist(ids->name, ids->gid, ids->groups, &ids->ngroups) < 0) {
+	if (!u.known || getgrouplist(u.name, u.gid, ids->groups, &ids->ngroups) < 0) {
 		ids->ngroups = 1;
-		ids->groups[0] = ids->gid;
+		ids->groups[0] = u.gid;
 	}
 	ids->set = true;
 	return 0;

@@ -19,7 +19,7 @@ struct spawn_opts {
 	const struct spec_command *cmd; /* argv (PATH lookup) or a /bin/sh -c string */
 	const char *cwd;                /* NULL = the engine's */
 	char *const *envp;              /* the whole environment, NULL-terminated */
-	const char *user;               /* "name", "uid" or "name:group"; NULL = the engine's */
+	const char *user;               /* "name", "uid", "name:group" or "uid:gid" (user.h); NULL = the engine's */
 	int umask;                      /* -1 = inherit */
 	const struct spec_limits *limits; /* nofile, nproc, core; NULL = inherit */
 	const int *cg_fds;              /* cgroup.procs files the child writes "0" to first; borrowed */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,7 @@ test_failures(void **state)
 		expect_failure("true", NULL, "no-such-user-xyz", "user no-such-user-xyz: no such user");
 		expect_failure("true", NULL, "nobody:no-such-group-xyz",
 		    "group no-such-group-xyz: no such group");
+		expect_failure("true", NULL, "4294967295", "user 4294967295: no such user");
 	}
 }
 
@@ -195,6 +197,28 @@ test_user(void **state)
 	char out[256], e2[256];
 	collect(&o, out, sizeof(out), e2, sizeof(e2));
 	assert_string_equal(out, "nobody\nnogroup\n");
+
+	/* A number needs no entry, as under systemd and docker: its group is the
+	 * same number, or the one after ':'; a uid with an entry gets its group. */
+	const char *ids[] = {"id -u; id -g; id -G", NULL};
+	struct spec_command idcmd = {.shell = true, .argv = ids, .argc = 1};
+	struct spawn_opts io = {.cmd = &idcmd, .envp = envp, .umask = -1};
+	static const struct {
+		const char *user, *want;
+	} cases[] = {
+		{"54321", "54321\n54321\n54321\n"},
+		{"54321:54322", "54321\n54322\n54322\n"},
+		{"nobody:54322", "65534\n54322\n54322\n"},
+		{"65534", "65534\n65534\n65534\n"}, /* nobody, by its uid: nogroup */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (i >= 2 && (getpwnam("nobody") == NULL || getpwnam("nobody")->pw_uid != 65534 ||
+		    getpwnam("nobody")->pw_gid != 65534))
+			break;
+		io.user = cases[i].user;
+		collect(&io, out, sizeof(out), e2, sizeof(e2));
+		assert_string_equal(out, cases[i].want);
+	}
 
 	/* With another thread in the engine (libcurl's resolver has some): the
 	 * switch in the child is its own, not a change of every thread's ids. */
