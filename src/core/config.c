@@ -27,6 +27,7 @@
 #include "core/signame.h"
 #include "core/strutil.h"
 #include "core/units.h"
+#include "core/user.h"
 #include "core/yamltree.h"
 
 #define CFG_MAX_PROCESSES 1000
@@ -1108,6 +1109,25 @@ cfg_user(struct cfg *c, const struct ynode *n, struct spec_process *p)
 		return;
 	}
 	p->user = s;
+	/* As root the user is switched to: a name that does not exist is found
+	 * now, before anything starts (spawn still says so if it goes later). */
+	if (geteuid() != 0)
+		return;
+	struct user_ids ids;
+	enum user_status st = user_resolve(s, &ids);
+	if (st == USER_NO_USER) {
+		cfg_err(c, n, "unknown user '%.*s' (not in this system's user database; a number "
+		    "is taken as a uid)", (int)(colon != NULL ? (size_t)(colon - s) : strlen(s)), s);
+	} else if (st == USER_NO_GROUP) {
+		char msg[CFG_NAME_MAX * 4 + 100];
+		snprintf(msg, sizeof(msg), "unknown group '%.200s' (not in this system's group "
+		    "database; a number is taken as a gid)", colon + 1);
+		/* At the group when the text is as written (no ${} expanded). */
+		if (s == n->str)
+			cfg_err_in(c, n, (size_t)(colon + 1 - s), "%s", msg);
+		else
+			cfg_err(c, n, "%s", msg);
+	}
 }
 
 static void

@@ -96,6 +96,28 @@ printf '\357\273\277processes: {a: {command: "true", stop_signal: SIGTREM}}\n' >
 run_vigil check -f "$T/bom.yaml"
 expect_line "$T/err" "$T/bom.yaml:1:47: unknown signal 'SIGTREM' (did you mean 'SIGTERM'?)" "columns without the mark"
 
+# As root, where vigil switches users, a user or group that does not exist is
+# an error of the file, for check and for up (nothing starts); numbers need
+# no entry.
+if [ "$(id -u)" -eq 0 ]; then
+    cat >"$T/user.yaml" <<'YAML'
+processes:
+  a: {command: "touch started", user: no-such-user-xyz}
+  b: {command: "true", user: "nobody:no-such-group-xyz"}
+  c: {command: "true", user: "54321:54322"}
+YAML
+    run_vigil check -f "$T/user.yaml"
+    expect_rc 2 "an unknown user"
+    expect_line "$T/err" "$T/user.yaml:2:39: unknown user 'no-such-user-xyz' (not in this system's user database; a number is taken as a uid)" "names the user where it is written"
+    expect_line "$T/err" "$T/user.yaml:3:38: unknown group 'no-such-group-xyz' (not in this system's group database; a number is taken as a gid)" "names the group where it is written"
+    expect_lines "$T/err" 2 "and nothing about the uid and gid without entries"
+    RC=0
+    timeout 20 "$VIGIL" up --no-tui -f "$T/user.yaml" >"$T/out" 2>"$T/err" || RC=$?
+    expect_rc 2 "vigil up refuses it"
+    expect_grep "$T/err" "user.yaml:2:39: unknown user" "and says why"
+    if [ -e "$T/started" ]; then fail "a process started"; else pass "before starting anything"; fi
+fi
+
 # ${VAR} expansion comes from the environment.
 printf 'processes:\n  a: {command: ["echo", "${GREETING:-hi}", "$$HOME"]}\n' >"$T/env.yaml"
 GREETING=hello "$VIGIL" check -f "$T/env.yaml" >"$T/out" 2>"$T/err" && RC=0 || RC=$?

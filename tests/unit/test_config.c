@@ -673,6 +673,30 @@ test_invalid_too_large(void **state)
 	assert_true(ok);
 }
 
+/* As root, where users are switched: unknown names are found with the file,
+ * not at the first spawn; numbers need no entry (as under systemd). */
+static void
+test_invalid_unknown_user_as_root(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	EXPECT_ERRORS(HEAD "    user: no-such-user-xyz\n", 1,
+	    "test.yaml:4:11: unknown user 'no-such-user-xyz' (not in this system's user "
+	    "database; a number is taken as a uid)");
+	EXPECT_ERRORS(HEAD "    user: \"root:no-such-group-xyz\"\n", 1,
+	    "test.yaml:4:17: unknown group 'no-such-group-xyz' (not in this system's group "
+	    "database; a number is taken as a gid)");
+	setenv("VIGIL_TEST_USER", "no-such-user-xyz:root", 1);
+	EXPECT_ERRORS(HEAD "    user: ${VIGIL_TEST_USER}\n", 1,
+	    "test.yaml:4:11: unknown user 'no-such-user-xyz' (not in this system's user "
+	    "database; a number is taken as a uid)");
+	unsetenv("VIGIL_TEST_USER");
+	struct spec *s = parse_ok(HEAD "    user: \"54321:54322\"\n");
+	assert_string_equal(s->processes[0].user, "54321:54322");
+	config_free(s);
+}
+
 /* ---- invalid files: many problems at once ------------------------------ */
 
 static void
@@ -995,7 +1019,7 @@ test_valid_every_other_field(void **state)
 	    "processes:\n"
 	    "  w:\n"
 	    "    command: [\"sh\", \"-c\", \"exit 0\"]\n"
-	    "    user: \"www:www\"\n"
+	    "    user: \"root:root\"\n"
 	    "    umask: \"027\"\n"
 	    "    tags: solo\n"
 	    "    health: {exec: [\"true\"], interval: 250ms, timeout: 2s, initial_delay: 3s, "
@@ -1042,7 +1066,7 @@ test_valid_every_other_field(void **state)
 	assert_false(w->command.shell);
 	assert_int_equal(w->command.argc, 3);
 	assert_string_equal(w->command.argv[2], "exit 0");
-	assert_string_equal(w->user, "www:www");
+	assert_string_equal(w->user, "root:root");
 	assert_int_equal(w->umask, 027);
 	assert_int_equal(w->ntags, 1);
 	assert_string_equal(w->tags[0], "solo");
@@ -1757,6 +1781,7 @@ main(void)
 		cmocka_unit_test(test_invalid_nul_byte),
 		cmocka_unit_test(test_invalid_too_deep),
 		cmocka_unit_test(test_invalid_too_large),
+		cmocka_unit_test(test_invalid_unknown_user_as_root),
 		cmocka_unit_test(test_invalid_many_in_file_order),
 		cmocka_unit_test(test_invalid_duplicates_all_reported),
 		cmocka_unit_test(test_invalid_more_than_twenty),
