@@ -42,6 +42,7 @@
 #include "core/spawn.h"
 #include "core/strutil.h"
 #include "core/units.h"
+#include "core/user.h"
 
 #define SV_READ_CHUNK 65536
 #define SV_READS_PER_EVENT 16 /* at most 1 MiB from one pipe per pass: others get a turn */
@@ -263,19 +264,59 @@ sv_on_pipe(struct loop *l, int fd, unsigned events, void *arg)
 
 /* ---- environment --------------------------------------------------------- */
 
-/* The engine's environment, then the stack's and the process's, then VIGIL_*. */
+/* True when one of the n "KEY=value" strings of list sets the key of b (klen bytes). */
+static bool
+sv_env_sets(const char *const *list, size_t n, const char *b, size_t klen)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strncmp(list[j], b, klen) == 0 && list[j][klen] == '=')
+			return true;
+	return false;
+}
+
+/* True when env sets the key of b (klen bytes). */
+static bool
+sv_spec_env_sets(const struct spec_env *env, const char *b, size_t klen)
+{
+	for (size_t j = 0; j < env->count; j++)
+		if (strlen(env->vars[j].key) == klen && strncmp(env->vars[j].key, b, klen) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Where vigil switches user (as root): HOME, USER, LOGNAME and SHELL of
+ * that user, as systemd's User= and a login give them, into out (arena
+ * strings); how many. None when the user cannot be found: spawn says so.
+ */
+static size_t
+sv_login_env(const struct sv_proc *p, struct arena *a, const char **out)
+{
+	struct user_ids ids;
+	if (p->spec->user == NULL || geteuid() != 0 || user_resolve(p->spec->user, &ids) != USER_FOUND)
+		return 0;
+	out[0] = arena_printf(a, "HOME=%s", ids.home);
+	out[1] = arena_printf(a, "USER=%s", ids.name);
+	out[2] = arena_printf(a, "LOGNAME=%s", ids.name);
+	out[3] = arena_printf(a, "SHELL=%s", ids.shell);
+	return 4;
+}
+
+/*
+ * The engine's environment, then the login variables of the user switched
+ * to, then the stack's and the process's, then VIGIL_*; a later one wins.
+ */
 static char **
 sv_build_env(struct sv_proc *p)
 {
 	struct sv *sv = p->sv;
 	struct arena *a = arena_new();
 	struct spec_env env = config_process_env(sv->spec, p->spec, a);
+	const char *login[4];
+	size_t nlogin = sv_login_env(p, a, login);
 	size_t nbase = 0;
 	while (sv->base_env != NULL && sv->base_env[nbase] != NULL)
 		nbase++;
-	size_t cap = nbase + env.count + 8;
-	char **out = calloc(cap, sizeof(*out));
-	size_t n = 0;
 	char extra[4][256];
 	snprintf(extra[0], sizeof(extra[0]), "VIGIL_PROCESS=%s", p->spec->name);
 	snprintf(extra[1], sizeof(extra[1]), "VIGIL_REPLICA=%d", p->info.replica);
@@ -288,21 +329,20 @@ sv_build_env(struct sv_proc *p)
 	for (int i = 0; i < 4; i++)
 		if (extra[i][0] != '\0')
 			overrides[nover++] = extra[i];
+	char **out = calloc(nbase + nlogin + env.count + nover + 1, sizeof(*out));
+	size_t n = 0;
 	/* A variable set later replaces one set earlier, so test each key. */
 	for (size_t i = 0; i < nbase; i++) {
 		const char *b = sv->base_env[i];
 		size_t klen = strcspn(b, "=");
-		bool replaced = false;
-		for (size_t j = 0; j < env.count && !replaced; j++)
-			if (strlen(env.vars[j].key) == klen && strncmp(env.vars[j].key, b, klen) == 0)
-				replaced = true;
-		for (size_t j = 0; j < nover && !replaced; j++)
-			if (strncmp(overrides[j], b, klen) == 0 && overrides[j][klen] == '=')
-				replaced = true;
-		if (!replaced)
+		if (!sv_spec_env_sets(&env, b, klen) && !sv_env_sets(login, nlogin, b, klen) &&
+		    !sv_env_sets(overrides, nover, b, klen))
 			out[n++] = (char *)b; /* the engine's: lives as long as it does, shared by all */
 	}
 	p->env_borrowed = n;
+	for (size_t j = 0; j < nlogin; j++)
+		if (!sv_spec_env_sets(&env, login[j], strcspn(login[j], "=")))
+			out[n++] = strdup(login[j]);
 	for (size_t j = 0; j < env.count; j++) {
 		size_t len = strlen(env.vars[j].key) + strlen(env.vars[j].value) + 2;
 		out[n] = malloc(len);

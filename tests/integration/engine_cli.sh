@@ -132,6 +132,40 @@ expect_grep "$O" '^[0-9:]{8} show +\| FOO=engine BAR=stack BAZ=process$' \
 # The engine raises its own descriptor limit (to keep /proc files open); its processes get the one it was given.
 expect_grep "$O" "^[0-9:]{8} lim +\\| nofile $(ulimit -n)\$" "the descriptor limit the engine was started with ($(ulimit -n)), not its own"
 
+# ---- user: the login variables of the user switched to (as root) ---------------
+if [ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null; then
+    mkdir "$T/login"
+    cat >"$T/login/vigil.yaml" <<'EOF'
+version: 1
+processes:
+  nobody:
+    command: 'echo "HOME=$HOME USER=$USER LOGNAME=$LOGNAME SHELL=$SHELL ids=$(id -u):$(id -g)"'
+    kind: oneshot
+    user: nobody
+  bare:
+    command: 'echo "HOME=$HOME USER=$USER LOGNAME=$LOGNAME SHELL=$SHELL ids=$(id -u):$(id -g)"'
+    kind: oneshot
+    user: "54321"
+  mine:
+    command: 'echo "HOME=$HOME USER=$USER LOGNAME=$LOGNAME SHELL=$SHELL"'
+    kind: oneshot
+    user: nobody
+    env: {HOME: /srv/app, USER: app}
+EOF
+    home=$(getent passwd nobody | cut -d: -f6)
+    shell=$(getent passwd nobody | cut -d: -f7)
+    HOME=/root USER=root LOGNAME=root SHELL=/bin/bash engine_start "$T/login"
+    engine_wait 20 || fail "login: the engine did not end"
+    expect_rc 0 "login: completed" "$T/login/err"
+    O=$T/login/out
+    expect_grep "$O" "^[0-9:]{8} nobody +\\| HOME=$home USER=nobody LOGNAME=nobody SHELL=$shell ids=$(id -u nobody):$(id -g nobody)\$" \
+        "user: HOME, USER, LOGNAME and SHELL from its entry, not the engine's"
+    expect_grep "$O" '^[0-9:]{8} bare +\| HOME=/ USER=54321 LOGNAME=54321 SHELL=/bin/sh ids=54321:54321$' \
+        "a uid with no entry runs, its group the same number"
+    expect_grep "$O" "^[0-9:]{8} mine +\\| HOME=/srv/app USER=app LOGNAME=nobody SHELL=$shell\$" \
+        "the stack file's env wins over the entry"
+fi
+
 # ---- a background child holding the output ------------------------------------
 mkdir "$T/bg"
 cat >"$T/bg/vigil.yaml" <<EOF
