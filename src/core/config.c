@@ -312,19 +312,23 @@ cfg_valid_name(const char *s)
 	return true;
 }
 
-/* A name, tag or group: letters, digits, '_', '-', '.'. */
+/* Checks s, the text of n, as a name (what: "tag", "process name"...); false with an error. */
+static bool
+cfg_check_name(struct cfg *c, const struct ynode *n, const char *s, const char *what)
+{
+	if (cfg_valid_name(s))
+		return true;
+	cfg_err(c, n, "invalid %s '%s' (use up to %d letters, digits, '_', '-' or '.', "
+	    "starting with a letter, digit or '_')", what, s, CFG_NAME_MAX);
+	return false;
+}
+
+/* A stack name, tag or group: letters, digits, '_', '-', '.'. */
 static const char *
 cfg_name(struct cfg *c, const struct ynode *n, const char *what)
 {
 	const char *s = cfg_str(c, n, what);
-	if (s == NULL)
-		return NULL;
-	if (!cfg_valid_name(s)) {
-		cfg_err(c, n, "invalid %s '%s' (use up to %d letters, digits, '_', '-' "
-		    "or '.', starting with a letter, digit or '_')", what, s, CFG_NAME_MAX);
-		return NULL;
-	}
-	return s;
+	return s != NULL && cfg_check_name(c, n, s, what) ? s : NULL;
 }
 
 /* A path made absolute against the stack file's folder. */
@@ -1149,9 +1153,11 @@ cfg_process(struct cfg *c, const struct ynode *key, const struct ynode *m,
 	p->replicas = 1;
 	p->limits = (struct spec_limits){.memory = -1, .cpu = -1, .nofile = -1,
 	    .nproc = -1, .core = -1};
-	if (!cfg_valid_name(key->str))
-		cfg_err(c, key, "invalid process name '%s' (use up to %d letters, digits, "
-		    "'_', '-' or '.')", key->str, CFG_NAME_MAX);
+	/* '@', '#' and ':' (targets' @group, #tag, name:N) are not name characters;
+	 * "all" is the one target word. */
+	if (cfg_check_name(c, key, key->str, "process name") && strcmp(key->str, "all") == 0)
+		cfg_err(c, key, "'all' cannot be a process name: as a target (vigil stop all, "
+		    "restart all, ...) it means every process");
 	char where[CFG_NAME_MAX + 32];
 	snprintf(where, sizeof(where), "process '%.64s'", key->str);
 	if (ytree_is_null(m)) {

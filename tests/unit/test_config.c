@@ -258,7 +258,28 @@ static const struct bad_case bad_cases[] = {
 	{"invalid process name",
 	 "processes:\n  bad/name: x\n",
 	 "test.yaml:2:3: invalid process name 'bad/name' (use up to 64 letters, digits, "
-	 "'_', '-' or '.')", 1},
+	 "'_', '-' or '.', starting with a letter, digit or '_')", 1},
+	{"process name starting with a dot",
+	 "processes:\n  .hidden: x\n",
+	 "test.yaml:2:3: invalid process name '.hidden' (use up to 64 letters, digits, "
+	 "'_', '-' or '.', starting with a letter, digit or '_')", 1},
+	{"process name starting with a dash",
+	 "processes:\n  -dash: x\n",
+	 "test.yaml:2:3: invalid process name '-dash' (use up to 64 letters, digits, "
+	 "'_', '-' or '.', starting with a letter, digit or '_')", 1},
+	{"process name too long",
+	 "processes:\n  a123456789b123456789c123456789d123456789e123456789f123456789g1234: x\n",
+	 "test.yaml:2:3: invalid process name "
+	 "'a123456789b123456789c123456789d123456789e123456789f123456789g1234' (use up to 64 "
+	 "letters, digits, '_', '-' or '.', starting with a letter, digit or '_')", 1},
+	{"process named all",
+	 "processes:\n  all: x\n  b: {command: y, depends_on: [all]}\n",
+	 "test.yaml:2:3: 'all' cannot be a process name: as a target (vigil stop all, "
+	 "restart all, ...) it means every process", 1},
+	{"invalid group",
+	 HEAD "    group: -web\n",
+	 "test.yaml:4:12: invalid group '-web' (use up to 64 letters, digits, '_', '-' or '.', "
+	 "starting with a letter, digit or '_')", 1},
 	{"process without command",
 	 "processes:\n  a:\n    cwd: /tmp\n",
 	 "test.yaml:2:3: process 'a' has no 'command'", 1},
