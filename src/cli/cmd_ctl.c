@@ -582,6 +582,19 @@ ctl_reached(const cJSON *p, const char *cond)
 	return strcmp(st, "running") == 0 || (job && strcmp(st, "completed") == 0);
 }
 
+/* Why p can never reach cond whatever it does (no health probe, a service never completes), or NULL. */
+static const char *
+ctl_never(const cJSON *p, const char *cond)
+{
+	const char *kind = ctl_str(p, "kind");
+	if (strcmp(cond, "healthy") == 0 &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "health_probe")))
+		return "has no health probe";
+	if (strcmp(cond, "completed") == 0 && kind != NULL && strcmp(kind, "service") == 0)
+		return "is a service: it does not complete";
+	return NULL;
+}
+
 /* True when p can no longer reach it (so waiting longer is pointless). */
 static bool
 ctl_hopeless(const cJSON *p)
@@ -613,36 +626,44 @@ cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv)
 			break;
 		}
 		bool all = true, hopeless = false;
-		const cJSON *p, *bad = NULL;
+		const cJSON *p, *bad = NULL, *waiting = NULL;
+		const char *never = NULL;
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(res, "processes")) {
 			if (ctl_reached(p, cond))
 				continue;
 			all = false;
-			if (ctl_hopeless(p)) {
+			waiting = waiting != NULL ? waiting : p;
+			if (never == NULL && (never = ctl_never(p, cond)) != NULL)
+				bad = p;
+			if (never == NULL && ctl_hopeless(p)) {
 				hopeless = true;
 				bad = p;
 			}
 		}
-		if (all) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		bool late = !all && never == NULL && !hopeless && ms >= a.timeout_ms;
+		if (never != NULL) {
+			fprintf(stderr, "vigil: %s %s; it cannot be %s\n", ctl_str(bad, "name"), never, cond);
+			rc = CLI_USAGE;
+		} else if (all) {
 			rc = CLI_OK;
 		} else if (hopeless) {
 			fprintf(stderr, "vigil: %s is %s (%s)\n", ctl_str(bad, "name"), ctl_str(bad, "state"),
 			    ctl_str(bad, "reason"));
 			rc = CTL_NOT_GOOD;
-		}
-		cJSON_Delete(reply);
-		if (all || hopeless)
-			break;
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-		if (ms >= a.timeout_ms) {
+		} else if (late) {
 			char t[32];
 			units_fmt_duration(a.timeout_ms, t, sizeof(t));
-			fprintf(stderr, "vigil: not %s after %s\n", cond, t);
+			const char *why = ctl_str(waiting, "reason");
+			fprintf(stderr, "vigil: %s is not %s after %s (%s%s%s)\n", ctl_str(waiting, "name"), cond,
+			    t, ctl_str(waiting, "state"), why != NULL && why[0] ? ": " : "", why != NULL ? why : "");
 			rc = CTL_NOT_GOOD;
-			break;
 		}
+		cJSON_Delete(reply);
+		if (never != NULL || all || hopeless || late)
+			break;
 		/* A command-line tool may wait; it asks again in a moment. */
 		poll(NULL, 0, 100);
 	}

@@ -264,7 +264,8 @@ const struct cli_cmd cli_commands[] = {
 		"vigil wait [TARGET...] [--for ready|healthy|completed|started] [--timeout 30s]",
 		"Returns 0 once every process TARGETs name (all by default) has reached\n"
 		"the condition, 3 when one cannot any more (fatal, failed, stopped) or at\n"
-		"the timeout.",
+		"the timeout, 2 at once when one never could (healthy without a health\n"
+		"probe, completed for a service).",
 		cli_wait_opts, cli_cmd_wait,
 	},
 	{

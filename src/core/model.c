@@ -47,6 +47,7 @@ model_json(const struct proc_info *p, int64_t now_ms)
 	cJSON_AddStringToObject(o, "kind", config_kind_name(s->kind));
 	cJSON_AddStringToObject(o, "state", model_state_name(p->state));
 	cJSON_AddStringToObject(o, "health", model_health_name(p->health));
+	cJSON_AddBoolToObject(o, "health_probe", s->health.kind != SPEC_PROBE_NONE);
 	cJSON_AddBoolToObject(o, "good", model_state_good(p));
 	if (p->pid > 0)
 		cJSON_AddNumberToObject(o, "pid", p->pid);

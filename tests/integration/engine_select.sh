@@ -81,6 +81,18 @@ expect_rc 0 "alerts --all --socket PATH --json"
 run_vigil status sick
 expect_grep "$T/out" '^sick +running' "sick keeps running"
 
+# ---- wait: what can never be, at once; what is late, named -----------------
+start=$(now_ms)
+run_vigil wait lone --for healthy --timeout 20s
+expect_rc 2 "wait --for healthy without a health probe"
+expect_line "$T/err" "vigil: lone has no health probe; it cannot be healthy" "says why"
+run_vigil wait api --for completed --timeout 20s
+expect_rc 2 "wait --for completed on a service"
+[ $(($(now_ms) - start)) -lt 10000 ] && pass "both at once, not after the timeout" || fail "wait waited"
+run_vigil wait sick --for healthy --timeout 1s
+expect_rc 3 "wait for a health that does not come"
+expect_grep "$T/err" '^vigil: sick is not healthy after 1s \(running' "the timeout names the process"
+
 # ---- a NUL byte in a line --------------------------------------------------
 wait_for '"$VIGIL" logs nul >"$T/nul" 2>&1 && grep -q "b" "$T/nul"' 10 || true
 expect_grep "$T/nul" ' nul +\| a�b$' "logs: the line whole, its NUL byte as U+FFFD"
