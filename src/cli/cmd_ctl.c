@@ -234,8 +234,11 @@ ctl_print_host(const cJSON *h)
 		if (cJSON_IsNumber(v))
 			l[i] = v->valuedouble;
 	}
-	printf("\nhost: cpu %.1f%% of %d cores, memory %s used of %s, load %.2f %.2f %.2f, %.0f processes\n",
-	    ctl_num(h, "cpu", 0), cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "cores")),
+	char cpu[16] = "-"; /* not known yet: the first reading has no tick to measure */
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(h, "cpu")))
+		snprintf(cpu, sizeof(cpu), "%.1f%%", ctl_num(h, "cpu", 0));
+	printf("\nhost: cpu %s of %d cores, memory %s used of %s, load %.2f %.2f %.2f, %.0f processes\n",
+	    cpu, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(h, "cores")),
 	    used, total, l[0], l[1], l[2], ctl_num(h, "procs", 0));
 }
 

@@ -141,8 +141,11 @@ metrics_print(const char *stack, const cJSON *procs, const cJSON *host)
 		};
 		for (size_t d = 0; d < sizeof(host_defs) / sizeof(host_defs[0]); d++) {
 			metrics_family(host_defs[d].name, host_defs[d].type, host_defs[d].help);
+			double v = ctl_num(host, host_defs[d].key, NAN);
+			if (isnan(v))
+				continue; /* not known yet: no sample */
 			printf("%s{stack=\"%s\"} ", host_defs[d].name, sl);
-			metrics_value(ctl_num(host, host_defs[d].key, NAN));
+			metrics_value(v);
 		}
 		metrics_family("vigil_host_load", "gauge", "Load average over 1, 5 and 15 minutes.");
 		const cJSON *load = cJSON_GetObjectItemCaseSensitive(host, "load");
@@ -156,8 +159,12 @@ metrics_print(const char *stack, const cJSON *procs, const cJSON *host)
 		const cJSON *c;
 		int core = 0;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(host, "cores")) {
+			if (!cJSON_IsNumber(c)) {
+				core++;
+				continue;
+			}
 			printf("vigil_host_core_cpu_percent{stack=\"%s\",core=\"%d\"} ", sl, core++);
-			metrics_value(cJSON_IsNumber(c) ? c->valuedouble : NAN);
+			metrics_value(c->valuedouble);
 		}
 	}
 	strbuf_fini(&lb);

@@ -116,14 +116,14 @@ host_kib(struct host_reader *r, enum meminfo_item item)
 	return res != NULL ? (uint64_t)res->result.ul_int * 1024 : 0;
 }
 
-/* Busy ticks over total ticks as a percentage; 0 when no time passed. */
+/* Busy ticks over total ticks as a percentage; -1 (unknown) when no tick passed. */
 static double
 host_pct(struct stat_stack *st)
 {
 	long busy = STAT_VAL(HOST_BUSY, sl_int, st, NULL);
 	long total = STAT_VAL(HOST_TOTAL, sl_int, st, NULL);
 	if (total <= 0 || busy < 0)
-		return 0;
+		return -1;
 	return 100.0 * (double)busy / (double)total;
 }
 
@@ -154,7 +154,8 @@ host_read(struct host_reader *r, struct model_host *out)
 		errno = EIO;
 		return false;
 	}
-	/* The first read's deltas run from boot: the average since then, as top's first frame shows. */
+	/* Deltas since the last read; the first read's, since the reader was made a
+	 * moment ago, hold no tick: unknown until the next one, not a made-up 0. */
 	out->cpu = host_pct(st->summary);
 	int n = st->cpus->total < MODEL_MAX_CORES ? st->cpus->total : MODEL_MAX_CORES;
 	out->ncores = n;

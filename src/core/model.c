@@ -126,7 +126,8 @@ model_host_json(const struct model_host *h)
 	model_add_round(o, "cpu", h->cpu);
 	cJSON *cores = cJSON_AddArrayToObject(o, "cores");
 	for (int i = 0; i < h->ncores; i++)
-		cJSON_AddItemToArray(cores, cJSON_CreateNumber((double)(int64_t)(h->core_cpu[i] * 10 + 0.5) / 10));
+		cJSON_AddItemToArray(cores, h->core_cpu[i] < 0 ? cJSON_CreateNull() :
+		    cJSON_CreateNumber((double)(int64_t)(h->core_cpu[i] * 10 + 0.5) / 10));
 	cJSON_AddNumberToObject(o, "mem_total", (double)h->mem_total);
 	cJSON_AddNumberToObject(o, "mem_available", (double)h->mem_available);
 	cJSON_AddNumberToObject(o, "swap_total", (double)h->swap_total);

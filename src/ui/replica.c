@@ -190,7 +190,7 @@ replica_host_json(struct replica *r, const cJSON *h)
 		return;
 	struct model_host *o = &r->host;
 	o->at_ms = (int64_t)replica_num(h, "at", 0);
-	o->cpu = replica_num(h, "cpu", 0);
+	o->cpu = replica_num(h, "cpu", -1); /* -1: not known yet */
 	o->mem_total = (uint64_t)replica_num(h, "mem_total", 0);
 	o->mem_available = (uint64_t)replica_num(h, "mem_available", 0);
 	o->swap_total = (uint64_t)replica_num(h, "swap_total", 0);
@@ -207,7 +207,7 @@ replica_host_json(struct replica *r, const cJSON *h)
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(h, "cores")) {
 		if (o->ncores >= MODEL_MAX_CORES)
 			break;
-		o->core_cpu[o->ncores++] = cJSON_IsNumber(c) ? c->valuedouble : 0;
+		o->core_cpu[o->ncores++] = cJSON_IsNumber(c) ? c->valuedouble : -1;
 	}
 	r->dirty |= REPLICA_DIRTY_HEADER;
 }

@@ -812,9 +812,12 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 	const struct model_host *h = &r->host;
 	x = view_put(w, 1, 0, cols, 0, "CPU ");
 	int mw = cols >= 120 ? 24 : 14;
-	view_meter(w, 1, x, mw, h->cpu / 100);
+	view_meter(w, 1, x, mw, h->cpu > 0 ? h->cpu / 100 : 0);
 	x += mw;
-	x += view_putf(w, 1, x, cols - x, 0, " %5.1f%%  MEM ", h->cpu);
+	if (h->cpu >= 0)
+		x += view_putf(w, 1, x, cols - x, 0, " %5.1f%%  MEM ", h->cpu);
+	else
+		x += view_put(w, 1, x, cols - x, 0, "     -   MEM "); /* not known yet */
 	double mf = h->mem_total > 0 ? (double)(h->mem_total - h->mem_available) / (double)h->mem_total : 0;
 	view_meter(w, 1, x, mw, mf);
 	x += mw;
@@ -833,7 +836,8 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 		x += view_put(w, 1, x, cols - x, theme_attr(THEME_DIM), "  cores ");
 		char b[4];
 		for (int i = 0; i < h->ncores && x < cols; i++)
-			x += view_put(w, 1, x, 1, theme_attr(THEME_BAR), view_spark_cell(v, h->core_cpu[i], 100, b));
+			x += view_put(w, 1, x, 1, theme_attr(THEME_BAR),
+			    view_spark_cell(v, h->core_cpu[i] > 0 ? h->core_cpu[i] : 0, 100, b));
 	}
 }
 
