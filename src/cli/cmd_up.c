@@ -80,6 +80,8 @@ struct up {
 	bool color;        /* ANSI colours on stdout */
 	int width;         /* of the name column */
 	int signals;       /* SIGINT/SIGTERM received */
+	uint32_t sig_pid;  /* the first one's sender (0: the terminal) */
+	int64_t sig_ns;    /* and when it came (loop_now) */
 	const struct spec *spec;
 	/* The last line prefix, reused while the second and the process stay
 	 * the same (a burst of output formats it once). */
@@ -314,7 +316,15 @@ up_on_signal(struct loop *l, const struct signalfd_siginfo *si, void *arg)
 	(void)l;
 	struct up *u = arg;
 	int sig = (int)si->ssi_signo;
+	/* `timeout -s INT` signals the engine, then its own process group, which
+	 * holds the engine: the same sender twice within 250 ms is one request
+	 * (a terminal's second Ctrl-C has no sender, and always counts). */
+	if (u->signals == 1 && si->ssi_code == SI_USER && si->ssi_pid != 0 &&
+	    si->ssi_pid == u->sig_pid && loop_now() - u->sig_ns < 250 * 1000000LL)
+		return;
 	if (++u->signals == 1) {
+		u->sig_pid = si->ssi_code == SI_USER ? si->ssi_pid : 0;
+		u->sig_ns = loop_now();
 		up_say(u, "%s: stopping the stack (again to kill it now)",
 		    sig == SIGINT ? "interrupted" : sig == SIGHUP ? "hangup" : "terminated");
 		sv_shutdown(u->sv);

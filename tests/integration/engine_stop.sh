@@ -138,7 +138,9 @@ kill -INT "$ENGINE_PID"
 engine_says "$T/twice" 'stubborn +▸ stopping' 10 || fail "twice: stubborn never stopping"
 engine_says "$T/twice" 'polite +▸ stopped' 10 || fail "twice: polite never stopped"
 t0=$(now_ms)
-kill -INT "$ENGINE_PID"
+# From another process than the first (the same sender twice within 250 ms
+# counts once: see "timeout" below).
+env kill -INT "$ENGINE_PID"
 ms=$(gone_after "sleep $M\\.[12]" 3)
 expect_ms "$ms" 0 1000 "twice: every group killed at once"
 engine_wait 5 || fail "twice: the engine did not stop"
@@ -146,5 +148,33 @@ expect_rc 0 "twice: exit status" "$T/twice/err"
 O=$T/twice/out
 expect_grep "$O" '^[0-9:]{8} vigil +▸ killing every process now$' "twice: says so"
 expect_grep "$O" '^[0-9:]{8} stubborn +▸ stopped \(killed by SIGKILL\)$' "twice: stubborn killed"
+
+# ---- timeout -s INT: one request, though it comes twice -----------------------
+# timeout signals its child, then its own process group, the child in it.
+mkdir "$T/timeout"
+cat >"$T/timeout/vigil.yaml" <<EOF
+version: 1
+processes:
+  sleeper: {command: "exec sleep $M.5"}
+  tidy: {command: "echo tidied", kind: cleanup}
+EOF
+RC=0
+timeout -s INT 2 "$VIGIL" up -f "$T/timeout/vigil.yaml" >"$T/timeout/out" 2>"$T/timeout/err" || RC=$?
+O=$T/timeout/out
+expect_no_grep "$O" 'killing every process now' "timeout: one graceful stop, not a kill"
+expect_grep "$O" '^[0-9:]{8} tidy +\| tidied$' "timeout: the cleanup ran"
+expect_grep "$O" '^[0-9:]{8} sleeper +▸ stopped \(killed by SIGTERM\)$' "timeout: sleeper stopped politely"
+# The same, made certain: two SIGINTs from one sender, the second once the
+# first was taken (a pending one would merge with it).
+engine_start "$T/timeout"
+engine_says "$T/timeout" 'sleeper +▸ running' 10 || fail "twice from one: never running"
+python3 -c 'import os, signal, sys, time
+p = int(sys.argv[1])
+os.kill(p, signal.SIGINT)
+time.sleep(0.02)
+os.kill(p, signal.SIGINT)' "$ENGINE_PID"
+engine_wait 10 || fail "twice from one: the engine did not stop"
+expect_no_grep "$O" 'killing every process now' "twice from one sender at once: one graceful stop"
+expect_grep "$O" '^[0-9:]{8} tidy +\| tidied$' "twice from one sender at once: the cleanup ran"
 
 finish
