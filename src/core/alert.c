@@ -468,7 +468,7 @@ alert_metric(const struct alert_engine *e, const struct rule *r, const struct pr
 		*v = r->metric == RULE_M_IO_READ ? m->io_read : m->io_write;
 		if (*v < 0)
 			return false;
-		units_fmt_mem((uint64_t)*v, b, sizeof(b));
+		units_fmt_mem_like((uint64_t)*v, (int64_t)r->value, b, sizeof(b));
 		snprintf(shown, size, "%s/s", b);
 		return true;
 	case RULE_M_LOAD: *v = h->load[0]; snprintf(shown, size, "%.2f", *v); return true;
@@ -482,7 +482,7 @@ alert_metric(const struct alert_engine *e, const struct rule *r, const struct pr
 		break;
 	}
 	}
-	units_fmt_mem((uint64_t)*v, b, sizeof(b));
+	units_fmt_mem_like((uint64_t)*v, (int64_t)r->value, b, sizeof(b));
 	snprintf(shown, size, "%s", b);
 	return true;
 }

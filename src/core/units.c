@@ -298,6 +298,26 @@ units_fmt_size(int64_t bytes, char *buf, size_t size)
 }
 
 void
+units_fmt_mem_like(uint64_t bytes, int64_t like, char *buf, size_t size)
+{
+	static const char *const bin[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	static const char *const dec[] = {"KB", "MB", "GB", "TB", "PB"};
+	bool decimal = like > 0 && like % 1000 == 0 && like % 1024 != 0;
+	double k = decimal ? 1000 : 1024;
+	if ((double)bytes < k) {
+		snprintf(buf, size, "%lluB", (unsigned long long)bytes);
+		return;
+	}
+	double v = (double)bytes / k;
+	int i = 0;
+	while (v >= 999.95 && i < 4) {
+		v /= k;
+		i++;
+	}
+	snprintf(buf, size, v < 99.95 ? "%.1f%s" : "%.0f%s", v, decimal ? dec[i] : bin[i]);
+}
+
+void
 units_fmt_mem(uint64_t bytes, char *buf, size_t size)
 {
 	static const char units[] = "KMGTP";

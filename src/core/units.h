@@ -32,5 +32,11 @@ void units_fmt_age(int64_t ms, char *buf, size_t size);
 void units_fmt_size(int64_t bytes, char *buf, size_t size);
 /* A measured size, short and rounded for tables: "0", "980K", "12.3M", "1.5G" (powers of 1024). */
 void units_fmt_mem(uint64_t bytes, char *buf, size_t size);
+/*
+ * A measured size beside a threshold, in the threshold's kind of unit: powers
+ * of 1000 ("52.3MB") when like is a round decimal size (50MB), else of 1024
+ * ("49.9MiB") — so "memory > 50MB (now 52.3MB)" does not read as below it.
+ */
+void units_fmt_mem_like(uint64_t bytes, int64_t like, char *buf, size_t size);
 
 #endif

@@ -49,7 +49,7 @@ engine_says "$D" 'alert warning fired: talker: log =~ "ERROR" > 2 in 10s' 20 &&
     pass "talker: the log rule fired" || fail "talker: no alert"
 engine_says "$D" 'alert warning fired: silent: unhealthy for 500ms' 20 &&
     pass "silent: the unhealthy rule fired (no output for 1s)" || fail "silent: no alert"
-engine_says "$D" 'alert warning fired: leaky: memory > 60MB for 2 samples \(now [0-9.]+M\)' 20 &&
+engine_says "$D" 'alert warning fired: leaky: memory > 60MB for 2 samples \(now [0-9.]+MB\)' 20 &&
     pass "leaky: the memory rule fired" || fail "leaky: no alert"
 expect_no_grep "$D/out" 'quiet.*alert|memory > 1TB' "no alert for what does not hold"
 run_vigil export --since 1m silent

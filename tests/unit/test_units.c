@@ -178,6 +178,17 @@ test_format(void **state)
 		units_fmt_mem(mem[i].b, buf, sizeof(buf));
 		assert_string_equal(buf, mem[i].s);
 	}
+	/* Beside a threshold, in its kind of unit. */
+	units_fmt_mem_like(52300000, 50000000, buf, sizeof(buf));
+	assert_string_equal(buf, "52.3MB"); /* was "49.9M" beside "> 50MB" */
+	units_fmt_mem_like(52300000, 50 << 20, buf, sizeof(buf));
+	assert_string_equal(buf, "49.9MiB");
+	units_fmt_mem_like(999, 1000000, buf, sizeof(buf));
+	assert_string_equal(buf, "999B");
+	units_fmt_mem_like(1500000000, 1000000000, buf, sizeof(buf));
+	assert_string_equal(buf, "1.5GB");
+	units_fmt_mem_like(999999, 1000, buf, sizeof(buf));
+	assert_string_equal(buf, "1.0MB");
 	/* Printing then parsing gives the same number. */
 	const int64_t sizes[] = {512000, 4096, 1073741824, 999, 3000000000LL};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
