@@ -105,9 +105,14 @@ crashes_show(const char *dir, const char *id, bool json)
 	    "%Y-%m-%d %H:%M:%S", when, sizeof(when));
 	printf("%s (stack %s): %s at %s\n", crashes_str(j, "name"), crashes_str(j, "stack"),
 	    crashes_str(j, "ended"), when);
-	printf("pid %.0f · up %.1fs · restarts %.0f · oom kill %s · core dumped %s\n",
-	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "pid")),
-	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "uptime_ms")) / 1000,
+	double up_ms = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "uptime_ms"));
+	char up[32];
+	if (up_ms < 60000)
+		snprintf(up, sizeof(up), "%.1fs", up_ms / 1000);
+	else
+		units_fmt_age((int64_t)up_ms, up, sizeof(up));
+	printf("pid %.0f · up %s · restarts %.0f · oom kill %s · core dumped %s\n",
+	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "pid")), up,
 	    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "restarts")),
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "oom_kill")) ? "yes" : "no",
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "core_dumped")) ? "yes" : "no");
@@ -120,17 +125,30 @@ crashes_show(const char *dir, const char *id, bool json)
 	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "metrics"), "tree_cpu");
 	const cJSON *rss = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "metrics"), "tree_rss");
 	int nc = cJSON_GetArraySize(cpu), nr = cJSON_GetArraySize(rss);
-	if (nc > 0 && nr > 0)
-		printf("\nlast minute: cpu %.1f%% -> %.1f%%, memory %.0f -> %.0f bytes (%d samples)\n",
+	if (nc > 0 && nr > 0) {
+		char m0[24], m1[24];
+		units_fmt_mem((uint64_t)cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rss, 0), 1)),
+		    m0, sizeof(m0));
+		units_fmt_mem((uint64_t)cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rss, nr - 1), 1)),
+		    m1, sizeof(m1));
+		printf("\nlast minute: cpu %.1f%% -> %.1f%%, memory %s -> %s (%d samples)\n",
 		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(cpu, 0), 1)),
-		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(cpu, nc - 1), 1)),
-		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rss, 0), 1)),
-		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(rss, nr - 1), 1)), nc);
+		    cJSON_GetNumberValue(cJSON_GetArrayItem(cJSON_GetArrayItem(cpu, nc - 1), 1)), m0, m1, nc);
+	}
 	printf("\nlast lines:\n");
+	/* Lines of earlier runs come first: where this run's begin is marked. */
+	double started = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "at")) - up_ms;
+	bool earlier = false, marked = false;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "logs")) {
+		double t = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ts"));
+		if (t < started) {
+			earlier = true;
+		} else if (earlier && !marked) {
+			printf("  -- this run (pid %.0f) --\n", cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "pid")));
+			marked = true;
+		}
 		char ts[64];
-		units_fmt_local((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "ts")),
-		    "%Y-%m-%d %H:%M:%S", ts, sizeof(ts));
+		units_fmt_local((int64_t)t, "%Y-%m-%d %H:%M:%S", ts, sizeof(ts));
 		printf("  %s %s %s\n", ts + 11, strcmp(crashes_str(e, "stream"), "err") == 0 ? "!" : "|",
 		    crashes_str(e, "text"));
 	}

@@ -104,6 +104,11 @@ run_vigil crashes show "$id"
 expect_rc 0 "crashes show"
 expect_grep "$T/out" '^segv \(stack stack\): killed by SIGSEGV' "show: how it ended"
 expect_grep "$T/out" '^  [0-9:]{8} \| segv$' "show: its last lines"
+expect_grep "$T/out" '^pid [0-9]+ · up [0-9.]+s · ' "show: the uptime in seconds"
+expect_grep "$T/out" '^last minute: cpu [0-9.]+% -> [0-9.]+%, memory [0-9.]+[BKMG] -> [0-9.]+[BKMG] \(' "show: memory as sizes"
+# A crash loop's report: the lines of earlier runs, then this run's, marked.
+run_vigil crashes show "$(report loop | sed 's/\.json$//')"
+expect_grep "$T/out" '^  -- this run \(pid [0-9]+\) --$' "show: where this run's lines begin"
 run_vigil crashes show nosuch
 expect_rc 1 "show of an unknown id"
 expect_grep "$T/err" "no crash report 'nosuch'" "show: says which"
