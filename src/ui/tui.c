@@ -594,20 +594,6 @@ tui_sort_step(struct view *v, bool host, int step)
 }
 
 static void
-tui_scroll_logs(struct view *v, long delta)
-{
-	long back = v->follow ? 0 : (long)v->log_back;
-	back += delta;
-	if (back <= 0) {
-		v->follow = true;
-		v->log_back = 0;
-		return;
-	}
-	v->follow = false;
-	v->log_back = (size_t)back;
-}
-
-static void
 tui_mouse(struct tui *t)
 {
 	MEVENT ev;
@@ -616,12 +602,12 @@ tui_mouse(struct tui *t)
 	struct view *v = &t->view;
 	if (ev.bstate & BUTTON4_PRESSED) {
 		if (v->focus_logs)
-			tui_scroll_logs(v, 3);
+			view_scroll_logs(&t->rep, v, 3);
 		else
 			view_move(&t->rep, v, -3);
 	} else if (ev.bstate & BUTTON5_PRESSED) {
 		if (v->focus_logs)
-			tui_scroll_logs(v, -3);
+			view_scroll_logs(&t->rep, v, -3);
 		else
 			view_move(&t->rep, v, 3);
 	} else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) {
@@ -662,37 +648,37 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 		switch (ch) {
 		case KEY_UP:
 			if (v->focus_logs)
-				tui_scroll_logs(v, 1);
+				view_scroll_logs(&t->rep, v, 1);
 			else
 				view_move(&t->rep, v, -1);
 			break;
 		case KEY_DOWN:
 			if (v->focus_logs)
-				tui_scroll_logs(v, -1);
+				view_scroll_logs(&t->rep, v, -1);
 			else
 				view_move(&t->rep, v, 1);
 			break;
 		case KEY_PPAGE:
 			if (v->focus_logs)
-				tui_scroll_logs(v, page);
+				view_scroll_logs(&t->rep, v, page);
 			else
 				view_move(&t->rep, v, -page);
 			break;
 		case KEY_NPAGE:
 			if (v->focus_logs)
-				tui_scroll_logs(v, -page);
+				view_scroll_logs(&t->rep, v, -page);
 			else
 				view_move(&t->rep, v, page);
 			break;
 		case KEY_HOME:
 			if (v->focus_logs)
-				tui_scroll_logs(v, (long)t->rep.nlines);
+				view_scroll_logs(&t->rep, v, (long)t->rep.nlines);
 			else
 				view_move(&t->rep, v, INT_MIN);
 			break;
 		case KEY_END:
 			if (v->focus_logs)
-				tui_scroll_logs(v, -(long)t->rep.nlines);
+				view_scroll_logs(&t->rep, v, -(long)t->rep.nlines);
 			else
 				view_move(&t->rep, v, INT_MAX);
 			break;
@@ -745,13 +731,13 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 	case 'J':
 	case 'j':
 		if (v->focus_logs)
-			tui_scroll_logs(v, -1);
+			view_scroll_logs(&t->rep, v, -1);
 		else
 			view_move(&t->rep, v, 1);
 		break;
 	case 'k':
 		if (v->focus_logs)
-			tui_scroll_logs(v, 1);
+			view_scroll_logs(&t->rep, v, 1);
 		else
 			view_move(&t->rep, v, -1);
 		break;
@@ -791,8 +777,7 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 		v->tag[0] = v->group[0] = '\0';
 		view_set_name_filter(v, "");
 		view_set_search(v, "");
-		v->follow = true;
-		v->log_back = 0;
+		view_follow(&t->rep, v, true);
 		break;
 	case 'l':
 		v->logmode = (enum view_logmode)((v->logmode + 1) % 3);
@@ -800,9 +785,7 @@ tui_key(struct tui *t, wint_t ch, bool is_key)
 			v->focus_logs = false;
 		break;
 	case 'f':
-		v->follow = !v->follow;
-		if (v->follow)
-			v->log_back = 0;
+		view_follow(&t->rep, v, !v->follow);
 		break;
 	case '\t':
 		v->focus_logs = v->logmode != VIEW_LOG_HIDDEN && !v->focus_logs;

@@ -637,52 +637,154 @@ view_walk_init(struct replica_walk *w, const struct replica *r, const struct vie
 		replica_walk_init(w, r, sel != NULL ? sel : "", NULL, NULL);
 }
 
+/* The pane's process (the selection), or NULL with none. */
+static const char *
+view_log_sel(const struct replica *r, struct view *v)
+{
+	const struct replica_proc *sp = view_selected(r, v);
+	return sp != NULL ? sp->name : NULL;
+}
+
+/* Makes l the bottom line the pane stays on. */
+static void
+view_log_pin(struct view *v, const struct replica_line *l)
+{
+	v->log_at.set = l != NULL;
+	if (l == NULL)
+		return;
+	v->log_at.text = (uintptr_t)l->text;
+	v->log_at.ts_ms = l->ts_ms;
+	v->log_at.seq = l->seq;
+	v->log_at.name = l->name;
+}
+
+/*
+ * log_back found again from the pinned line: its place counted from the
+ * newest line of the pane now. A line no longer held (dropped to make
+ * room, or not in this pane) gives the place of the first line no newer
+ * than it, in the walk's order (time, then arrival); past the oldest, the
+ * draw clamps.
+ */
+static void
+view_log_settle(const struct replica *r, struct view *v, const char *sel)
+{
+	if (v->follow || !v->log_at.set)
+		return;
+	struct replica_walk w;
+	const void *ctx[2];
+	view_walk_init(&w, r, v, sel, ctx);
+	size_t k = 0, at = SIZE_MAX;
+	const struct replica_line *l;
+	for (; (l = replica_walk_next(&w)) != NULL; k++) {
+		if ((uintptr_t)l->text == v->log_at.text && l->ts_ms == v->log_at.ts_ms &&
+		    l->seq == v->log_at.seq && l->name == v->log_at.name) {
+			at = k;
+			break;
+		}
+		bool newer = l->ts_ms > v->log_at.ts_ms || (l->ts_ms == v->log_at.ts_ms && l->seq > v->log_at.seq);
+		if (newer)
+			continue;
+		if (at == SIZE_MAX)
+			at = k;
+		if (l->ts_ms < v->log_at.ts_ms || l->seq < v->log_at.seq)
+			break; /* older: the pinned line, if held, came before */
+	}
+	replica_walk_fini(&w);
+	v->log_back = at != SIZE_MAX ? at : k;
+}
+
+/* The k-th line of the pane from the newest (0 = newest); NULL past the oldest. */
+static const struct replica_line *
+view_log_nth(const struct replica *r, const struct view *v, const char *sel, size_t k, size_t *total)
+{
+	struct replica_walk w;
+	const void *ctx[2];
+	view_walk_init(&w, r, v, sel, ctx);
+	const struct replica_line *l, *hit = NULL;
+	size_t i = 0;
+	for (; (l = replica_walk_next(&w)) != NULL; i++) {
+		if (i == k)
+			hit = l;
+		if (i >= k && total == NULL)
+			break;
+	}
+	replica_walk_fini(&w);
+	if (total != NULL)
+		*total = i;
+	return hit;
+}
+
+void
+view_scroll_logs(const struct replica *r, struct view *v, long delta)
+{
+	const char *sel = view_log_sel(r, v);
+	view_log_settle(r, v, sel);
+	long back = v->follow ? 0 : (long)v->log_back;
+	back += delta;
+	size_t total = 0;
+	view_log_nth(r, v, sel, 0, &total);
+	if (back >= (long)total)
+		back = (long)total - 1; /* the oldest line held; the draw fills the pane above it */
+	if (back <= 0) {
+		view_follow(r, v, true);
+		return;
+	}
+	v->follow = false;
+	v->log_back = (size_t)back;
+	view_log_pin(v, view_log_nth(r, v, sel, v->log_back, NULL));
+}
+
+void
+view_follow(const struct replica *r, struct view *v, bool on)
+{
+	v->follow = on;
+	v->log_back = 0;
+	v->log_at.set = false;
+	if (!on)
+		view_log_pin(v, view_log_nth(r, v, view_log_sel(r, v), 0, NULL));
+}
+
 bool
 view_search_next(const struct replica *r, struct view *v, int dir)
 {
 	if (!v->has_search)
 		return false;
-	const struct replica_proc *sp = view_selected(r, v);
-	const char *sel = sp != NULL ? sp->name : NULL;
+	const char *sel = view_log_sel(r, v);
 	if (v->logmode == VIEW_LOG_SELECTED && sel == NULL)
 		return false;
-	/* Shown lines, newest first: index k = v->log_back is the bottom line now. */
+	view_log_settle(r, v, sel);
+	/*
+	 * Shown lines, newest first: index k = from is the bottom line now.
+	 * Following, the bottom line itself is the first candidate of n.
+	 */
 	size_t k = 0;
-	size_t want_from = v->follow ? 0 : v->log_back;
+	size_t from = v->follow ? 0 : v->log_back;
 	char clean[4096];
 	struct replica_walk w;
 	const void *ctx[2];
 	view_walk_init(&w, r, v, sel, ctx);
-	const struct replica_line *l;
-	bool found = false;
-	if (dir > 0) {
-		/* Older: further up from the current bottom. */
-		for (; (l = replica_walk_next(&w)) != NULL; k++) {
-			if (k <= want_from)
-				continue;
-			view_clean(l->text, clean, sizeof(clean));
-			if (regexec(&v->search_re, clean, 0, NULL, 0) == 0) {
-				v->log_back = k;
-				v->follow = false;
-				found = true;
-				break;
-			}
-		}
-		replica_walk_fini(&w);
-		return found;
-	}
-	/* Newer: down towards the newest line. */
-	size_t best = SIZE_MAX;
-	for (; k < want_from && (l = replica_walk_next(&w)) != NULL; k++) {
+	const struct replica_line *l, *hit = NULL;
+	size_t at = 0;
+	for (; (l = replica_walk_next(&w)) != NULL; k++) {
+		if (dir < 0 && k >= from)
+			break;
+		if (dir > 0 && (k < from || (k == from && !v->follow)))
+			continue;
 		view_clean(l->text, clean, sizeof(clean));
-		if (regexec(&v->search_re, clean, 0, NULL, 0) == 0)
-			best = k;
+		if (regexec(&v->search_re, clean, 0, NULL, 0) != 0)
+			continue;
+		/* Older: the first match above; newer: the last one below, the closest. */
+		hit = l;
+		at = k;
+		if (dir > 0)
+			break;
 	}
 	replica_walk_fini(&w);
-	if (best == SIZE_MAX)
+	if (hit == NULL)
 		return false;
-	v->log_back = best;
-	v->follow = best == 0;
+	v->follow = false;
+	v->log_back = at;
+	view_log_pin(v, hit);
 	return true;
 }
 
@@ -734,33 +836,50 @@ view_logs(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct vi
 {
 	if (h <= 0)
 		return;
-	/* The title line. */
-	char title[512];
-	const char *what = v->logmode == VIEW_LOG_ALL ? "all processes" : sel != NULL ? sel->name : "-";
-	snprintf(title, sizeof(title), " logs: %s%s%s%s%s ", what, v->follow ? " · follow" : " · scrolled",
-	    v->has_search ? " · /" : "", v->has_search ? v->search_src : "",
-	    v->focus_logs ? " · focus" : "");
-	view_hline(w, y0, 0, cols, v, theme_attr(THEME_DIM));
-	view_put(w, y0, 2, cols - 4, v->focus_logs ? theme_attr(THEME_TITLE) : 0, title);
 	int lines_h = h - 1;
-	if (lines_h <= 0)
-		return;
 	const char *selname = sel != NULL ? sel->name : NULL;
 	/* The prefix of the merged pane: the longest name, up to a third of the width. */
 	int name_w = view_name_width(r, cols / 3 > 24 ? cols / 3 : 24);
-	/* Collect the newest shown lines, skipping log_back of them. */
+	/* Collect the newest shown lines, skipping log_back of them (found again from the pinned line). */
+	if (!v->follow)
+		view_log_settle(r, v, selname);
 	const struct replica_line *shown[512];
 	int n = 0;
 	size_t skip = v->follow ? 0 : v->log_back;
 	size_t total = 0;
-	struct replica_walk walk;
-	const void *ctx[2];
-	view_walk_init(&walk, r, v, selname, ctx);
-	const struct replica_line *l;
-	while (n < lines_h && n < 512 && (l = replica_walk_next(&walk)) != NULL)
-		if (total++ >= skip)
-			shown[n++] = l;
-	replica_walk_fini(&walk);
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		total = 0;
+		struct replica_walk walk;
+		const void *ctx[2];
+		view_walk_init(&walk, r, v, selname, ctx);
+		const struct replica_line *l;
+		while (n < lines_h && n < 512 && (l = replica_walk_next(&walk)) != NULL)
+			if (total++ >= skip)
+				shown[n++] = l;
+		replica_walk_fini(&walk);
+		/* Scrolled past the oldest line (dropped, or a shorter pane): the oldest page instead. */
+		if (n == lines_h || n == 512 || skip == 0)
+			break;
+		skip = total > (size_t)lines_h ? total - (size_t)lines_h : 0;
+	}
+	if (!v->follow && n > 0) {
+		v->log_back = skip;
+		view_log_pin(v, shown[0]);
+	}
+	/* The title line: scrolled, how many lines are below the pane. */
+	char title[512], where[48];
+	const char *what = v->logmode == VIEW_LOG_ALL ? "all processes" : sel != NULL ? sel->name : "-";
+	if (v->follow)
+		snprintf(where, sizeof(where), " · follow");
+	else
+		snprintf(where, sizeof(where), " · scrolled, %zu newer", v->log_back);
+	snprintf(title, sizeof(title), " logs: %s%s%s%s%s ", what, where, v->has_search ? " · /" : "",
+	    v->has_search ? v->search_src : "", v->focus_logs ? " · focus" : "");
+	view_hline(w, y0, 0, cols, v, theme_attr(THEME_DIM));
+	view_put(w, y0, 2, cols - 4, v->focus_logs ? theme_attr(THEME_TITLE) : 0, title);
+	if (lines_h <= 0)
+		return;
 	if (n == 0 && total == 0) {
 		view_put(w, y0 + 1, 1, cols - 2, theme_attr(THEME_DIM),
 		    v->logmode == VIEW_LOG_SELECTED && sel == NULL ? "no process selected" : "no output yet");

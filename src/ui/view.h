@@ -50,6 +50,18 @@ struct view {
 	enum view_logmode logmode;
 	bool follow;               /* stick to the newest line */
 	size_t log_back;           /* lines scrolled up from the newest (when not following) */
+	/*
+	 * The bottom line shown while not following, so the pane stays on it as
+	 * lines arrive or old ones are dropped (log_back is found again from it
+	 * before each use; a line that is gone: its place by time).
+	 */
+	struct {
+		uintptr_t text;            /* the line's text pointer (compared, never read) */
+		int64_t ts_ms;
+		uint64_t seq;
+		uint16_t name;
+		bool set;
+	} log_at;
 	bool focus_logs;           /* Tab: keys scroll the log pane */
 	char search_src[128];      /* "" = none */
 	regex_t search_re;
@@ -99,8 +111,19 @@ const struct replica_proc *view_selected(const struct replica *r, struct view *v
 /* Sets a filter regex (names) or a search regex (logs); false with a message for a bad one. */
 bool view_set_name_filter(struct view *v, const char *src);
 bool view_set_search(struct view *v, const char *src);
-/* Scrolls the log pane to the next (dir 1) or previous (-1) line matching the search; false when none. */
+/*
+ * Scrolls the log pane to the next older (dir 1, n) or newer (-1, N) line
+ * matching the search, counted from the bottom line shown; false when none.
+ */
 bool view_search_next(const struct replica *r, struct view *v, int dir);
+/*
+ * Scrolls the log pane by delta lines (up > 0, clamped to the oldest held);
+ * reaching the newest line follows again. While scrolled, the lines shown
+ * stay put as new ones arrive.
+ */
+void view_scroll_logs(const struct replica *r, struct view *v, long delta);
+/* Follow mode on (the newest line at the bottom), or off (the pane holds the lines it shows). */
+void view_follow(const struct replica *r, struct view *v, bool on);
 /* Shows a message in the footer for a few seconds. */
 void view_say(struct view *v, int64_t now_ms, bool bad, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

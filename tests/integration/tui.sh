@@ -94,8 +94,21 @@ tmux send-keys -t "$S" Escape
 tmux send-keys -t "$S" l
 shows 'logs: all processes' 5 && pass "l: the log pane merges every process" || fail "l: $(grep logs: "$T/screen")"
 tmux send-keys -t "$S" Tab / h e l l o ' ' 1 Enter
-shows 'logs: all processes · scrolled · /hello 1' 5 && pass "/ in the logs: searching" || fail "search: $(grep logs: "$T/screen")"
+shows 'logs: all processes · scrolled, [0-9]+ newer · /hello 1' 5 && pass "/ in the logs: searching" || fail "search: $(grep logs: "$T/screen")"
 expect_grep "$T/screen" 'api +\| hello 1' "search: the matching line is on screen"
+# Scrolled back (PgUp) while api prints: the pane keeps its lines, the count of newer ones grows.
+newer() { sed -n 's/.*scrolled, \([0-9]*\) newer.*/\1/p' "$T/screen"; }
+pane() { sed '1,/logs: all processes/d;$d' "$T/screen"; }
+tmux send-keys -t "$S" Escape
+wait_for 'screen; [ -n "$(pane | tail -1)" ]' 20 || fail "logs: the pane did not fill: $(pane)"
+tmux send-keys -t "$S" PPage
+shows 'logs: all processes · scrolled, [0-9]+ newer' 5 || fail "PgUp: $(grep logs: "$T/screen")"
+n0=$(newer)
+pane >"$T/pane0"
+wait_for 'screen; [ "$(newer)" -ge $((n0 + 10)) ]' 15 || fail "PgUp: no new lines counted: $(grep logs: "$T/screen")"
+pane >"$T/pane1"
+cmp -s "$T/pane0" "$T/pane1" && pass "PgUp: the scrolled pane stays put as lines arrive" ||
+    fail "PgUp: the pane moved: $(diff "$T/pane0" "$T/pane1" | head -6)"
 tmux send-keys -t "$S" Escape Tab
 
 # Resize: reflows; too small says so.

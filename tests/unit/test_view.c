@@ -492,6 +492,164 @@ test_long_names(void **state)
 	free(s);
 }
 
+/* The text of the pane's k-th line from the newest (the selected process's, or all). */
+static const char *
+pane_line(const struct replica *r, const struct view *v, const char *sel, size_t k)
+{
+	struct replica_walk w;
+	replica_walk_init(&w, r, v->logmode == VIEW_LOG_ALL ? NULL : sel, NULL, NULL);
+	const struct replica_line *l = NULL;
+	for (size_t i = 0; i <= k && (l = replica_walk_next(&w)) != NULL; i++)
+		;
+	replica_walk_fini(&w);
+	return l != NULL ? l->text : "";
+}
+
+/* The last row of the log pane on screen (the bottom line shown). */
+static char *
+pane_bottom(void)
+{
+	char *text = dump();
+	size_t len = strlen(text);
+	/* The footer is the last row; the pane's bottom line the one before it. */
+	char *end = text + len - 1, *p = end;
+	while (p > text && p[-1] != '\n')
+		p--;
+	*p = '\0';
+	p--;
+	while (p > text && p[-1] != '\n')
+		p--;
+	char *out = strdup(p);
+	free(text);
+	out[strlen(out) - 1] = '\0';
+	return out;
+}
+
+/*
+ * The fixture at 132x43 with 200 more lines of api ("line N", every tenth
+ * "ERROR number N/10"), api selected; returns the time for the next line.
+ */
+static int64_t
+busy_fixture(struct replica *r, struct view *v)
+{
+	resize_term(43, 132);
+	fixture(r);
+	char text[64];
+	int64_t ts = T0;
+	for (int i = 0; i < 200; i++) {
+		snprintf(text, sizeof(text), i % 10 == 0 ? "ERROR number %d" : "line %d", i % 10 == 0 ? i / 10 : i);
+		replica_add_line(r, "api", ts++, false, text);
+	}
+	view_fixture(v, "api");
+	return ts;
+}
+
+/* Scrolled back, the pane stays on its lines as new ones arrive; following, it follows. */
+static void
+test_log_scroll(void **state)
+{
+	(void)state;
+	struct replica r;
+	struct view v;
+	char text[64];
+	int64_t ts = busy_fixture(&r, &v);
+	v.focus_logs = true;
+	/* PgUp: ten lines up; the bottom line is line 189. */
+	v.follow = false;
+	v.log_back = 10;
+	view_draw(stdscr, &r, &v, 0);
+	char *before = pane_bottom();
+	assert_non_null(strstr(before, "| line 189"));
+	for (int i = 200; i < 260; i++) {
+		snprintf(text, sizeof(text), "line %d", i);
+		replica_add_line(&r, "api", ts++, false, text);
+		replica_add_line(&r, "db", ts++, false, "db busy"); /* another process's lines change nothing here */
+		if (i % 7 == 0)
+			view_draw_regions(stdscr, &r, &v, 0, VIEW_REGION_LOGS);
+	}
+	view_draw(stdscr, &r, &v, 0);
+	char *after = pane_bottom();
+	assert_string_equal(after, before);
+	free(after);
+	char *screen_text = dump();
+	assert_non_null(strstr(screen_text, "scrolled, 70 newer"));
+	free(screen_text);
+	/* The merged pane stays put too, with every process's lines arriving. */
+	v.logmode = VIEW_LOG_ALL;
+	view_scroll_logs(&r, &v, 5);
+	view_draw(stdscr, &r, &v, 0);
+	char *merged = pane_bottom();
+	for (int i = 0; i < 40; i++) {
+		replica_add_line(&r, "db", ts++, false, "db again");
+		replica_add_line(&r, "worker:0", ts++, false, "worker again");
+	}
+	view_draw(stdscr, &r, &v, 0);
+	after = pane_bottom();
+	assert_string_equal(after, merged);
+	free(after);
+	free(merged);
+	/* Following: the newest line at the bottom as lines come. */
+	v.logmode = VIEW_LOG_SELECTED;
+	view_follow(&r, &v, true);
+	replica_add_line(&r, "api", ts++, false, "the newest");
+	view_draw(stdscr, &r, &v, 0);
+	after = pane_bottom();
+	assert_non_null(strstr(after, "| the newest"));
+	free(after);
+	/* Home, then more lines than a process keeps: the oldest held page, not an empty pane. */
+	view_scroll_logs(&r, &v, LONG_MAX / 2);
+	view_draw(stdscr, &r, &v, 0);
+	for (int i = 0; i < REPLICA_PROC_LINES; i++) {
+		snprintf(text, sizeof(text), "flood %d", i);
+		replica_add_line(&r, "api", ts++, false, text);
+	}
+	view_draw(stdscr, &r, &v, 0);
+	screen_text = dump();
+	assert_non_null(strstr(screen_text, "| flood 0\n"));
+	free(screen_text);
+	assert_false(v.follow);
+	free(before);
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
+/* n and N step through the matches from the line shown, however many lines arrive meanwhile. */
+static void
+test_search_steps(void **state)
+{
+	(void)state;
+	struct replica r;
+	struct view v;
+	char text[64];
+	int64_t ts = busy_fixture(&r, &v);
+	assert_true(view_set_search(&v, "ERROR number 1"));
+	assert_true(view_search_next(&r, &v, 1));
+	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 19");
+	assert_true(view_search_next(&r, &v, 1));
+	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 18");
+	/* Lines arrive, some of them matches: n goes on to older ones, N back to newer ones, one at a time. */
+	for (int i = 0; i < 50; i++) {
+		snprintf(text, sizeof(text), i % 10 == 0 ? "ERROR number 1%02d" : "more %d", i);
+		replica_add_line(&r, "api", ts++, false, text);
+		if (i % 9 == 0)
+			view_draw(stdscr, &r, &v, 0);
+	}
+	assert_true(view_search_next(&r, &v, 1));
+	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 17");
+	assert_true(view_search_next(&r, &v, -1));
+	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 18");
+	assert_true(view_search_next(&r, &v, -1));
+	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 19");
+	assert_true(view_search_next(&r, &v, -1));
+	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 100");
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
 static void
 test_clean(void **state)
 {
@@ -596,6 +754,8 @@ main(void)
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_quiet_beside_chatty),
 		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_log_scroll),
+		cmocka_unit_test(test_search_steps),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
