@@ -1354,7 +1354,13 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 		view_put(w, y + 1 + i, x + 2, wd - 4, i == 0 ? theme_attr(THEME_TITLE) : 0, shown[i]);
 }
 
-/* A chart of the last samples in a box: columns of block characters, newest right. */
+/*
+ * A chart of a whole series, oldest left, newest right. With more samples
+ * than columns, each column stands for an equal run of them and shows the
+ * highest (not the average: a one-sample spike in ten minutes squeezed into
+ * 40 columns stays visible); with fewer, one column each, against the right
+ * edge. The scale (top right) is the highest value drawn, at least floor_max.
+ */
 static void
 view_chart(WINDOW *w, int y, int x, int h, int wd, const struct view *v, const char *title,
     const float *vals, size_t n, double floor_max, const char *(*fmt)(double, char *, size_t))
@@ -1362,18 +1368,26 @@ view_chart(WINDOW *w, int y, int x, int h, int wd, const struct view *v, const c
 	view_put(w, y, x, wd, theme_attr(THEME_TITLE), title);
 	if (h < 2 || wd < 4)
 		return;
+	float col[1024];
+	size_t cells = (size_t)wd < sizeof(col) / sizeof(col[0]) ? (size_t)wd : sizeof(col) / sizeof(col[0]);
+	size_t ncol = n < cells ? n : cells;
+	for (size_t c = 0; c < ncol; c++) {
+		size_t from = c * n / ncol, to = (c + 1) * n / ncol;
+		col[c] = vals[from];
+		for (size_t i = from + 1; i < to; i++)
+			if (vals[i] > col[c])
+				col[c] = vals[i];
+	}
 	double max = floor_max;
-	for (size_t i = 0; i < n; i++)
-		if (vals[i] > max)
-			max = vals[i];
+	for (size_t c = 0; c < ncol; c++)
+		if (col[c] > max)
+			max = col[c];
 	char label[32];
 	view_put(w, y, x + wd - 10, 10, theme_attr(THEME_DIM), fmt(max, label, sizeof(label)));
-	int cells = wd;
-	size_t first = n > (size_t)cells ? n - (size_t)cells : 0;
 	int plot_h = h - 1;
-	for (size_t i = first; i < n; i++) {
-		int cx = x + cells - (int)(n - first) + (int)(i - first);
-		double frac = max > 0 ? vals[i] / max : 0;
+	for (size_t c = 0; c < ncol; c++) {
+		int cx = x + (int)(cells - ncol + c);
+		double frac = max > 0 ? col[c] / max : 0;
 		int eighths = (int)(frac * plot_h * 8 + 0.5);
 		for (int row = 0; row < plot_h; row++) {
 			int level = eighths - row * 8;

@@ -650,6 +650,82 @@ test_search_steps(void **state)
 	replica_fini(&r);
 }
 
+/* True when a full block is drawn on row y between columns x0 and x1. */
+static bool
+full_block(int y, int x0, int x1)
+{
+	for (int x = x0; x < x1; x++) {
+		cchar_t cc;
+		wchar_t wc[CCHARW_MAX + 1];
+		attr_t a;
+		short pair;
+		if (mvwin_wch(stdscr, y, x, &cc) == ERR || getcchar(&cc, wc, &a, &pair, NULL) == ERR)
+			continue;
+		if (wc[0] == L'█')
+			return true;
+	}
+	return false;
+}
+
+/* The row where text starts on screen, -1 when it is not there. */
+static int
+row_of(const char *text)
+{
+	char *s = dump();
+	const char *at = strstr(s, text);
+	int y = -1;
+	if (at != NULL) {
+		y = 0;
+		for (const char *p = s; p < at; p++)
+			y += *p == '\n';
+	}
+	free(s);
+	return y;
+}
+
+/* The detail charts squeeze the whole window into their width: an old spike shows, the scale is what is drawn. */
+static void
+test_charts(void **state)
+{
+	(void)state;
+	resize_term(43, 132);
+	struct replica r;
+	fixture(&r);
+	struct view v;
+	view_fixture(&v, "api");
+	v.detail = true;
+	struct replica_detail *d = &r.detail;
+	snprintf(d->name, sizeof(d->name), "api");
+	/* Ten minutes at 1 s: CPU one 100 % second early on, memory high for the first five minutes. */
+	for (int i = 0; i < REPLICA_DETAIL_POINTS; i++) {
+		d->cpu[d->ncpu++] = i == 30 ? 100.0f : 1.0f;
+		d->mem[d->nmem++] = (i < 300 ? 800.0f : 100.0f) * 1048576.0f;
+		d->io[d->nio++] = i == 590 ? 4096.0f : 0.0f;
+	}
+	for (int i = 0; i < 288; i++) {
+		d->cpu_day[d->ncpu_day++] = i == 3 ? 100.0f : 2.0f;
+		d->mem_day[d->nmem_day++] = 100.0f * 1048576.0f;
+		d->io_day[d->nio_day++] = 0;
+	}
+	view_draw(stdscr, &r, &v, 0);
+	int y = row_of("CPU % (tree), 10 min");
+	assert_true(y > 0);
+	/* Charts of 42 columns at 0, 44 and 88: the spike and the high memory reach the top row. */
+	assert_true(full_block(y + 1, 0, 42));
+	assert_true(full_block(y + 1, 44, 86));
+	assert_true(full_block(y + 1, 88, 132));
+	int yd = row_of("CPU %, 24 h");
+	assert_true(yd > y);
+	assert_true(full_block(yd + 1, 0, 42));
+	char *s = dump();
+	assert_non_null(strstr(s, "800M"));
+	free(s);
+	view_fini(&v);
+	free(r.procs);
+	r.procs = NULL;
+	replica_fini(&r);
+}
+
 static void
 test_clean(void **state)
 {
@@ -756,6 +832,7 @@ main(void)
 		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_log_scroll),
 		cmocka_unit_test(test_search_steps),
+		cmocka_unit_test(test_charts),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
