@@ -116,6 +116,16 @@ fixture(struct replica *r)
 		replica_add_line(r, names[i % 6], T0 - 30000 + i * 1000, i % 6 == 2, texts[i % 6]);
 }
 
+/* Frees what fixture and view_fixture made. */
+static void
+fixture_fini(struct replica *r, struct view *v)
+{
+	view_fini(v);
+	free(r->procs);
+	r->procs = NULL;
+	replica_fini(r);
+}
+
 /* The screen's text, one line per row, trailing spaces removed. */
 static char *
 dump(void)
@@ -180,6 +190,15 @@ view_fixture(struct view *v, const char *name)
 	snprintf(v->selected, sizeof(v->selected), "%s", name);
 }
 
+/* The fixture and its view on a screen of rows×cols, sel selected. */
+static void
+fixture_at(struct replica *r, struct view *v, int rows, int cols, const char *sel)
+{
+	resize_term(rows, cols);
+	fixture(r);
+	view_fixture(v, sel);
+}
+
 /* Draws the fixture at rows×cols with view settings applied by fn, and compares. */
 static void
 screen(const char *name, int rows, int cols, void (*fn)(struct replica *, struct view *))
@@ -195,10 +214,7 @@ screen(const char *name, int rows, int cols, void (*fn)(struct replica *, struct
 	char *text = dump();
 	golden(name, text);
 	free(text);
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 static void
@@ -371,11 +387,9 @@ static void
 test_regions(void **state)
 {
 	(void)state;
-	resize_term(43, 132);
 	struct replica r;
-	fixture(&r);
 	struct view v;
-	view_fixture(&v, "api");
+	fixture_at(&r, &v, 43, 132, "api");
 	view_draw(stdscr, &r, &v, 0);
 	replica_add_line(&r, "api", T0, false, "a new line");
 	view_draw_regions(stdscr, &r, &v, 0, VIEW_REGION_LOGS);
@@ -393,10 +407,7 @@ test_regions(void **state)
 	free(partial);
 	free(full);
 	free(hdr);
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 /* A chatty process beside a quiet one: the quiet one's lines are still in its pane when it is selected. */
@@ -425,10 +436,7 @@ test_quiet_beside_chatty(void **state)
 	char *all = dump();
 	assert_non_null(strstr(all, "spam line 29999"));
 	free(all);
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 /* Draws the fixture with two long names at rows×cols and returns the screen (the caller frees). */
@@ -449,10 +457,7 @@ long_names(int rows, int cols, bool utf8, enum view_logmode mode, const char *th
 	v.logmode = mode;
 	view_draw(stdscr, &r, &v, 0);
 	char *text = dump();
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 	return text;
 }
 
@@ -532,15 +537,13 @@ pane_bottom(void)
 static int64_t
 busy_fixture(struct replica *r, struct view *v)
 {
-	resize_term(43, 132);
-	fixture(r);
+	fixture_at(r, v, 43, 132, "api");
 	char text[64];
 	int64_t ts = T0;
 	for (int i = 0; i < 200; i++) {
 		snprintf(text, sizeof(text), i % 10 == 0 ? "ERROR number %d" : "line %d", i % 10 == 0 ? i / 10 : i);
 		replica_add_line(r, "api", ts++, false, text);
 	}
-	view_fixture(v, "api");
 	return ts;
 }
 
@@ -609,10 +612,7 @@ test_log_scroll(void **state)
 	free(screen_text);
 	assert_false(v.follow);
 	free(before);
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 /* n and N step through the matches from the line shown, however many lines arrive meanwhile. */
@@ -644,10 +644,7 @@ test_search_steps(void **state)
 	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 19");
 	assert_true(view_search_next(&r, &v, -1));
 	assert_string_equal(pane_line(&r, &v, "api", v.log_back), "ERROR number 100");
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 /* True when a full block is drawn on row y between columns x0 and x1. */
@@ -688,11 +685,9 @@ static void
 test_charts(void **state)
 {
 	(void)state;
-	resize_term(43, 132);
 	struct replica r;
-	fixture(&r);
 	struct view v;
-	view_fixture(&v, "api");
+	fixture_at(&r, &v, 43, 132, "api");
 	v.detail = true;
 	struct replica_detail *d = &r.detail;
 	snprintf(d->name, sizeof(d->name), "api");
@@ -720,10 +715,7 @@ test_charts(void **state)
 	char *s = dump();
 	assert_non_null(strstr(s, "800M"));
 	free(s);
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 static void
@@ -815,10 +807,7 @@ test_rows_and_selection(void **state)
 	assert_int_equal(v.log_back, first);
 	assert_true(view_set_search(&v, "no such text"));
 	assert_false(view_search_next(&r, &v, 1));
-	view_fini(&v);
-	free(r.procs);
-	r.procs = NULL;
-	replica_fini(&r);
+	fixture_fini(&r, &v);
 }
 
 int
