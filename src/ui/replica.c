@@ -709,15 +709,15 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	d->nio_day = nrd < nwd ? nrd : nwd;
 	for (size_t k = 0; k < d->nio_day; k++)
 		d->io_day[k] = rdd[nrd - d->nio_day + k] + wrd[nwd - d->nio_day + k];
-	d->tree[0] = '\0';
-	size_t tl = 0;
+	d->ntree = 0;
 	const cJSON *m;
 	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(p, "tree")) {
-		int k = snprintf(d->tree + tl, sizeof(d->tree) - tl, "%s%.0f %s", tl ? " > " : "",
-		    replica_num(m, "pid", 0), replica_str(m, "name"));
-		if (k < 0 || (size_t)k >= sizeof(d->tree) - tl)
+		if (d->ntree == MODEL_TREE_MAX)
 			break;
-		tl += (size_t)k;
+		struct proc_member *t = &d->tree[d->ntree++];
+		t->pid = (pid_t)replica_num(m, "pid", 0);
+		t->ppid = (pid_t)replica_num(m, "ppid", 0);
+		replica_copy(t->comm, sizeof(t->comm), replica_str(m, "name"));
 	}
 	d->exits[0] = '\0';
 	size_t el = 0;

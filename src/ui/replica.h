@@ -111,7 +111,8 @@ struct replica_detail {
 	size_t ncpu, nmem;
 	char checks[6][112];       /* the newest health results, newest first: "12:00:01 ok http 200 in 4ms" */
 	size_t nchecks;
-	char tree[240];            /* "4242 sh > 4250 python3 > …" as last sampled */
+	struct proc_member tree[MODEL_TREE_MAX]; /* its processes as last sampled, itself first */
+	size_t ntree;
 	char exits[240];           /* the newest ends first: "12:00:01 status 1 · 11:58:40 killed by SIGKILL" */
 	float io[REPLICA_DETAIL_POINTS]; /* tree disk I/O (read + write) bytes/s, last 10 minutes */
 	size_t nio;

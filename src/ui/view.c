@@ -1416,6 +1416,82 @@ view_fmt_mem(double v, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The detail view's process tree, children under their parent (by ppid),
+ * drawn as `ps f` and htop do: "tree 1460 sh", then "├─ 1467 awk" and
+ * "└─ 1479 awk" under it. At most rows lines: the last says how many more.
+ * Returns the lines drawn.
+ */
+static int
+view_detail_tree(WINDOW *w, int y, int cols, int rows, const struct view *v, const struct replica_detail *d)
+{
+	size_t n = d->ntree < MODEL_TREE_MAX ? d->ntree : MODEL_TREE_MAX;
+	if (n == 0 || rows < 1)
+		return 0;
+	int parent[MODEL_TREE_MAX];
+	bool last[MODEL_TREE_MAX], seen[MODEL_TREE_MAX] = {false};
+	for (size_t i = 0; i < n; i++) {
+		parent[i] = -1;
+		for (size_t j = 0; j < n; j++)
+			if (j != i && d->tree[j].pid == d->tree[i].ppid)
+				parent[i] = (int)j;
+	}
+	for (size_t i = 0; i < n; i++) {
+		last[i] = true;
+		for (size_t j = i + 1; j < n; j++)
+			if (parent[j] == parent[i])
+				last[i] = false;
+	}
+	/* Depth first, siblings in the engine's order; a ppid cycle (not on a real host) follows flat. */
+	size_t order[MODEL_TREE_MAX], stack[MODEL_TREE_MAX], norder = 0, sp = 0;
+	for (size_t pass = 0; pass < 2 && norder < n; pass++)
+		for (size_t root = 0; root < n; root++) {
+			if (seen[root] || (pass == 0 && parent[root] >= 0))
+				continue;
+			stack[sp++] = root;
+			seen[root] = true;
+			while (sp > 0) {
+				size_t k = stack[--sp];
+				order[norder++] = k;
+				for (size_t c = n; c-- > 0;)
+					if (parent[c] == (int)k && !seen[c]) {
+						seen[c] = true;
+						stack[sp++] = c;
+					}
+			}
+		}
+	const char *mid = v->utf8 ? "├─ " : "|- ", *end = v->utf8 ? "└─ " : "`- ";
+	const char *bar = v->utf8 ? "│  " : "|  ";
+	int drawn = 0;
+	for (size_t o = 0; o < norder && drawn < rows; o++) {
+		if (drawn == rows - 1 && o + 1 < norder) {
+			view_putf(w, y + drawn++, 5, cols - 5, theme_attr(THEME_DIM), "%s %zu more", v->utf8 ? "…" : "...",
+			    norder - o);
+			break;
+		}
+		size_t k = order[o];
+		/* The prefix: for each ancestor below the top, a bar while it has siblings to come. */
+		size_t chain[MODEL_TREE_MAX], depth = 0;
+		for (int a = parent[k]; a >= 0 && depth < n; a = parent[a])
+			chain[depth++] = (size_t)a;
+		char prefix[MODEL_TREE_MAX * 8] = "";
+		size_t pl = 0;
+		for (size_t a = depth; a-- > 0;) {
+			if (a + 1 == depth)
+				continue; /* the top one draws no column */
+			pl += (size_t)snprintf(prefix + pl, sizeof(prefix) - pl, "%s", last[chain[a]] ? "   " : bar);
+			if (pl >= sizeof(prefix))
+				break;
+		}
+		if (depth > 0 && pl < sizeof(prefix))
+			snprintf(prefix + pl, sizeof(prefix) - pl, "%s", last[k] ? end : mid);
+		view_putf(w, y + drawn, 0, cols, 0, "%s%s%d %s", drawn == 0 ? "tree " : "     ", prefix,
+		    (int)d->tree[k].pid, d->tree[k].comm);
+		drawn++;
+	}
+	return drawn;
+}
+
 static void
 view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
     int64_t now_ms)
@@ -1466,8 +1542,9 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	if (have) {
 		view_putf(w, y++, 0, cols, 0, "command %s", d->command);
 		view_putf(w, y++, 0, cols, theme_attr(THEME_DIM), "cwd %s", d->cwd);
-		if (d->tree[0] != '\0')
-			view_putf(w, y++, 0, cols, 0, "tree %s", d->tree);
+		/* The tree: up to 8 lines, fewer on a short screen (at least 3, the charts keep the rest). */
+		int room = (y0 + h - y - 12) / 2;
+		y += view_detail_tree(w, y, cols, room < 3 ? 3 : room > 8 ? 8 : room, v, d);
 		if (d->exits[0] != '\0')
 			view_putf(w, y++, 0, cols, theme_attr(THEME_WARN), "ended %s", d->exits);
 		if (d->nchecks > 0) {

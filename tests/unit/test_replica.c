@@ -235,6 +235,26 @@ test_fetch_after_trim(void **state)
 	replica_fini(&r);
 }
 
+/* A history reply: the process tree's members keep their parents, for the detail view to draw a tree. */
+static void
+test_history_tree(void **state)
+{
+	(void)state;
+	struct replica r;
+	replica_init(&r);
+	apply(&r, "{\"id\":3,\"ok\":true,\"result\":{\"processes\":[{\"name\":\"api\",\"command\":\"sh -c x\","
+	    "\"fine\":{\"tree_cpu\":[[1,2.5],[2,3.5]]},\"coarse\":{},"
+	    "\"tree\":[{\"pid\":1460,\"ppid\":1,\"name\":\"sh\"},{\"pid\":1467,\"ppid\":1460,\"name\":\"awk\"},"
+	    "{\"pid\":1479,\"ppid\":1460,\"name\":\"awk\"}]}]}}");
+	assert_string_equal(r.detail.name, "api");
+	assert_int_equal(r.detail.ncpu, 2);
+	assert_int_equal(r.detail.ntree, 3);
+	assert_int_equal(r.detail.tree[2].pid, 1479);
+	assert_int_equal(r.detail.tree[2].ppid, 1460);
+	assert_string_equal(r.detail.tree[2].comm, "awk");
+	replica_fini(&r);
+}
+
 int
 main(void)
 {
@@ -244,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_bytes_bound),
 		cmocka_unit_test(test_backlog_merge),
 		cmocka_unit_test(test_fetch_after_trim),
+		cmocka_unit_test(test_history_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,7 +243,11 @@ detail(struct replica *r, struct view *v)
 	snprintf(d->name, sizeof(d->name), "api");
 	snprintf(d->command, sizeof(d->command), "python3 -m http.server 8080");
 	snprintf(d->cwd, sizeof(d->cwd), "/srv/shop/web");
-	snprintf(d->tree, sizeof(d->tree), "103 sh > 110 python3 > 111 python3");
+	/* sh with two children, the first with one of its own. */
+	const struct proc_member tree[] = {{103, 1, "sh"}, {110, 103, "python3"}, {111, 110, "python3"},
+		{112, 103, "awk"}};
+	memcpy(d->tree, tree, sizeof(tree));
+	d->ntree = 4;
 	snprintf(d->exits, sizeof(d->exits), "05:58:01 status 1 · 05:40:12 killed by SIGKILL");
 	for (int i = 0; i < 120; i++)
 		d->io[d->nio++] = (float)((i % 10) * 40960);
@@ -647,6 +651,32 @@ test_search_steps(void **state)
 	fixture_fini(&r, &v);
 }
 
+/* The detail view's tree: siblings under their parent, not a chain; cut to the room there is. */
+static void
+test_detail_tree(void **state)
+{
+	(void)state;
+	struct replica r;
+	struct view v;
+	fixture_at(&r, &v, 43, 132, "api");
+	detail(&r, &v);
+	view_draw(stdscr, &r, &v, 0);
+	char *s = dump();
+	assert_non_null(strstr(s, "\ntree 103 sh\n     ├─ 110 python3\n     │  └─ 111 python3\n     └─ 112 awk\n"));
+	free(s);
+	/* 24 members on 80x24: three lines, the last counting the rest. */
+	resize_term(24, 80);
+	struct replica_detail *d = &r.detail;
+	for (d->ntree = 4; d->ntree < 24; d->ntree++)
+		d->tree[d->ntree] = (struct proc_member){(pid_t)(200 + d->ntree), 103, "worker"};
+	v.utf8 = false;
+	view_draw(stdscr, &r, &v, 0);
+	s = dump();
+	assert_non_null(strstr(s, "\ntree 103 sh\n     |- 110 python3\n     ... 22 more\n"));
+	free(s);
+	fixture_fini(&r, &v);
+}
+
 /* True when a full block is drawn on row y between columns x0 and x1. */
 static bool
 full_block(int y, int x0, int x1)
@@ -821,6 +851,7 @@ main(void)
 		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_log_scroll),
 		cmocka_unit_test(test_search_steps),
+		cmocka_unit_test(test_detail_tree),
 		cmocka_unit_test(test_charts),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
