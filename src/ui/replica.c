@@ -568,7 +568,10 @@ replica_metrics_json(struct replica *r, const cJSON *data)
 	r->dirty |= REPLICA_DIRTY_TABLE;
 }
 
-/* The kernel's state letter as a word. */
+const char *const replica_kstates[] = {"running", "disk-wait", "zombie", "stopped", "traced", "parked",
+	"sleeping", "idle", "dead", "waking", "wakekill", NULL};
+
+/* The kernel's state letter (proc(5), every kernel's) as a word of replica_kstates, or "?". */
 static const char *
 replica_kstate(char c)
 {
@@ -579,8 +582,11 @@ replica_kstate(char c)
 	case 'Z': return "zombie";
 	case 'T': return "stopped";
 	case 't': return "traced";
+	case 'P': return "parked";
 	case 'I': return "idle";
-	case 'X': return "dead";
+	case 'X': case 'x': return "dead";
+	case 'W': return "waking";  /* 2.6.33 to 3.13 */
+	case 'K': return "wakekill"; /* 2.6.33 to 3.13 */
 	default: return "?";
 	}
 }

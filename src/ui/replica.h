@@ -184,6 +184,8 @@ const char *replica_line_name(const struct replica *r, const struct replica_line
 bool replica_hold(struct replica *r, const char *name);
 /* The active alert to show first: the most severe, unacknowledged before acknowledged; NULL = none. */
 const struct replica_alert *replica_top_alert(const struct replica *r);
+/* Every word host mode gives a process's state, the busy first; NULL-terminated (others: "?"). */
+extern const char *const replica_kstates[];
 /* The key a view selects by: id in host mode, else the name. */
 const char *replica_key(const struct replica_proc *p);
 /* The process named so, or NULL. */

@@ -904,20 +904,30 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 	/* Counts by state, the troubled ones first. */
 	static const char *const order[] = {"fatal", "failed", "backoff", "exited", "starting",
 		"stopping", "running", "completed", "pending", "stopped", "disabled"};
-	static const char *const korder[] = {"running", "disk-wait", "zombie", "stopped", "sleeping", "idle"};
 	if (r->host_mode) {
 		x += view_putf(w, 0, x, cols - x - 10, 0, "%zu processes", r->nprocs);
 		x += 2;
 	}
-	const char *const *states = r->host_mode ? korder : order;
-	size_t nstates = r->host_mode ? sizeof(korder) / sizeof(korder[0]) : sizeof(order) / sizeof(order[0]);
-	for (size_t k = 0; k < nstates; k++) {
-		int c = 0;
-		for (size_t i = 0; i < r->nprocs; i++)
-			c += strcmp(r->procs[i].state, states[k]) == 0;
+	const char *const *states = r->host_mode ? replica_kstates : order;
+	size_t nstates = sizeof(order) / sizeof(order[0]);
+	if (r->host_mode)
+		for (nstates = 0; replica_kstates[nstates] != NULL; nstates++)
+			;
+	/* Every state counted, so the counts add up: what no word names is "other". */
+	size_t counted = 0;
+	for (size_t k = 0; k <= nstates; k++) {
+		size_t c = 0;
+		if (k < nstates) {
+			for (size_t i = 0; i < r->nprocs; i++)
+				c += strcmp(r->procs[i].state, states[k]) == 0;
+			counted += c;
+		} else {
+			c = r->nprocs - counted;
+		}
 		if (c == 0)
 			continue;
-		x += view_putf(w, 0, x, cols - x - 10, theme_attr(theme_state_role(states[k])), "%d %s", c, states[k]);
+		const char *name = k < nstates ? states[k] : "other";
+		x += view_putf(w, 0, x, cols - x - 10, theme_attr(theme_state_role(name)), "%zu %s", c, name);
 		x += 2;
 	}
 	/* The clock, right-aligned. */

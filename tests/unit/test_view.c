@@ -313,6 +313,65 @@ test_golden(void **state)
 	screen("too-small-60x20", 20, 60, NULL);
 }
 
+/* A replica fed by two sweeps of vigil top's agent ("top" events) of these rows, as the agent writes them. */
+static void
+top_replica(struct replica *r, const char *rows)
+{
+	replica_init(r);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "event", "top");
+	cJSON *data = cJSON_AddObjectToObject(j, "data");
+	cJSON *host = cJSON_Parse("{\"at\":1795500000000,\"cpu\":30,\"cores\":[40,20],"
+	    "\"mem_total\":8589934592,\"mem_available\":4294967296,\"load\":[1,0.5,0.25],\"procs\":5}");
+	assert_non_null(host);
+	cJSON_AddItemToObject(data, "host", host);
+	cJSON_AddStringToObject(data, "rows", rows);
+	replica_apply(r, j, 0);
+	replica_apply(r, j, 1000); /* a second sweep: histories carried over by pid and start */
+	cJSON_Delete(j);
+}
+
+/* A top view as vigil top starts it. */
+static void
+top_view(struct view *v)
+{
+	view_init(v);
+	v->utf8 = true;
+	v->clock_ms = T0;
+	v->title = "vigil top";
+	v->host = true;
+	v->logmode = VIEW_LOG_HIDDEN;
+	v->sort = VIEW_SORT_CPU;
+	v->desc = true;
+}
+
+/* vigil top's header counts every process by state: the counts add up to the processes. */
+static void
+test_top_counts(void **state)
+{
+	(void)state;
+	resize_term(24, 160);
+	struct replica r;
+	top_replica(&r, "1 0 S 0.5 1048576 1 1795490000000 init\n"
+	    "2 1 R 9.0 1048576 1 1795490000000 busy\n"
+	    "3 1 T 0.0 1048576 1 1795490000000 stopped\n"
+	    "4 1 t 0.0 1048576 1 1795490000000 debugged\n"
+	    "5 1 Z 0.0 0 1 1795490000000 defunct\n"
+	    "6 1 I 0.0 0 1 1795490000000 kworker\n"
+	    "7 1 P 0.0 0 1 1795490000000 parked\n"
+	    "8 1 D 0.0 0 1 1795490000000 flush\n"
+	    "9 1 ~ 0.0 0 1 1795490000000 odd\n");
+	struct view v;
+	top_view(&v);
+	view_draw(stdscr, &r, &v, 1000);
+	char *text = dump();
+	assert_non_null(strstr(text, "9 processes  1 running  1 disk-wait  1 zombie  1 stopped  1 traced  1 parked  "
+	    "1 sleeping  1 idle  1 other"));
+	free(text);
+	view_fini(&v);
+	replica_fini(&r);
+}
+
 /* vigil top's screen: a replica fed by the agent's "top" event, in tree order. */
 static void
 test_top(void **state)
@@ -320,34 +379,18 @@ test_top(void **state)
 	(void)state;
 	resize_term(24, 100);
 	struct replica r;
-	replica_init(&r);
-	const char *msg =
-	    "{\"event\":\"top\",\"data\":{\"host\":{\"at\":1795500000000,\"cpu\":30,\"cores\":[40,20],"
-	    "\"mem_total\":8589934592,\"mem_available\":4294967296,\"load\":[1,0.5,0.25],\"procs\":5},"
-	    "\"rows\":\"1 0 S 0.5 1048576 1 1795490000000 init\\n"
-	    "10 1 R 55.0 2097152 4 1795499000000 server\\n"
-	    "11 10 S 0.0 1048576 1 1795499500000 worker one\\n"
-	    "12 10 Z 0.0 0 1 1795499600000 defunct\\n"
-	    "20 1 S 3.0 4194304 2 1795499900000 shell\\n\"}}";
-	cJSON *j = cJSON_Parse(msg);
-	assert_non_null(j);
-	replica_apply(&r, j, 0);
-	replica_apply(&r, j, 1000); /* a second sweep: histories carried over by pid and start */
-	cJSON_Delete(j);
+	top_replica(&r, "1 0 S 0.5 1048576 1 1795490000000 init\n"
+	    "10 1 R 55.0 2097152 4 1795499000000 server\n"
+	    "11 10 S 0.0 1048576 1 1795499500000 worker one\n"
+	    "12 10 Z 0.0 0 1 1795499600000 defunct\n"
+	    "20 1 S 3.0 4194304 2 1795499900000 shell\n");
 	assert_true(r.host_mode);
 	assert_int_equal(r.nprocs, 5);
 	assert_string_equal(r.procs[2].name, "worker one");
 	assert_string_equal(r.procs[3].state, "zombie");
 	assert_int_equal(r.procs[1].nhist, 2);
 	struct view v;
-	view_init(&v);
-	v.utf8 = true;
-	v.clock_ms = T0;
-	v.title = "vigil top";
-	v.host = true;
-	v.logmode = VIEW_LOG_HIDDEN;
-	v.sort = VIEW_SORT_CPU;
-	v.desc = true;
+	top_view(&v);
 	v.tree = true;
 	view_draw(stdscr, &r, &v, 1000);
 	char *text = dump();
@@ -846,6 +889,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_top_counts),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_quiet_beside_chatty),
 		cmocka_unit_test(test_long_names),
