@@ -921,6 +921,7 @@ tui_run(const struct tui_opts *o)
 	replica_init(&t.rep);
 	view_init(&t.view);
 	t.view.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	t.view.owns_stack = o->owns_stack;
 	if (o->host_mode) {
 		t.view.title = "vigil top";
 		t.view.host = true;

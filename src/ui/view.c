@@ -970,44 +970,52 @@ view_header(WINDOW *w, int cols, const struct replica *r, const struct view *v)
 	}
 }
 
-/* The banner line: the connection's state, else the most severe alert, else the filters in force. */
+/*
+ * The banner line: the connection's state, else the most severe alert,
+ * each with the filters in force at its right end; else the filters alone.
+ */
 static void
 view_banner(WINDOW *w, int y, int cols, const struct replica *r, const struct view *v)
 {
+	char f[512] = "";
+	if (v->tag[0] != '\0' || v->group[0] != '\0' || v->has_name_re)
+		snprintf(f, sizeof(f), "filter:%s%s%s%s%s%s", v->tag[0] ? " #" : "", v->tag, v->group[0] ? " @" : "",
+		    v->group, v->has_name_re ? " /" : "", v->name_src);
 	const struct replica_alert *al = replica_top_alert(r);
-	if (v->status[0] == '\0' && al != NULL) {
-		enum theme_role role = al->severity == 2 ? THEME_ALERT_CRITICAL :
-		    al->severity == 1 ? THEME_ALERT_WARNING : THEME_ALERT_INFO;
-		int attr = theme_attr(role);
-		wattr_on(w, (attr_t)attr, NULL);
-		mvwhline(w, y, 0, ' ', cols);
-		wattr_off(w, (attr_t)attr, NULL);
-		static const char *const sev[] = {"info", "warning", "CRITICAL"};
-		char more[48] = "";
-		if (r->nalerts > 1)
-			snprintf(more, sizeof(more), "  (+%zu more)", r->nalerts - 1);
-		view_putf(w, y, 1, cols - 2, attr, "%s %s%s%s%s", v->utf8 ? "▲" : "!", sev[al->severity],
-		    al->acked ? " (acknowledged)" : "", ": ", al->message);
-		int used = view_width(al->message) + 20;
-		if (more[0] != '\0' && used + (int)strlen(more) < cols)
-			view_put(w, y, cols - (int)strlen(more) - 12, (int)strlen(more), attr, more);
-		if (!al->acked && cols > 12)
-			view_put(w, y, cols - 10, 9, attr, "a: ack");
+	if (v->status[0] == '\0' && al == NULL) {
+		if (f[0] != '\0')
+			view_putf(w, y, 0, cols, theme_attr(THEME_WARN), "%s  (Esc clears)", f);
 		return;
 	}
+	/* The filters take the right end (a third of the line at most); the rest is laid out before them. */
+	int fw = f[0] != '\0' ? view_width(f) + 3 : 0;
+	if (fw > cols / 3)
+		fw = cols / 3;
+	int end = cols - fw;
+	int attr = theme_attr(THEME_ALERT_WARNING);
+	if (v->status[0] == '\0')
+		attr = theme_attr(al->severity == 2 ? THEME_ALERT_CRITICAL :
+		    al->severity == 1 ? THEME_ALERT_WARNING : THEME_ALERT_INFO);
+	wattr_on(w, (attr_t)attr, NULL);
+	mvwhline(w, y, 0, ' ', cols);
+	wattr_off(w, (attr_t)attr, NULL);
+	if (fw > 0)
+		view_putf(w, y, end, fw - 1, attr, "%s %s", v->utf8 ? "│" : "|", f);
 	if (v->status[0] != '\0') {
-		wattr_on(w, (attr_t)theme_attr(THEME_ALERT_WARNING), NULL);
-		mvwhline(w, y, 0, ' ', cols);
-		wattr_off(w, (attr_t)theme_attr(THEME_ALERT_WARNING), NULL);
-		view_putf(w, y, 1, cols - 2, theme_attr(THEME_ALERT_WARNING), "%s", v->status);
+		view_putf(w, y, 1, end - 2, attr, "%s", v->status);
 		return;
 	}
-	if (v->tag[0] == '\0' && v->group[0] == '\0' && !v->has_name_re)
-		return;
-	char f[512];
-	snprintf(f, sizeof(f), "filter:%s%s%s%s%s%s  (Esc clears)", v->tag[0] ? " #" : "", v->tag,
-	    v->group[0] ? " @" : "", v->group, v->has_name_re ? " /" : "", v->name_src);
-	view_put(w, y, 0, cols, theme_attr(THEME_WARN), f);
+	static const char *const sev[] = {"info", "warning", "CRITICAL"};
+	char more[48] = "";
+	if (r->nalerts > 1)
+		snprintf(more, sizeof(more), "  (+%zu more)", r->nalerts - 1);
+	view_putf(w, y, 1, end - 2, attr, "%s %s%s%s%s", v->utf8 ? "▲" : "!", sev[al->severity],
+	    al->acked ? " (acknowledged)" : "", ": ", al->message);
+	int used = view_width(al->message) + 20;
+	if (more[0] != '\0' && used + (int)strlen(more) < end)
+		view_put(w, y, end - (int)strlen(more) - 12, (int)strlen(more), attr, more);
+	if (!al->acked && end > 12)
+		view_put(w, y, end - 10, 9, attr, "a: ack");
 }
 
 enum view_col { COL_NAME, COL_STATE, COL_PID, COL_CPU, COL_MEM, COL_RESTARTS, COL_UPTIME,
@@ -1322,7 +1330,7 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 		"                  tag or group filter, the whole tag or group (asks)",
 		"  t / g           filter by a tag / a group (asks which)",
 		"  /               filter by name (a regex); in the logs: search",
-		"  n / N           next / previous search match",
+		"  n / N           the next older / newer search match",
 		"  Esc             clear filters and search",
 		"  l               log pane: selected process, all, hidden",
 		"  f               follow the newest log line",
@@ -1335,6 +1343,8 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 		"  ?               this help (any key closes it)",
 		NULL,
 	};
+	/* vigil monit: the same keys, but q leaves and the stack runs on. */
+	static const char *const q_monit = "  q               quit (the stack runs on)";
 	/* vigil top: only what tui_key does in host mode. */
 	static const char *const top_lines[] = {
 		"Keys (vigil top)",
@@ -1360,8 +1370,12 @@ view_help(WINDOW *w, int rows, int cols, const struct view *v)
 	int h = n + 2 < rows - 2 ? n + 2 : rows - 2;
 	int y = (rows - h) / 2, x = (cols - wd) / 2;
 	view_box(w, y, x, h, wd, v);
-	for (int i = 0; i < n && i < h - 2; i++)
-		view_put(w, y + 1 + i, x + 2, wd - 4, i == 0 ? theme_attr(THEME_TITLE) : 0, shown[i]);
+	for (int i = 0; i < n && i < h - 2; i++) {
+		const char *line = shown[i];
+		if (!v->host && !v->owns_stack && strncmp(line, "  q ", 4) == 0)
+			line = q_monit;
+		view_put(w, y + 1 + i, x + 2, wd - 4, i == 0 ? theme_attr(THEME_TITLE) : 0, line);
+	}
 }
 
 /*

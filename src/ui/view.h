@@ -78,6 +78,7 @@ struct view {
 	/* environment */
 	bool utf8;                 /* block characters and ▸; ASCII otherwise */
 	bool host;                 /* vigil top: its keys in the footer and the help */
+	bool owns_stack;           /* vigil up: q asks whether to stop the stack (monit: q leaves) */
 	const char *title;         /* "vigil" */
 	char status[96];           /* connection state shown in the header ("engine gone — reconnecting") */
 	int64_t clock_ms;          /* realtime shown in the header; 0 = now */

@@ -77,6 +77,9 @@ tmux send-keys -t "$S" Escape
 shows 'warning: worker:1: state == stopped' 10 && pass "alert: the banner shows it" || fail "alert: $(sed -n 3p "$T/screen")"
 tmux send-keys -t "$S" a
 shows 'warning \(acknowledged\): worker:1' 10 && pass "alert: a acknowledged it" || fail "ack: $(sed -n 3p "$T/screen")"
+tmux send-keys -t "$S" t j o b s Enter
+shows 'warning \(acknowledged\): worker:1.*filter: #jobs' 5 && pass "alert: the filter is shown beside it" ||
+    fail "alert and filter: $(sed -n 3p "$T/screen")"
 "$VIGIL" start worker:1 >/dev/null
 wait_for 'screen; ! grep -q "state == stopped" "$T/screen"' 10 && pass "alert: gone once resolved" ||
     fail "alert still shown: $(sed -n 3p "$T/screen")"

@@ -276,6 +276,7 @@ help(struct replica *r, struct view *v)
 	(void)r;
 	v->help = true;
 	v->utf8 = false;
+	v->owns_stack = true; /* vigil up */
 }
 
 static void
@@ -720,6 +721,81 @@ test_detail_tree(void **state)
 	fixture_fini(&r, &v);
 }
 
+/* The banner's third line of the screen. */
+static char *
+banner_line(struct replica *r, struct view *v)
+{
+	view_draw(stdscr, r, v, 0);
+	char *s = dump();
+	char *line = strchr(strchr(s, '\n') + 1, '\n') + 1;
+	*strchr(line, '\n') = '\0';
+	char *out = strdup(line);
+	free(s);
+	return out;
+}
+
+/* The filters stay in sight while an alert, acknowledged or not, or the connection's state holds the banner. */
+static void
+test_banner_filters(void **state)
+{
+	(void)state;
+	struct replica r;
+	struct view v;
+	fixture_at(&r, &v, 24, 80, "api");
+	snprintf(v.group, sizeof(v.group), "jobs");
+	assert_true(view_set_name_filter(&v, "^w"));
+	char *b = banner_line(&r, &v);
+	assert_non_null(strstr(b, "filter: @jobs /^w  (Esc clears)"));
+	free(b);
+	alerting(&r, &v);
+	b = banner_line(&r, &v);
+	assert_non_null(strstr(b, "CRITICAL: flaky: restarts"));
+	assert_non_null(strstr(b, "│ filter: @jobs /^w"));
+	free(b);
+	for (size_t i = 0; i < r.nalerts; i++)
+		r.alerts[i].acked = true;
+	b = banner_line(&r, &v);
+	assert_non_null(strstr(b, "(acknowledged)"));
+	assert_non_null(strstr(b, "│ filter: @jobs /^w"));
+	free(b);
+	snprintf(v.status, sizeof(v.status), "engine gone (connection refused) — reconnecting");
+	b = banner_line(&r, &v);
+	assert_non_null(strstr(b, "engine gone"));
+	assert_non_null(strstr(b, "│ filter: @jobs /^w"));
+	free(b);
+	fixture_fini(&r, &v);
+}
+
+/* The help says what q does in each mode: vigil up asks, monit and top leave. */
+static void
+test_help_modes(void **state)
+{
+	(void)state;
+	struct replica r;
+	struct view v;
+	fixture_at(&r, &v, 24, 80, "api");
+	v.help = true;
+	v.owns_stack = true;
+	view_draw(stdscr, &r, &v, 0);
+	char *s = dump();
+	assert_non_null(strstr(s, "quit (asks: stop the stack, or detach)"));
+	free(s);
+	v.owns_stack = false;
+	view_draw(stdscr, &r, &v, 0);
+	s = dump();
+	assert_null(strstr(s, "stop the stack"));
+	assert_non_null(strstr(s, "quit (the stack runs on)"));
+	assert_non_null(strstr(s, "restart, stop, start the selected process"));
+	free(s);
+	v.host = true;
+	view_draw(stdscr, &r, &v, 0);
+	s = dump();
+	assert_null(strstr(s, "stop the stack"));
+	assert_non_null(strstr(s, "Keys (vigil top)"));
+	free(s);
+	fixture_fini(&r, &v);
+}
+
 /* True when a full block is drawn on row y between columns x0 and x1. */
 static bool
 full_block(int y, int x0, int x1)
@@ -897,6 +973,8 @@ main(void)
 		cmocka_unit_test(test_search_steps),
 		cmocka_unit_test(test_detail_tree),
 		cmocka_unit_test(test_charts),
+		cmocka_unit_test(test_help_modes),
+		cmocka_unit_test(test_banner_filters),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rows_and_selection),
 	};
