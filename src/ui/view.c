@@ -1050,9 +1050,14 @@ static const enum view_col view_order_stack[] = {COL_NAME, COL_STATE, COL_PID, C
 static const enum view_col view_order_host[] = {COL_PID, COL_NAME, COL_STATE, COL_CPU, COL_MEM,
 	COL_THREADS, COL_UPTIME, COL_SPARK};
 
-/* Decides which columns fit and their widths. */
+/*
+ * Decides which columns fit and their widths. want: the columns the
+ * longest shown name (in vigil top's tree, with its indent), group and
+ * tags take.
+ */
 static void
-view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int width[COL_COUNT])
+view_layout_cols(const struct replica *r, int cols, const int want[COL_COUNT], bool on[COL_COUNT],
+    int width[COL_COUNT])
 {
 	bool in_mode[COL_COUNT] = {false};
 	const enum view_col *order = r->host_mode ? view_order_host : view_order_stack;
@@ -1060,25 +1065,30 @@ view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int widt
 	    sizeof(view_order_stack) / sizeof(view_order_stack[0]);
 	for (size_t i = 0; i < norder; i++)
 		in_mode[order[i]] = true;
+	for (int c = 0; c < COL_COUNT; c++) {
+		on[c] = false;
+		width[c] = view_cols[c].width;
+		/* A sortable column has room for its head and the sort's arrow. */
+		int head = (int)strlen(view_cols[c].head) + 1;
+		if (view_cols[c].sort != VIEW_SORT_NONE && width[c] > 0 && width[c] < head)
+			width[c] = head;
+	}
 	/*
 	 * The longest name, as long as the columns that stay longest (priority
-	 * 0 and 1) still fit beside it; never narrower than 24.
+	 * 0 and 1) still fit beside it; never narrower than 24 (vigil top: 20,
+	 * its command names indented in the tree).
 	 */
 	int cap = cols - 1;
 	for (size_t i = 0; i < norder; i++)
 		if (order[i] != COL_NAME && view_cols[order[i]].priority <= 1)
-			cap -= view_cols[order[i]].width + 1;
-	int name_w = view_name_width(r, cap > 24 ? cap : 24);
-	if (r->host_mode)
-		name_w = 20; /* command names, indented in the tree */
-	int used = 0;
-	for (int c = 0; c < COL_COUNT; c++) {
-		on[c] = false;
-		width[c] = view_cols[c].width;
-	}
-	width[COL_NAME] = name_w;
+			cap -= width[order[i]] + 1;
+	int least = r->host_mode ? 20 : 5;
+	int name_w = want[COL_NAME] > least ? want[COL_NAME] : least;
+	int most = cap > 24 ? cap : 24;
+	width[COL_NAME] = name_w < most ? name_w : most;
 	width[COL_SPARK] = 12;
 	width[COL_TAGS] = 8;
+	int used = 0;
 	/* Add by priority while they fit (one space between columns). */
 	for (int prio = 0; prio <= 5; prio++) {
 		for (int c = 0; c < COL_COUNT; c++) {
@@ -1090,8 +1100,18 @@ view_layout_cols(const struct replica *r, int cols, bool on[COL_COUNT], int widt
 			}
 		}
 	}
-	/* What is left widens the sparkline, then the tags. */
+	/* What is left goes to text first (the longest group and tags whole), then the sparkline, then tags. */
 	int left = cols - used;
+	const enum view_col text[] = {COL_GROUP, COL_TAGS};
+	for (size_t i = 0; i < 2; i++) {
+		enum view_col c = text[i];
+		int more = want[c] - width[c];
+		if (on[c] && more > 0 && left > 0) {
+			int add = more < left ? more : left;
+			width[c] += add;
+			left -= add;
+		}
+	}
 	if (on[COL_SPARK] && left > 0) {
 		int add = left < 48 ? left : 48;
 		width[COL_SPARK] += add;
@@ -1120,7 +1140,21 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 {
 	bool on[COL_COUNT];
 	int width[COL_COUNT];
-	view_layout_cols(r, cols, on, width);
+	/* The longest shown name (vigil top's tree: with its indent, as drawn below), group and tags. */
+	int want[COL_COUNT] = {0};
+	for (size_t i = 0; i < n; i++) {
+		const struct replica_proc *p = &r->procs[rows[i]];
+		int d = r->host_mode && v->tree ? view_depth[i] : 0;
+		int l[3] = {view_width(p->name) + (d > 0 ? 2 * (d - 1) + 2 : 0), view_width(p->group),
+			view_width(p->tags)};
+		const enum view_col c[3] = {COL_NAME, COL_GROUP, COL_TAGS};
+		for (int k = 0; k < 3; k++)
+			if (l[k] > want[c[k]])
+				want[c[k]] = l[k];
+	}
+	if (!r->host_mode)
+		want[COL_NAME] = view_name_width(r, INT_MAX); /* every name's, filtered or not: no jump on a filter */
+	view_layout_cols(r, cols, want, on, width);
 	/* Header line. */
 	wattr_on(w, (attr_t)theme_attr(THEME_COLUMNS), NULL);
 	mvwhline(w, y0, 0, ' ', cols);

@@ -531,7 +531,7 @@ test_long_names(void **state)
 	/* 80 columns: cut with an ellipsis, the ends distinguishable. */
 	s = long_names(24, 80, true, VIEW_LOG_SELECTED, longest);
 	assert_non_null(strstr(s, "\nworker-payments-eu-west-1 "));
-	assert_non_null(strstr(s, "\ningest-pipelin…dupe-store:12 fatal"));
+	assert_non_null(strstr(s, "\ningest-pipeli…dupe-store:12 fatal"));
 	assert_non_null(strstr(s, "…"));
 	assert_non_null(strstr(s, "-store:12 "));
 	assert_null(strstr(s, longest));
@@ -539,7 +539,7 @@ test_long_names(void **state)
 	free(s);
 	/* Without UTF-8: "~". */
 	s = long_names(24, 80, false, VIEW_LOG_SELECTED, longest);
-	assert_non_null(strstr(s, "\ningest-pipelin~dupe-store:12 fatal"));
+	assert_non_null(strstr(s, "\ningest-pipeli~dupe-store:12 fatal"));
 	assert_null(strstr(s, "…"));
 	assert_non_null(strstr(s, "-store:12 "));
 	free(s);
@@ -796,6 +796,58 @@ test_help_modes(void **state)
 	fixture_fini(&r, &v);
 }
 
+/* Every sorted column shows its arrow; text columns get their room before the sparkline's spare width. */
+static void
+test_columns(void **state)
+{
+	(void)state;
+	struct replica r;
+	struct view v;
+	fixture_at(&r, &v, 43, 132, "api");
+	snprintf(r.procs[0].tags, sizeof(r.procs[0].tags), "web,python,critical");
+	for (int s = VIEW_SORT_NAME; s < VIEW_SORT_COUNT; s++) {
+		v.sort = (enum view_sort)s;
+		for (int d = 0; d < 2; d++) {
+			v.desc = d;
+			view_draw(stdscr, &r, &v, 0);
+			char *text = dump();
+			char *head = strstr(text, "\nNAME");
+			assert_non_null(head);
+			*strchr(head + 1, '\n') = '\0';
+			if (strstr(head, d ? "▼" : "▲") == NULL)
+				fail_msg("sort %d: no arrow in %s", s, head);
+			free(text);
+		}
+	}
+	char *text = dump();
+	assert_non_null(strstr(text, " web,python,critical\n"));
+	free(text);
+	fixture_fini(&r, &v);
+}
+
+/* vigil top's tree: names indented, whole where the width allows. */
+static void
+test_top_tree_names(void **state)
+{
+	(void)state;
+	resize_term(24, 160);
+	struct replica r;
+	top_replica(&r, "1 0 S 0.5 1048576 1 1795490000000 systemd\n"
+	    "10 1 S 0.0 2097152 4 1795499000000 containerd-shim\n"
+	    "11 10 S 0.0 1048576 1 1795499500000 gunicorn-worker\n"
+	    "12 11 S 0.0 1048576 1 1795499600000 python3.11-conf\n"
+	    "13 12 R 1.0 1048576 1 1795499600000 kube-apiserver1\n");
+	struct view v;
+	top_view(&v);
+	v.tree = true;
+	view_draw(stdscr, &r, &v, 1000);
+	char *text = dump();
+	assert_non_null(strstr(text, "      └ kube-apiserver1 "));
+	free(text);
+	view_fini(&v);
+	replica_fini(&r);
+}
+
 /* True when a full block is drawn on row y between columns x0 and x1. */
 static bool
 full_block(int y, int x0, int x1)
@@ -973,6 +1025,8 @@ main(void)
 		cmocka_unit_test(test_search_steps),
 		cmocka_unit_test(test_detail_tree),
 		cmocka_unit_test(test_charts),
+		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_top_tree_names),
 		cmocka_unit_test(test_help_modes),
 		cmocka_unit_test(test_banner_filters),
 		cmocka_unit_test(test_clean),
