@@ -1550,6 +1550,17 @@ view_detail_tree(WINDOW *w, int y, int cols, int rows, const struct view *v, con
 	return drawn;
 }
 
+/* A chart of the CPU samples this screen has of p (its sparkline's). */
+static void
+view_session_chart(WINDOW *w, int y, int h, int cols, const struct view *v, const struct replica_proc *p,
+    const char *title)
+{
+	float vals[REPLICA_HIST];
+	for (size_t i = 0; i < p->nhist; i++)
+		vals[i] = replica_hist(p, i);
+	view_chart(w, y, 0, h, cols, v, title, vals, p->nhist, 100, view_fmt_pct);
+}
+
 static void
 view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
     int64_t now_ms)
@@ -1566,6 +1577,17 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	y++;
 	char up[32], a[24], b[24];
 	units_fmt_age(replica_uptime(p, now_ms), up, sizeof(up));
+	if (r->host_mode) {
+		/* vigil top: a host process has no kind, restarts, health, group or tags, nor a tree of figures. */
+		units_fmt_mem(p->m.rss, a, sizeof(a));
+		view_putf(w, y++, 0, cols, 0, "pid %d · parent %d · up %s · state %s", (int)p->pid, (int)p->ppid, up,
+		    p->state);
+		view_putf(w, y++, 0, cols, 0, "cpu %.1f%% · memory %s · threads %d", p->m.cpu, a, p->m.threads);
+		y++;
+		if (y0 + h - y >= 6)
+			view_session_chart(w, y, y0 + h - y - 1, cols, v, p, "CPU %, this session, newest right");
+		return;
+	}
 	view_putf(w, y++, 0, cols, 0, "kind %s · pid %s · restarts %d · up %s · health %s · group %s · tags %s",
 	    p->kind, p->pid > 0 ? (snprintf(a, sizeof(a), "%d", (int)p->pid), a) : "-", p->restarts, up,
 	    p->health, p->group[0] ? p->group : "-", p->tags[0] ? p->tags : "-");
@@ -1628,11 +1650,7 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 		view_chart(w, y, x3, ch - 1, w3, v, "disk I/O /s (tree), 10 min", d->io, d->nio, 1, view_fmt_mem);
 	} else {
 		/* Until the history arrives: this session's samples. */
-		float vals[REPLICA_HIST];
-		for (size_t i = 0; i < p->nhist; i++)
-			vals[i] = replica_hist(p, i);
-		view_chart(w, y, 0, ch - 1, cols, v, "CPU % (tree), newest right", vals, p->nhist, 100,
-		    view_fmt_pct);
+		view_session_chart(w, y, ch - 1, cols, v, p, "CPU % (tree), newest right");
 	}
 	y += ch;
 	left = y0 + h - y;

@@ -419,6 +419,21 @@ test_top(void **state)
 	assert_non_null(strstr(text, "SIGKILL to the selected process"));
 	assert_non_null(strstr(text, "children under their parent"));
 	free(text);
+	/* Enter: what a host process has, none of a stack process's fields. */
+	v.help = false;
+	v.detail = true;
+	snprintf(v.selected, sizeof(v.selected), "11");
+	v.picked = true;
+	view_draw(stdscr, &r, &v, 1000);
+	text = dump();
+	assert_non_null(strstr(text, "pid 11 · parent 10 · up "));
+	assert_non_null(strstr(text, "cpu 0.0% · memory 1.0M · threads 1"));
+	const char *stack_fields[] = {"kind ", "restarts ", "health ", "group ", "tags ", "· processes", "(tree)"};
+	for (size_t i = 0; i < sizeof(stack_fields) / sizeof(stack_fields[0]); i++)
+		if (strstr(text, stack_fields[i]) != NULL)
+			fail_msg("%s in vigil top's details", stack_fields[i]);
+	free(text);
+	v.detail = false;
 	/* The stack's footer keeps its keys. */
 	v.host = false;
 	v.help = false;
