@@ -13,10 +13,10 @@ version: 1
 settings: {sample_interval: 200ms, crash_reports: 3}
 processes:
   code:
-    command: "echo about to fail; sleep 0.5; exit 3"
+    command: "echo about to fail; sleep 1.5; exit 3"
     restart: "no"
   segv:
-    command: "echo segv; sleep 0.5; kill -SEGV \$\$\$\$"
+    command: "echo segv; sleep 1.5; kill -SEGV \$\$\$\$"
     restart: "no"
   killed:
     command: "echo waiting; exec sleep $M.1"
