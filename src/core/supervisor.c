@@ -1527,6 +1527,14 @@ sv_free(struct sv *sv)
 	free(sv);
 }
 
+/* Leaves pending instance p out of this run, saying how to bring it in. */
+static void
+sv_leave_out(struct sv_proc *p)
+{
+	p->info.selected = false;
+	snprintf(p->info.reason, sizeof(p->info.reason), "not in this run (vigil start %s)", p->name);
+}
+
 /* Selects the spec process at index and, recursively, what it depends on. */
 static void
 sv_select_one(struct sv *sv, size_t spec_index, bool *seen)
@@ -1576,8 +1584,7 @@ sv_select(struct sv *sv, char *const *names, size_t n, char *err, size_t err_siz
 		if (p->spec->kind == SPEC_CLEANUP && !p->spec->disabled)
 			p->info.selected = true;
 		if (!p->info.selected && p->info.state == PROC_PENDING)
-			snprintf(p->info.reason, sizeof(p->info.reason), "not in this run (vigil start %s)",
-			    p->name);
+			sv_leave_out(p);
 	}
 	free(seen);
 	return true;
@@ -1844,18 +1851,25 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 	/* New definitions: every replica without a kept instance is created. */
 	for (size_t oi = 0; oi < next->nprocesses; oi++) {
 		const struct spec_process *np = &next->processes[next->start_order[oi]];
-		bool existed = false;
+		bool existed = false, in_run = false;
 		for (int r = 0; r < np->replicas; r++) {
 			bool kept = false;
 			for (size_t i = 0; i < nold; i++) {
 				const struct sv_proc *p = sv->procs[i];
-				if (strcmp(p->spec->name, np->name) == 0)
+				if (strcmp(p->spec->name, np->name) == 0) {
 					existed = true;
+					in_run |= p->info.selected;
+				}
 				if (!p->removed && p->spec == np && p->info.replica == r)
 					kept = true;
 			}
-			if (!kept)
-				sv_proc_add(sv, np, r);
+			if (kept)
+				continue;
+			sv_proc_add(sv, np, r);
+			/* A changed process left out of this run (`up NAME…`) stays out. */
+			struct sv_proc *q = sv->procs[sv->nprocs - 1];
+			if (existed && !in_run && q->info.state == PROC_PENDING)
+				sv_leave_out(q);
 		}
 		if (!existed)
 			sv_list_once(added, np->name);

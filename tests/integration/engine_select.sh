@@ -57,6 +57,15 @@ for name, state, reason in (("other", "pending", "not in this run (vigil start o
 ' "$T/out" && pass "the left-out process and the cleanup say why they wait" ||
     fail "reasons of other and bye"
 
+# ---- a reload that changes a left-out process leaves it out ---------------
+sed -i "s|  lone: {command: \"exec sleep $M.4\"}|  lone: {command: \"exec sleep $M.4\", env: {V: \"2\"}}|" vigil.yaml
+run_vigil reload
+expect_rc 0 "reload"
+expect_line "$T/out" "lone: changed" "lone changed"
+run_vigil status --json lone
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["processes"][0]; assert p["state"] == "pending" and p["reason"] == "not in this run (vigil start lone)", p' "$T/out" &&
+    pass "a changed left-out process stays out" || { fail "reload started lone"; cat "$T/out" >&2; }
+
 # ---- start brings them in --------------------------------------------------
 run_vigil start other
 expect_rc 0 "start other"
