@@ -33,6 +33,9 @@
 
 #define PROC_FDS_MAX 65536 /* stat descriptors kept open at most (beyond: opened per sweep) */
 
+/* How often each process is read in full whatever the gate says, statm included (sweeps). */
+#define PROC_REFRESH 16
+
 /*
  * What is kept of one process from sweep to sweep: its stat descriptor and,
  * for the schedstat gate, its schedstat descriptor and the time on the CPU
@@ -42,6 +45,7 @@ struct proc_fd {
 	pid_t pid;
 	int fd;                 /* owned: PID/stat; -1 = none */
 	int sfd;                /* owned: PID/schedstat; -1 = none */
+	int mfd;                /* owned: PID/statm; -1 = none */
 	uint64_t run_ns;        /* schedstat's time on the CPU when the record was last read */
 	bool armed;             /* run_ns was read just before the record: the gate may skip it */
 	uint8_t skip;           /* sweeps left to read it without the gate (it was running) */
@@ -68,7 +72,7 @@ struct proc_scan {
 	size_t *parent, *next;      /* owned scratch of the index's build */
 	size_t *carried;            /* owned scratch: indexes in cur of records the gate carried */
 	size_t cap_carried;
-	unsigned sweeps;            /* sweeps so far (staggers the gate's full reads) */
+	unsigned sweeps;            /* sweeps so far, targeted ones too (staggers full reads) */
 	bool no_schedstat;          /* the kernel has no PID/schedstat: no gate */
 	int64_t old_boot_ticks;     /* clock ticks since boot at the previous sweep; 0 = unknown */
 	int64_t cur_boot_ticks;     /* the same at this sweep */
@@ -158,6 +162,7 @@ proc_parse_stat(const char *text, size_t len, struct proc_rec *r)
 	r->threads = (int)f[20];
 	r->start_ticks = f[22];
 	r->rss_pages = (long long)f[24] < 0 ? 0 : f[24];
+	r->faults = f[10] + f[12];
 	return true;
 }
 
@@ -219,7 +224,9 @@ proc_fd_close(struct proc_fd *e)
 		close(e->fd);
 	if (e->sfd >= 0)
 		close(e->sfd);
-	e->fd = e->sfd = -1;
+	if (e->mfd >= 0)
+		close(e->mfd);
+	e->fd = e->sfd = e->mfd = -1;
 	e->armed = false;
 }
 
@@ -256,10 +263,14 @@ proc_fd_cmp(const void *a, const void *b)
 static void
 proc_fd_keep(struct proc_scan *s, struct proc_fd *e)
 {
-	if (e->fd < 0 && e->sfd < 0)
+	if (e->fd < 0 && e->sfd < 0 && e->mfd < 0)
 		return;
+	/* Short of room, statm's and the gate's descriptors go first (opened per use instead). */
+	if (e->mfd >= 0 && s->ndesc_next + 1 + (e->sfd >= 0) + 1 > s->fds_max) {
+		close(e->mfd);
+		e->mfd = -1;
+	}
 	if (e->sfd >= 0 && s->ndesc_next + 2 > s->fds_max) {
-		/* Short of room, the gate's descriptors go first. */
 		close(e->sfd);
 		e->sfd = -1;
 		e->armed = false;
@@ -269,7 +280,7 @@ proc_fd_keep(struct proc_scan *s, struct proc_fd *e)
 	if (vec_reserve(&s->fds_next, &s->cap_fds_next, s->nfds_next + 1, sizeof(*s->fds_next)) < 0)
 		goto full;
 	s->fds_next[s->nfds_next++] = *e;
-	s->ndesc_next += (size_t)(e->fd >= 0) + (size_t)(e->sfd >= 0);
+	s->ndesc_next += (size_t)(e->fd >= 0) + (size_t)(e->sfd >= 0) + (size_t)(e->mfd >= 0);
 	return;
 full:
 	proc_fd_close(e);
@@ -287,7 +298,7 @@ proc_fd_take(struct proc_scan *s, pid_t pid, size_t *k)
 		proc_fd_close(&s->fds[(*k)++]);
 	if (*k < s->nfds && s->fds[*k].pid == pid)
 		return s->fds[(*k)++];
-	return (struct proc_fd){.pid = pid, .fd = -1, .sfd = -1};
+	return (struct proc_fd){.pid = pid, .fd = -1, .sfd = -1, .mfd = -1};
 }
 
 /*
@@ -351,17 +362,64 @@ proc_run_ns(struct proc_scan *s, struct proc_fd *e, uint64_t *ns)
 	return end != buf && *ns != 0;
 }
 
-/* Reads pid's stat into buf through its kept entry (see proc_fd_take for *k) and keeps it; the length or -1. */
-static ssize_t
-proc_read_stat(struct proc_scan *s, pid_t pid, size_t *k, char *buf, size_t size)
+/*
+ * The resident set from PID/statm (its second field), into r. Since Linux
+ * 6.2 the stat line's figure is the approximate sum of per-CPU counters (a
+ * small process reads a few hundred KiB low); statm's is exact, as ps, top
+ * and htop show it. Without a statm (a fixture tree) the stat figure stays.
+ * o, the last record of the process (or NULL): when it has had neither a
+ * tick on the CPU nor a page fault since, its figure stands (a sleeping
+ * process costs no second read) but every PROC_REFRESH sweeps.
+ */
+static void
+proc_read_statm(struct proc_scan *s, struct proc_fd *e, const struct proc_rec *o, struct proc_rec *r)
 {
+	if (o != NULL && o->start_ticks == r->start_ticks && o->ticks == r->ticks &&
+	    o->faults == r->faults && ((unsigned)r->pid + s->sweeps) % PROC_REFRESH != 0) {
+		r->rss_pages = o->rss_pages;
+		return;
+	}
+	if (e->mfd < 0) {
+		char rel[32];
+		snprintf(rel, sizeof(rel), "%d/statm", (int)e->pid);
+		e->mfd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
+		if (e->mfd < 0)
+			return;
+	}
+	char buf[128];
+	ssize_t n = pread(e->mfd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0) {
+		close(e->mfd); /* gone, or opened for an earlier process of this pid */
+		e->mfd = -1;
+		return;
+	}
+	buf[n] = '\0';
+	char *size_end, *end;
+	(void)strtoull(buf, &size_end, 10);
+	unsigned long long res = strtoull(size_end, &end, 10);
+	if (end != size_end)
+		r->rss_pages = res;
+}
+
+/*
+ * Reads pid's record into *r through its kept entry (see proc_fd_take for
+ * *k) and keeps it; o: its last record, or NULL. False when gone or bad.
+ */
+static bool
+proc_read_rec(struct proc_scan *s, pid_t pid, size_t *k, const struct proc_rec *o, struct proc_rec *r)
+{
+	char buf[PROC_STAT_MAX];
 	struct proc_fd e = proc_fd_take(s, pid, k);
-	ssize_t len = proc_stat_pread(s, &e, buf, size);
-	if (len >= 0)
-		proc_fd_keep(s, &e);
-	else
+	ssize_t len = proc_stat_pread(s, &e, buf, sizeof(buf));
+	if (len < 0) {
 		proc_fd_close(&e);
-	return len;
+		return false;
+	}
+	bool ok = proc_parse_stat(buf, (size_t)len, r);
+	if (ok)
+		proc_read_statm(s, &e, o, r);
+	proc_fd_keep(s, &e);
+	return ok;
 }
 
 /* Keeps pid's entry for the next sweep without reading it (see proc_fd_take for *k). */
@@ -412,9 +470,6 @@ proc_open_root(const struct proc_scan *s)
 	return d;
 }
 
-/* How often each process is read in full whatever the gate says (sweeps). */
-#define PROC_REFRESH 16
-
 /*
  * The gate: a single-threaded process whose time on the CPU (schedstat,
  * ns) has not moved since its record was read did not run, so nothing in
@@ -464,6 +519,8 @@ proc_gated(struct proc_scan *s, pid_t pid, size_t *k, const struct proc_rec *o, 
 		return 0;
 	}
 	bool ok = proc_parse_stat(buf, (size_t)len, r);
+	if (ok)
+		proc_read_statm(s, &e, o, r);
 	e.armed = ok && have_ns && r->threads == 1 && r->start_ticks == o->start_ticks;
 	e.run_ns = ns;
 	if (!e.armed && e.sfd >= 0 && !single) {
@@ -501,8 +558,10 @@ proc_reparent(struct proc_scan *s, const size_t *carried, size_t nc)
 		struct proc_rec n;
 		if (len > 0) {
 			buf[len] = '\0';
-			if (proc_parse_stat(buf, (size_t)len, &n) && n.start_ticks == r->start_ticks)
+			if (proc_parse_stat(buf, (size_t)len, &n) && n.start_ticks == r->start_ticks) {
+				n.rss_pages = r->rss_pages; /* statm's, read when it last ran */
 				*r = n;
+			}
 		}
 		s->fds_next[lo].armed = false; /* its run_ns no longer goes with the record */
 	}
@@ -518,7 +577,6 @@ proc_sweep(struct proc_scan *s)
 	size_t n = 0, k = 0, j = 0, nc = 0;
 	s->nfds_next = s->ndesc_next = 0;
 	struct dirent *e;
-	char buf[PROC_STAT_MAX];
 	int rc = 0;
 	pid_t last = 0;
 	bool ordered = true;
@@ -544,11 +602,8 @@ proc_sweep(struct proc_scan *s)
 				n++;
 			continue;
 		}
-		ssize_t len = proc_read_stat(s, pid, &k, buf, sizeof(buf));
-		if (len < 0)
-			continue; /* gone since readdir */
-		if (proc_parse_stat(buf, (size_t)len, &s->cur[n]))
-			n++;
+		if (proc_read_rec(s, pid, &k, NULL, &s->cur[n]))
+			n++; /* else gone since readdir */
 	}
 	s->ncur = n;
 	if (nc > 0)
@@ -694,7 +749,6 @@ proc_scan_pids(struct proc_scan *s, const struct proc_want *w, size_t n)
 	proc_turn(s);
 	size_t k = 0, j = 0, nc = 0;
 	s->nfds_next = s->ndesc_next = 0;
-	char buf[PROC_STAT_MAX];
 	int rc = 0;
 	if (vec_reserve(&s->cur, &s->cap_cur, n, sizeof(*s->cur)) < 0)
 		rc = -1;
@@ -713,12 +767,13 @@ proc_scan_pids(struct proc_scan *s, const struct proc_want *w, size_t n)
 			proc_pass_stat(s, pid, &k);
 			continue;
 		}
-		ssize_t len = proc_read_stat(s, pid, &k, buf, sizeof(buf));
-		if (len >= 0 && proc_parse_stat(buf, (size_t)len, &s->cur[nc]))
+		if (proc_read_rec(s, pid, &k, j < s->nold && s->old[j].pid == pid ? &s->old[j] : NULL,
+		    &s->cur[nc]))
 			nc++;
 	}
 	proc_fds_swap(s, k);
 	s->ncur = nc;
+	s->sweeps++; /* staggers statm's refresh here too */
 	return proc_finish(s, rc);
 }
 

@@ -28,7 +28,8 @@ struct proc_rec {
 	int threads;
 	uint64_t ticks;         /* utime + stime, clock ticks */
 	uint64_t start_ticks;   /* clock ticks after boot */
-	uint64_t rss_pages;
+	uint64_t rss_pages;     /* statm's (exact) where there is one, else stat's */
+	uint64_t faults;        /* minor + major page faults: the resident set grows by them */
 	char comm[16];          /* the command name, NUL-terminated */
 };
 
