@@ -1828,6 +1828,16 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 	const struct spec *old = sv->spec;
 	/* Old instances: kept (pointing at the new definition), or stopped and dropped. */
 	size_t nold = sv->nprocs;
+	/* What a replaced instance's successor inherits: left out of this run, or stopped by the operator. */
+	bool *live = calloc(3 * (nold + 1), sizeof(*live)), *out = live + nold + 1, *held = out + nold + 1;
+	if (live == NULL)
+		abort(); /* as the realloc above */
+	for (size_t i = 0; i < nold; i++) {
+		const struct sv_proc *p = sv->procs[i];
+		live[i] = !p->removed;
+		out[i] = !p->info.selected && p->info.state == PROC_PENDING;
+		held[i] = p->held && p->info.state != PROC_DISABLED;
+	}
 	for (size_t i = 0; i < nold; i++) {
 		struct sv_proc *p = sv->procs[i];
 		if (p->removed)
@@ -1851,14 +1861,18 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 	/* New definitions: every replica without a kept instance is created. */
 	for (size_t oi = 0; oi < next->nprocesses; oi++) {
 		const struct spec_process *np = &next->processes[next->start_order[oi]];
-		bool existed = false, in_run = false;
+		bool existed = false, any_live = false, all_out = true, any_held = false;
 		for (int r = 0; r < np->replicas; r++) {
 			bool kept = false;
 			for (size_t i = 0; i < nold; i++) {
 				const struct sv_proc *p = sv->procs[i];
 				if (strcmp(p->spec->name, np->name) == 0) {
 					existed = true;
-					in_run |= p->info.selected;
+					if (live[i]) {
+						any_live = true;
+						all_out &= out[i];
+						any_held |= held[i];
+					}
 				}
 				if (!p->removed && p->spec == np && p->info.replica == r)
 					kept = true;
@@ -1866,10 +1880,13 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 			if (kept)
 				continue;
 			sv_proc_add(sv, np, r);
-			/* A changed process left out of this run (`up NAME…`) stays out. */
+			/* A changed process left out of this run (`up NAME…`) stays out;
+			 * one the operator stopped stays stopped. */
 			struct sv_proc *q = sv->procs[sv->nprocs - 1];
-			if (existed && !in_run && q->info.state == PROC_PENDING)
+			if (any_live && all_out && q->info.state == PROC_PENDING)
 				sv_leave_out(q);
+			else if (any_held && q->info.state == PROC_PENDING)
+				sv_stop_proc(sv, q->index);
 		}
 		if (!existed)
 			sv_list_once(added, np->name);
@@ -1878,6 +1895,13 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 				if (sv->procs[i]->spec == np)
 					sv_list_once(changed, np->name);
 	}
+	free(live);
+	/* What the run's processes now depend on joins the run. */
+	bool *seen = calloc(next->nprocesses + 1, sizeof(*seen));
+	for (size_t i = 0; i < sv->nprocs && seen != NULL; i++)
+		if (sv->procs[i]->info.selected && !sv->procs[i]->removed)
+			sv_select_deps(sv, sv->procs[i]->spec, seen);
+	free(seen);
 	sv_update(sv);
 }
 

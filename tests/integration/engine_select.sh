@@ -143,4 +143,36 @@ engine_wait 20 || fail "the engine did not end"
 expect_rc 0 "up job (disabled, named)" "$T/o/err"
 expect_grep "$T/o/out" 'job +\| job ran' "the named disabled process ran"
 expect_no_grep "$T/o/out" 'x +▸ running' "the other one did not"
+# ---- reload: dependencies join, enabled runs, the operator's stop holds -----
+mkdir "$T/r"
+cat >"$T/r/vigil.yaml" <<YAML
+processes:
+  a: {command: "exec sleep $M.11"}
+  b: {command: "exec sleep $M.12", disabled: true}
+  c: {command: "exec sleep $M.13"}
+  d: {command: "exec sleep $M.14"}
+YAML
+cd "$T/r"
+run_vigil up -d a c
+expect_rc 0 "reload stack: up -d a c"
+run_vigil stop c
+wait_for '[ "$(count_procs "sleep $M.13")" -eq 0 ]' 10 || fail "c did not stop"
+cat >"$T/r/vigil.yaml" <<YAML
+processes:
+  a: {command: "exec sleep $M.11", depends_on: [d]}
+  b: {command: "exec sleep $M.12"}
+  c: {command: "exec sleep $M.15"}
+  d: {command: "exec sleep $M.14"}
+YAML
+run_vigil reload
+expect_rc 0 "reload: a depends on d, b enabled, c changed"
+wait_for '[ "$(count_procs "sleep $M.14")" -eq 1 ] && [ "$(count_procs "sleep $M.11")" -eq 1 ]' 10 &&
+    pass "a's new dependency d joined the run, and a runs" || fail "d: $(count_procs "sleep $M.14"), a: $(count_procs "sleep $M.11")"
+wait_for '[ "$(count_procs "sleep $M.12")" -eq 1 ]' 10 && pass "b, enabled, runs" || fail "b did not start"
+[ "$(count_procs "sleep $M.15")" -eq 0 ] && pass "c, stopped by the operator, stays stopped with its new definition" ||
+    fail "the reload started c"
+run_vigil status --json c
+expect_grep "$T/out" '"state":[[:space:]]*"stopped"' "c is stopped"
+run_vigil down
+expect_rc 0 "reload stack: down"
 finish
