@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/guardian.h"
 #include "core/loop.h"
 #include "core/signame.h"
 #include "core/spawn.h"
@@ -106,6 +107,7 @@ struct probe_ctx {
 	struct loop_timer *curl_timer; /* curl's timeout; NULL = none */
 	struct probe *probes;          /* owned: every attempt not yet delivered */
 	struct probe_reaper *reapers;  /* owned: exec children not reaped yet */
+	struct guardian *guardian;     /* borrowed; NULL = none */
 };
 
 struct probe_notify {
@@ -746,11 +748,13 @@ probe_exec_exited(struct loop *l, pid_t pid, int status, void *arg)
 	(void)l;
 	struct probe_reaper *r = arg;
 	struct probe *pr = r->pr;
+	struct guardian *g = r->ctx->guardian;
 	probe_reaper_unlink(r);
 	free(r);
 	/* Background leftovers of the command die with it. The group outlives its
 	 * leader only while it has members, so the number is still this group's. */
 	kill(-pid, SIGKILL);
+	guardian_untrack(g, pid);
 	if (pr == NULL)
 		return; /* timed out or cancelled earlier */
 	pr->reaper = NULL;
@@ -821,6 +825,9 @@ probe_exec_start(struct probe *pr, const struct spec_probe *p, const char *cwd,
 		r->next->prev = r;
 	pr->ctx->reapers = r;
 	pr->reaper = r;
+	/* If the engine dies, the guardian ends the probe's group (the
+	 * parent-death signal reaches its first process only). */
+	guardian_track(pr->ctx->guardian, pid, 0);
 	return 0;
 }
 
@@ -838,6 +845,13 @@ probe_ctx_new(struct loop *l)
 		return NULL;
 	c->loop = l;
 	return c;
+}
+
+void
+probe_ctx_set_guardian(struct probe_ctx *c, struct guardian *g)
+{
+	if (c != NULL)
+		c->guardian = g;
 }
 
 void

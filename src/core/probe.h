@@ -26,9 +26,15 @@ typedef void (*probe_done_fn)(void *arg, bool ok, const char *detail);
 
 /* Shared state for probes on one loop (the curl multi handle). */
 struct probe_ctx;
+struct guardian;
 struct probe_ctx *probe_ctx_new(struct loop *l);
 /* Cancels every running probe (without calling back) and frees; NULL is fine. */
 void probe_ctx_free(struct probe_ctx *c);
+/*
+ * The guardian that ends exec probes' process groups if the engine dies
+ * (NULL: none); each is tracked from its fork until it is reaped.
+ */
+void probe_ctx_set_guardian(struct probe_ctx *c, struct guardian *g);
 
 struct probe;
 

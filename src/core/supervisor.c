@@ -1501,6 +1501,7 @@ sv_new(const struct sv_opts *o, char *err, size_t err_size)
 	sv->wants_lines = o->wants_lines;
 	sv->cgroups = o->cgroups;
 	sv->probes = probe_ctx_new(o->loop);
+	probe_ctx_set_guardian(sv->probes, o->guardian);
 	for (size_t oi = 0; oi < spec->nprocesses; oi++) {
 		const struct spec_process *s = &spec->processes[spec->start_order[oi]];
 		for (int r = 0; r < s->replicas; r++)

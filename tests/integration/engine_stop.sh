@@ -66,6 +66,14 @@ processes:
   escaped:
     command: "setsid sh -c 'trap \"echo TERM >escaped-term; exit 0\" TERM; : >escaped-set; while :; do sleep 0.05; done; : $M.6' >/dev/null 2>&1 & exec sleep $M.7"
     stop_timeout: 1s
+  # Exec probes hold children too: one starting (its ready probe never
+  # ends), one running (a health probe under way when the engine dies).
+  probed:
+    command: "exec sleep $M.8"
+    ready: {exec: "sleep $M.9 & sleep $M.50; wait", timeout: 1h}
+  checked:
+    command: "exec sleep $M.51"
+    health: {exec: "sleep $M.52 & sleep $M.53; wait", interval: 100ms, timeout: 1h}
   noter: $(run_dir_noter "$T/k9/run-dir")
 EOF
 engine_start "$T/k9"
@@ -73,6 +81,7 @@ wait_for '[ -s "$T/k9/run-dir" ]' 20 || fail "k9: noter never ran"
 wait_for '[ "$(count_procs "^sleep $M\.[1-4]\$")" -eq 4 ]' 20 || fail "k9: the sleeps never ran"
 wait_for '[ -f "$T/k9/trap-set" ]' 20 || fail "k9: noted never ran"
 wait_for '[ -f "$T/k9/escaped-set" ]' 20 || fail "k9: escaped never ran"
+wait_for '[ "$(count_procs "^sleep $M\.(9|50|52|53)\$")" -eq 4 ]' 20 || fail "k9: the probes never ran"
 guardian=$(pgrep -P "$ENGINE_PID" -x vigil || true)
 t0=$(now_ms)
 kill -KILL "$ENGINE_PID"
@@ -96,6 +105,9 @@ if [ -n "$guardian" ]; then
 else
     fail "k9: no guardian process found"
 fi
+wait_for '[ "$(count_procs "^sleep $M\.(9|50|52|53)\$")" -eq 0 ]' 5 &&
+    pass "k9: exec probes and their children are gone" ||
+    fail "k9: exec probes left: $(count_procs "^sleep $M\.(9|50|52|53)\$")"
 forget_run_dir "$T/k9/run-dir"
 
 # ---- SIGTERM: graceful within shutdown_timeout --------------------------------
