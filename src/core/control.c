@@ -325,6 +325,11 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		break;
 	}
 	case PROTO_RELOAD: {
+		if (!sv_running(c->sv)) {
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "the stack is shutting down; nothing to reload"));
+			return;
+		}
 		struct diag d;
 		diag_init(&d);
 		struct spec *next = config_load(c->stack_file, &d);

@@ -1700,6 +1700,12 @@ sv_done(const struct sv *sv)
 	return sv->phase == SV_DONE;
 }
 
+bool
+sv_running(const struct sv *sv)
+{
+	return sv->phase == SV_RUNNING;
+}
+
 int
 sv_exit_status(const struct sv *sv)
 {

@@ -86,6 +86,8 @@ void sv_flush(struct sv *sv);
 
 /* True once the stack is shut down, or nothing is left to run and the cleanups ran. */
 bool sv_done(const struct sv *sv);
+/* True while the stack runs: not shutting down, in its cleanups, or done. */
+bool sv_running(const struct sv *sv);
 /* 0 when no process ended fatal, failed or exited non-zero; 1 otherwise. */
 int sv_exit_status(const struct sv *sv);
 

@@ -75,4 +75,18 @@ run_vigil down
 expect_rc 0 "down"
 engine_wait 10 || fail "engine still runs"
 [ "$(count_procs "sleep $M.")" -eq 0 ] && pass "nothing left" || fail "processes left"
+
+# A reload while the stack shuts down is refused (nothing would start).
+mkdir "$T/slow"
+printf 'processes:\n  slow: {command: "trap \x27\x27 TERM; while :; do sleep 0.1; done; : %s.9", stop_timeout: 3s}\n' "$M" >"$T/slow/vigil.yaml"
+engine_start "$T/slow"
+cd "$T/slow"
+wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1' 15 || fail "slow never ran"
+kill -INT "$ENGINE_PID"
+engine_says "$T/slow" 'slow +▸ stopping' 10 || fail "slow never stopping"
+printf 'processes:\n  slow: {command: "exec sleep %s.8"}\n  new: {command: "exec sleep %s.8"}\n' "$M" "$M" >"$T/slow/vigil.yaml"
+run_vigil reload
+expect_rc 1 "reload during the shutdown"
+expect_line "$T/err" "vigil: the stack is shutting down; nothing to reload" "says why"
+engine_wait 10 || fail "slow: the engine did not stop"
 finish
