@@ -1794,8 +1794,12 @@ sv_signal_proc(struct sv *sv, size_t i, int sig)
 
 /*
  * True when the process's definition (with its effective environment)
- * changed, its number of replicas aside: scaling keeps the replicas that
- * stay, as long as their names stay ("name:N" while there are several).
+ * changed in what a running instance cannot take as it is. Not: its number
+ * of replicas (scaling keeps the replicas that stay, as long as their names
+ * stay, "name:N" while there are several), and what is read only when it
+ * is used — tags, group, dependencies (at the next start), how it stops,
+ * the restart policy, window and backoff (at the next exit): a kept
+ * instance points at the new definition.
  */
 static bool
 sv_changed(const struct spec *a, const struct spec_process *pa, const struct spec *b,
@@ -1803,9 +1807,13 @@ sv_changed(const struct spec *a, const struct spec_process *pa, const struct spe
 {
 	if ((pa->replicas > 1) != (pb->replicas > 1))
 		return true;
+	static const char *const live[] = {"replicas", "tags", "group", "depends_on", "stop_signal",
+		"stop_timeout_ms", "restart", "restart_window_ms", "backoff"};
 	cJSON *ja = specjson_process(a, pa, true), *jb = specjson_process(b, pb, true);
-	cJSON_DeleteItemFromObjectCaseSensitive(ja, "replicas");
-	cJSON_DeleteItemFromObjectCaseSensitive(jb, "replicas");
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(ja, live[i]);
+		cJSON_DeleteItemFromObjectCaseSensitive(jb, live[i]);
+	}
 	bool same = cJSON_Compare(ja, jb, true);
 	cJSON_Delete(ja);
 	cJSON_Delete(jb);

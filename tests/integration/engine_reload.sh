@@ -58,8 +58,15 @@ wait_for '[ "$(pid_of change)" != "$changed" ]' 2 || true
 expect_no_grep "$D/out" 'change +▸ [a-z]+ \(killed by SIGKILL' "the new instance was not killed with the old one's cgroup"
 
 sed -i 's/replicas: 2/replicas: 4/' "$D/vigil.yaml"
+# What a running process takes as it is: tags, group, how it stops, its restart policy.
+sed -i "s|  keep: {command: \"exec sleep $M.1\"}|  keep: {command: \"exec sleep $M.1\", tags: [db], group: data, stop_timeout: 5s, restart: always, backoff: {initial: 2s}}|" "$D/vigil.yaml"
 run_vigil reload
 expect_line "$T/out" "rep: changed" "scaled up: reported"
+expect_no_grep "$T/out" '^keep' "tags, group, stop and restart settings: not a change that restarts"
+[ "$(pid_of keep)" = "$keep" ] && pass "keep runs on with its new tags and settings" || fail "keep was restarted"
+run_vigil status --json @data
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["processes"]; assert [x["name"] for x in p] == ["keep"] and p[0]["tags"] == ["db"], p' "$T/out" &&
+    pass "its new group and tags apply" || fail "keep's group and tags: $(head -c 300 "$T/out")"
 wait_for '[ "$(count_procs "sleep $M.6")" -eq 4 ]' 10 && pass "scaled up: four replicas run" ||
     fail "scaled up: $(count_procs "sleep $M.6") replicas"
 [ "$(pid_of rep:0) $(pid_of rep:1)" = "$rep0 $rep1" ] && pass "scaled up: the first two keep their pids" ||
