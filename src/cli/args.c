@@ -7,7 +7,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/diag.h"
@@ -151,4 +153,12 @@ cli_refresh_arg(const char *value, int64_t *ms)
 		return cli_usage_error("option '--refresh': '%s' is not a number of seconds from 0.1 to 3600", value);
 	*ms = (int64_t)(s * 1000 + 0.5);
 	return CLI_OK;
+}
+
+bool
+cli_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	return isatty(fd) && (nc == NULL || nc[0] == '\0') && term != NULL && term[0] != '\0' &&
+	    strcmp(term, "dumb") != 0;
 }

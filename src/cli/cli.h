@@ -60,6 +60,8 @@ struct spec;
 int cli_load_stack(const char *file, struct spec **out);
 /* `--refresh SECONDS` (0.1 to 3600, fractions allowed) into ms; CLI_OK, or CLI_USAGE with the message printed. */
 int cli_refresh_arg(const char *value, int64_t *ms);
+/* Colour on fd: a terminal, TERM set and not "dumb", NO_COLOR unset or empty. */
+bool cli_color(int fd);
 
 /* The subcommand table, ending with a zeroed entry. */
 extern const struct cli_cmd cli_commands[];

@@ -62,7 +62,7 @@ ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a)
 		} else if (strcmp(name, "all") == 0) {
 			a->all = true;
 		} else if (strcmp(name, "lines") == 0) {
-			if (!units_int(p.value, 1, 100000, &a->lines, &err))
+			if (!units_int(p.value, 0, 100000, &a->lines, &err))
 				return cli_usage_error("option '-n': '%s' %s", p.value, err);
 		} else if (strcmp(name, "grep") == 0) {
 			regex_t re;
@@ -407,7 +407,8 @@ cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv)
 	if (r != CTL_GO)
 		return r;
 	cJSON *req = ctl_request("logs", &a, 0);
-	cJSON_AddNumberToObject(req, "lines", (double)a.lines);
+	/* -n 0 (with -f: only what comes): the engine sends one, none is shown. */
+	cJSON_AddNumberToObject(req, "lines", (double)(a.lines > 0 ? a.lines : 1));
 	if (a.grep != NULL)
 		cJSON_AddStringToObject(req, "grep", a.grep);
 	if (a.since != NULL)
@@ -419,8 +420,7 @@ cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv)
 		client_free(c);
 		return CLI_FAILED;
 	}
-	const char *nc = getenv("NO_COLOR");
-	bool color = !a.json && isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+	bool color = !a.json && cli_color(STDOUT_FILENO);
 	/* Merge by time: the engine sends each process's lines in order. */
 	const cJSON *lines = cJSON_GetObjectItemCaseSensitive(res, "lines");
 	int n = cJSON_GetArraySize(lines), width = 4;

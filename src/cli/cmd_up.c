@@ -500,8 +500,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		up_error("event loop: %s", strerror(errno));
 		goto out;
 	}
-	const char *nc = getenv("NO_COLOR");
-	u.color = isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+	u.color = cli_color(STDOUT_FILENO);
 	u.width = 5;
 	for (size_t i = 0; i < spec->nprocesses; i++) {
 		int w = (int)strlen(spec->processes[i].name) + (spec->processes[i].replicas > 1 ? 3 : 0);

@@ -109,6 +109,14 @@ run_vigil logs nul --json
 python3 -c 'import json,sys; t=[json.loads(l)["text"] for l in open(sys.argv[1])]; assert t == ["a\ufffdb"], t' "$T/out" &&
     pass "logs --json: the line whole" || { fail "logs --json cut the line"; cat "$T/out" >&2; }
 
+# -n 0: nothing of the backlog (with -f, only what comes).
+run_vigil logs -n 0 nul
+expect_rc 0 "logs -n 0"
+expect_lines "$T/out" 0 "logs -n 0 prints nothing"
+RC=0; timeout 1 "$VIGIL" logs -f -n 0 nul >"$T/out" 2>"$T/err" || RC=$?
+expect_rc 124 "logs -f -n 0 follows"
+expect_lines "$T/out" 0 "logs -f -n 0: none of the old lines"
+
 # ---- what up -d refuses before forking -------------------------------------
 before=$(wc -c <.vigil/engine.log)
 run_vigil up -d
@@ -134,6 +142,13 @@ run_vigil up -d nosuch
 expect_rc 2 "up -d with an unknown process"
 expect_line "$T/err" "vigil: no process named 'nosuch' in vigil.yaml" "names it"
 [ ! -e .vigil/engine.log ] && pass "no engine started for it" || fail "an engine started"
+
+# ---- no colour on a terminal whose TERM is dumb -----------------------------
+mkdir "$T/dumb"
+printf 'processes:\n  hi: {command: "echo hello", kind: oneshot}\n' >"$T/dumb/vigil.yaml"
+TERM=dumb script -qec "$VIGIL up --no-tui -f $T/dumb/vigil.yaml" /dev/null >"$T/dumb/out" 2>&1 || true
+expect_grep "$T/dumb/out" 'hi +\| hello' "on a terminal: the lines"
+if grep -q "$(printf '\033')" "$T/dumb/out"; then fail "TERM=dumb: colour codes"; else pass "TERM=dumb: no colour"; fi
 
 # ---- up NAME, NAME disabled: it runs ---------------------------------------
 mkdir "$T/o"
