@@ -162,7 +162,8 @@ client_connect(const char *path, char *err, size_t err_size)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, err_size, "the control socket path is too long (over %zu bytes): %s",
+		snprintf(err, err_size, "the control socket path is too long (over %zu bytes): %s "
+		    "(give the engine's shorter one with --socket PATH or VIGIL_SOCKET)",
 		    sizeof(addr.sun_path) - 1, path);
 		return NULL;
 	}

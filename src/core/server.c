@@ -748,7 +748,8 @@ server_new(struct loop *l, const char *path, server_request_fn fn, void *arg, ch
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	size_t plen = strlen(path);
 	if (plen == 0 || plen >= sizeof(addr.sun_path)) {
-		snprintf(err, err_size, "the control socket path must be 1 to %zu bytes long: %s",
+		snprintf(err, err_size, "the control socket path must be 1 to %zu bytes long: %s "
+		    "(a deep folder: give a shorter one with --socket PATH or VIGIL_SOCKET)",
 		    sizeof(addr.sun_path) - 1, path);
 		return NULL;
 	}

@@ -158,7 +158,7 @@ test_connect_to_nothing(void **state)
 	(void)state;
 	char dir[] = "/tmp/vigil-client-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	char path[128], want[256], err[256];
+	char path[128], want[512], err[512];
 	snprintf(path, sizeof(path), "%s/control.sock", dir);
 	assert_null(client_connect(path, err, sizeof(err)));
 	snprintf(want, sizeof(want), "no engine is running for %s (no socket there)", path);
@@ -171,8 +171,8 @@ test_connect_to_nothing(void **state)
 	memset(longpath, 'x', 150);
 	longpath[150] = '\0';
 	assert_null(client_connect(longpath, err, sizeof(err)));
-	snprintf(want, sizeof(want), "the control socket path is too long (over 107 bytes): %s",
-	    longpath);
+	snprintf(want, sizeof(want), "the control socket path is too long (over 107 bytes): %s "
+	    "(give the engine's shorter one with --socket PATH or VIGIL_SOCKET)", longpath);
 	assert_string_equal(err, want);
 	client_free(NULL);
 	unlink(path);

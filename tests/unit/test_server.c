@@ -820,7 +820,8 @@ test_socket_file(void **state)
 		assert_int_equal(chown(f.dir, 0, 0), 0);
 	}
 	snprintf(path, sizeof(path), "%s/%0120d", f.dir, 0);
-	snprintf(want, sizeof(want), "the control socket path must be 1 to 107 bytes long: %s", path);
+	snprintf(want, sizeof(want), "the control socket path must be 1 to 107 bytes long: %s "
+	    "(a deep folder: give a shorter one with --socket PATH or VIGIL_SOCKET)", path);
 	expect_refused(f.loop, path, want);
 	fix_stop(&f);
 }
