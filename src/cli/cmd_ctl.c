@@ -551,6 +551,10 @@ cli_cmd_reload(const struct cli_cmd *cmd, int argc, char **argv)
 				if (cJSON_IsString(n))
 					printf("%s: %s\n", n->valuestring, keys[i]);
 		}
+		const cJSON *n;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res, "settings_later"))
+			if (cJSON_IsString(n))
+				printf("applies later: %s\n", n->valuestring);
 		rc = CLI_OK;
 	} else if (reply != NULL) {
 		/* A stack file with problems: every one, as `vigil check` prints them. */

@@ -347,6 +347,13 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 			return;
 		}
 		res = cJSON_CreateObject();
+		cJSON *later = cJSON_AddArrayToObject(res, "settings_later");
+		if (!sv_reload_check(c->sv, next, later, err, sizeof(err))) {
+			server_send(conn, proto_reply_error(req->has_id, req->id, "%s; nothing changed", err));
+			cJSON_Delete(res);
+			config_free(next);
+			return;
+		}
 		cJSON *added = cJSON_AddArrayToObject(res, "added");
 		cJSON *removed = cJSON_AddArrayToObject(res, "removed");
 		cJSON *changed = cJSON_AddArrayToObject(res, "changed");

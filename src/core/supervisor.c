@@ -1701,6 +1701,22 @@ sv_done(const struct sv *sv)
 }
 
 bool
+sv_reload_check(struct sv *sv, const struct spec *next, cJSON *later, char *err, size_t err_size)
+{
+	if (!sv_mkdirs(next->settings.log_dir, err, err_size))
+		return false;
+	const struct spec_settings *a = &sv->spec->settings, *b = &next->settings;
+	if (strcmp(a->log_dir, b->log_dir) != 0 || a->log_max_size != b->log_max_size ||
+	    a->log_max_files != b->log_max_files || a->log_buffer != b->log_buffer)
+		cJSON_AddItemToArray(later, cJSON_CreateString(
+		    "log settings: for the processes started from this reload on (added and changed ones)"));
+	if (a->sample_interval_ms != b->sample_interval_ms)
+		cJSON_AddItemToArray(later, cJSON_CreateString(
+		    "sample_interval: once the stack is started again (vigil down, then up)"));
+	return true;
+}
+
+bool
 sv_running(const struct sv *sv)
 {
 	return sv->phase == SV_RUNNING;

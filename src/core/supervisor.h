@@ -86,6 +86,15 @@ void sv_flush(struct sv *sv);
 
 /* True once the stack is shut down, or nothing is left to run and the cleanups ran. */
 bool sv_done(const struct sv *sv);
+/*
+ * Before sv_reload: makes next's log folder (false with a message when it
+ * cannot: nothing is to change), and adds to later the settings that
+ * differ but apply only to instances made from now on (log_dir,
+ * log_max_size, log_max_files, log_buffer) or to the next engine
+ * (sample_interval).
+ */
+bool sv_reload_check(struct sv *sv, const struct spec *next, struct cJSON *later, char *err,
+    size_t err_size);
 /* True while the stack runs: not shutting down, in its cleanups, or done. */
 bool sv_running(const struct sv *sv);
 /* 0 when no process ended fatal, failed or exited non-zero; 1 otherwise. */

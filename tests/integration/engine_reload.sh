@@ -72,6 +72,14 @@ wait_for '[ "$(count_procs "sleep $M.6")" -eq 4 ]' 10 && pass "scaled up: four r
 [ "$(pid_of rep:0) $(pid_of rep:1)" = "$rep0 $rep1" ] && pass "scaled up: the first two keep their pids" ||
     fail "scaled up: rep:0 and rep:1 restarted"
 
+# Settings: a new log folder is made; what applies later is said.
+sed -i '1i settings: {log_dir: newlogs, sample_interval: 2s}' "$D/vigil.yaml"
+run_vigil reload
+expect_rc 0 "reload with new settings"
+[ -d "$D/newlogs" ] && pass "the new log folder is made" || fail "no $D/newlogs"
+expect_grep "$T/out" '^applies later: log settings: ' "says the log settings apply to new processes"
+expect_grep "$T/out" '^applies later: sample_interval: ' "says sample_interval applies after a restart"
+
 printf 'processes:\n  keep: {command: "exec sleep 1", restart: sometimes}\n' >"$D/vigil.yaml"
 run_vigil reload
 expect_rc 2 "a broken file"
