@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,21 @@ signame_number(const char *name)
 	for (size_t i = 0; i < SIGNAME_COUNT; i++)
 		if (strcasecmp(bare, signame_all[i] + 3) == 0)
 			return signame_numbers[i];
-	return 0;
+	/* Real-time signals as systemd and kill(1) name them: RTMIN, RTMIN+N, RTMAX-N. */
+	bool min = strncasecmp(bare, "RTMIN", 5) == 0, max = strncasecmp(bare, "RTMAX", 5) == 0;
+	if (!min && !max)
+		return 0;
+	const char *rest = bare + 5;
+	long n = 0;
+	if (*rest != '\0') {
+		if (*rest != (min ? '+' : '-') || !isdigit((unsigned char)rest[1]))
+			return 0;
+		char *end;
+		n = strtol(rest + 1, &end, 10);
+		if (*end != '\0' || n > SIGRTMAX - SIGRTMIN)
+			return 0;
+	}
+	return min ? SIGRTMIN + (int)n : SIGRTMAX - (int)n;
 }
 
 const char *

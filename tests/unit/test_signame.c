@@ -19,6 +19,16 @@ test_names(void **state)
 	assert_int_equal(signame_number("sigint"), SIGINT);
 	assert_int_equal(signame_number("hup"), SIGHUP);
 	assert_int_equal(signame_number("9"), 9);
+	/* Real-time signals, as systemd and kill(1) name them. */
+	assert_int_equal(signame_number("SIGRTMIN"), SIGRTMIN);
+	assert_int_equal(signame_number("SIGRTMIN+3"), SIGRTMIN + 3);
+	assert_int_equal(signame_number("rtmin+1"), SIGRTMIN + 1);
+	assert_int_equal(signame_number("RTMAX-2"), SIGRTMAX - 2);
+	assert_int_equal(signame_number("SIGRTMAX"), SIGRTMAX);
+	assert_int_equal(signame_number("SIGRTMIN-1"), 0);
+	assert_int_equal(signame_number("SIGRTMIN+"), 0);
+	assert_int_equal(signame_number("SIGRTMIN+99"), 0);
+	assert_int_equal(signame_number("SIGRTMIN+1x"), 0);
 	assert_int_equal(signame_number("SIGTREM"), 0);
 	assert_int_equal(signame_number(""), 0);
 	assert_int_equal(signame_number("0"), 0);
