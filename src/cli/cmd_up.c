@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/proc.h"
 #include "collectors/sampler.h"
 #include "core/alert.h"
 #include "core/cgroup.h"
@@ -374,6 +375,60 @@ up_report_ready(struct up *u)
 	up_ready_fd = -1;
 }
 
+/*
+ * What is left among the engine's children once the stack is down: daemons
+ * that left their process group and session came to the engine (the
+ * subreaper), and outside a cgroup (VIGIL_CGROUPS=off, or none writable)
+ * nothing else ends them. SIGTERM to each and its group, SIGKILL to what
+ * is left after 2 s.
+ */
+static void
+up_end_adopted(struct up *u)
+{
+	struct proc_scan *ps = proc_scan_new(NULL);
+	if (ps == NULL || proc_scan_run(ps) < 0) {
+		proc_scan_free(ps);
+		return;
+	}
+	pid_t self = getpid(), g = u->guardian != NULL ? guardian_pid(u->guardian) : 0;
+	pid_t left[256];
+	size_t n, nleft = 0;
+	const struct proc_rec *r = proc_scan_recs(ps, &n);
+	for (size_t i = 0; i < n && nleft < sizeof(left) / sizeof(left[0]); i++) {
+		if (r[i].ppid != self || r[i].pid == g || r[i].state == 'Z')
+			continue;
+		left[nleft++] = r[i].pid;
+		kill(-r[i].pid, SIGTERM); /* its group, when it leads one */
+		kill(r[i].pid, SIGTERM);
+	}
+	proc_scan_free(ps);
+	if (nleft == 0)
+		return;
+	up_say(u, "ending %zu process%s that left %s process group and came to vigil", nleft,
+	    nleft == 1 ? "" : "es", nleft == 1 ? "its" : "their");
+	int64_t deadline = loop_now() + 2000 * 1000000LL;
+	for (;;) {
+		size_t alive = 0;
+		for (size_t i = 0; i < nleft; i++)
+			if (left[i] > 0 && waitpid(left[i], NULL, WNOHANG) == 0)
+				alive++;
+			else
+				left[i] = 0;
+		if (alive == 0)
+			return;
+		if (loop_now() >= deadline)
+			break;
+		poll(NULL, 0, 20); /* the engine is done: nothing else to wait for */
+	}
+	for (size_t i = 0; i < nleft; i++) {
+		if (left[i] > 0) {
+			kill(-left[i], SIGKILL);
+			kill(left[i], SIGKILL);
+			waitpid(left[i], NULL, 0);
+		}
+	}
+}
+
 /* The supervisor's reader of the host's figures: the sampler's. */
 static void
 up_read_host(void *arg)
@@ -568,6 +623,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 	sv_flush(u.sv);
 	if (up_ready_fd >= 0)
 		up_report_ready(&u); /* the whole run ended before the first report */
+	up_end_adopted(&u);
 	rc = sv_exit_status(u.sv);
 	up_say(&u, "stack %s is down (exit status %d)", spec->name, rc);
 	up_flush(&u);

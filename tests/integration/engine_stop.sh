@@ -2,7 +2,9 @@
 # Stopping: a TERM-ignoring process gets SIGKILL after its stop_timeout,
 # with its grandchildren; kill -9 of the engine leaves nothing behind (the
 # guardian ends every group, politely first); SIGTERM to the engine is
-# graceful within shutdown_timeout; a second SIGINT kills every group now.
+# graceful within shutdown_timeout; a second SIGINT kills every group now;
+# without cgroups, daemons that left their group (adopted by the engine, the
+# subreaper) end with the stack.
 # Processes are found by markers unique to this run (`sleep $M.N`).
 . "$(dirname "$0")/lib.sh"
 
@@ -188,5 +190,25 @@ os.kill(p, signal.SIGINT)' "$ENGINE_PID"
 engine_wait 10 || fail "twice from one: the engine did not stop"
 expect_no_grep "$O" 'killing every process now' "twice from one sender at once: one graceful stop"
 expect_grep "$O" '^[0-9:]{8} tidy +\| tidied$' "twice from one sender at once: the cleanup ran"
+
+# ---- without cgroups: daemons that left their group end with the stack ------
+mkdir "$T/nocg"
+cat >"$T/nocg/vigil.yaml" <<EOF
+version: 1
+processes:
+  holder: {command: "setsid sleep $M.60 & echo started; exec sleep $M.61"}
+  deaf: {command: "setsid sh -c 'trap \"\" TERM; while :; do sleep 0.1; done; : $M.62' & echo started; exit 0", restart: "no"}
+EOF
+VIGIL_CGROUPS=off engine_start "$T/nocg"
+engine_says "$T/nocg" 'deaf +▸ exited' 10 || fail "nocg: deaf never exited"
+wait_for '[ "$(count_procs "sleep $M\\.60")" -eq 1 ] && [ "$(count_procs ": $M\\.62")" -eq 1 ]' 10 ||
+    fail "nocg: the daemons never ran"
+kill -INT "$ENGINE_PID"
+engine_wait 15 || fail "nocg: the engine did not stop"
+[ "$(count_procs "sleep $M\\.60")" -eq 0 ] && pass "nocg: a daemon that left its group ends with the stack" ||
+    fail "nocg: sleep $M.60 left behind"
+[ "$(count_procs ": $M\\.62")" -eq 0 ] && pass "nocg: one that ignores SIGTERM too (SIGKILL after 2 s)" ||
+    fail "nocg: the TERM-ignoring daemon left behind"
+expect_grep "$T/nocg/out" 'ending 2 processes that left their process group' "nocg: says so"
 
 finish
