@@ -376,6 +376,43 @@ up_report_ready(struct up *u)
 }
 
 /*
+ * The engine's children but the guardian, into out (at most max): from
+ * /proc/self/task/PID/children (one read), else a sweep of /proc. The count.
+ */
+static size_t
+up_children(pid_t guardian, pid_t *out, size_t max)
+{
+	pid_t self = getpid();
+	size_t n = 0;
+	char path[64], buf[8192];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)self);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[len > 0 ? len : 0] = '\0';
+		for (char *p = buf, *end; n < max; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (pid != guardian)
+				out[n++] = (pid_t)pid;
+		}
+		return n;
+	}
+	struct proc_scan *ps = proc_scan_new(NULL);
+	if (ps != NULL && proc_scan_run(ps) == 0) {
+		size_t nr;
+		const struct proc_rec *r = proc_scan_recs(ps, &nr);
+		for (size_t i = 0; i < nr && n < max; i++)
+			if (r[i].ppid == self && r[i].pid != guardian)
+				out[n++] = r[i].pid;
+	}
+	proc_scan_free(ps);
+	return n;
+}
+
+/*
  * What is left among the engine's children once the stack is down: daemons
  * that left their process group and session came to the engine (the
  * subreaper), and outside a cgroup (VIGIL_CGROUPS=off, or none writable)
@@ -385,23 +422,17 @@ up_report_ready(struct up *u)
 static void
 up_end_adopted(struct up *u)
 {
-	struct proc_scan *ps = proc_scan_new(NULL);
-	if (ps == NULL || proc_scan_run(ps) < 0) {
-		proc_scan_free(ps);
-		return;
-	}
-	pid_t self = getpid(), g = u->guardian != NULL ? guardian_pid(u->guardian) : 0;
 	pid_t left[256];
-	size_t n, nleft = 0;
-	const struct proc_rec *r = proc_scan_recs(ps, &n);
-	for (size_t i = 0; i < n && nleft < sizeof(left) / sizeof(left[0]); i++) {
-		if (r[i].ppid != self || r[i].pid == g || r[i].state == 'Z')
-			continue;
-		left[nleft++] = r[i].pid;
-		kill(-r[i].pid, SIGTERM); /* its group, when it leads one */
-		kill(r[i].pid, SIGTERM);
+	size_t n = up_children(u->guardian != NULL ? guardian_pid(u->guardian) : 0, left,
+	    sizeof(left) / sizeof(left[0]));
+	size_t nleft = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (waitpid(left[i], NULL, WNOHANG) != 0)
+			continue; /* a zombie, reaped now */
+		left[nleft++] = left[i];
+		kill(-left[i], SIGTERM); /* its group, when it leads one */
+		kill(left[i], SIGTERM);
 	}
-	proc_scan_free(ps);
 	if (nleft == 0)
 		return;
 	up_say(u, "ending %zu process%s that left %s process group and came to vigil", nleft,
