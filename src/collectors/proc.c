@@ -362,6 +362,13 @@ proc_run_ns(struct proc_scan *s, struct proc_fd *e, uint64_t *ns)
 	return end != buf && *ns != 0;
 }
 
+/* True on the sweep where pid is read in full whatever it did (staggered by pid). */
+static bool
+proc_due(const struct proc_scan *s, pid_t pid)
+{
+	return ((unsigned)pid + s->sweeps) % PROC_REFRESH == 0;
+}
+
 /*
  * The resident set from PID/statm (its second field), into r. Since Linux
  * 6.2 the stat line's figure is the approximate sum of per-CPU counters (a
@@ -375,7 +382,7 @@ static void
 proc_read_statm(struct proc_scan *s, struct proc_fd *e, const struct proc_rec *o, struct proc_rec *r)
 {
 	if (o != NULL && o->start_ticks == r->start_ticks && o->ticks == r->ticks &&
-	    o->faults == r->faults && ((unsigned)r->pid + s->sweeps) % PROC_REFRESH != 0) {
+	    o->faults == r->faults && !proc_due(s, r->pid)) {
 		r->rss_pages = o->rss_pages;
 		return;
 	}
@@ -488,7 +495,7 @@ static int
 proc_gated(struct proc_scan *s, pid_t pid, size_t *k, const struct proc_rec *o, struct proc_rec *r)
 {
 	struct proc_fd e = proc_fd_take(s, pid, k);
-	bool due = ((unsigned)pid + s->sweeps) % PROC_REFRESH == 0;
+	bool due = proc_due(s, pid);
 	bool single = o != NULL && o->threads == 1;
 	uint64_t ns = 0;
 	bool have_ns = false;

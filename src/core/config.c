@@ -546,10 +546,10 @@ cfg_dotenv(struct cfg *c, const struct ynode *n, const char *path, struct cfg_en
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		size_t len = strlen(line);
-		/* A byte-order mark (Windows editors write one) is not text. */
-		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			memmove(line, line + 3, len - 2);
-			len -= 3;
+		size_t bom = lineno == 1 ? str_bom_len(line, len) : 0;
+		if (bom > 0) {
+			memmove(line, line + bom, len - bom + 1);
+			len -= bom;
 		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';

@@ -71,6 +71,11 @@ str_in(const char *s, const char *const *list)
 char *
 str_dup_text(const char *p, size_t n)
 {
+	/* Lines with a NUL byte are rare: the others are one copy (a log path). */
+	if (n == 0)
+		return strdup("");
+	if (memchr(p, '\0', n) == NULL)
+		return strndup(p, n);
 	size_t nul = 0;
 	for (size_t i = 0; i < n; i++)
 		nul += p[i] == '\0';
@@ -164,4 +169,10 @@ strbuf_take(struct strbuf *sb)
 		p = strdup("");
 	strbuf_init(sb);
 	return p;
+}
+
+size_t
+str_bom_len(const char *p, size_t n)
+{
+	return n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }

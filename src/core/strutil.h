@@ -22,6 +22,8 @@ bool str_in(const char *s, const char *const *list);
  * U+FFFD, so nothing after it is lost; NULL when out of memory. Free it.
  */
 char *str_dup_text(const char *p, size_t n);
+/* 3 when the n bytes at p start with a UTF-8 byte-order mark (not text: Windows editors write one), else 0. */
+size_t str_bom_len(const char *p, size_t n);
 
 /* A growable NUL-terminated buffer; aborts on out of memory. */
 struct strbuf {

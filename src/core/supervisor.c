@@ -1860,14 +1860,14 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 	/* Old instances: kept (pointing at the new definition), or stopped and dropped. */
 	size_t nold = sv->nprocs;
 	/* What a replaced instance's successor inherits: left out of this run, or stopped by the operator. */
-	bool *live = calloc(3 * (nold + 1), sizeof(*live)), *out = live + nold + 1, *held = out + nold + 1;
-	if (live == NULL)
+	struct { bool live, out, held; } *was = calloc(nold + 1, sizeof(*was));
+	if (was == NULL)
 		abort(); /* as the realloc above */
 	for (size_t i = 0; i < nold; i++) {
 		const struct sv_proc *p = sv->procs[i];
-		live[i] = !p->removed;
-		out[i] = !p->info.selected && p->info.state == PROC_PENDING;
-		held[i] = p->held && p->info.state != PROC_DISABLED;
+		was[i].live = !p->removed;
+		was[i].out = !p->info.selected && p->info.state == PROC_PENDING;
+		was[i].held = p->held && p->info.state != PROC_DISABLED;
 	}
 	for (size_t i = 0; i < nold; i++) {
 		struct sv_proc *p = sv->procs[i];
@@ -1893,20 +1893,21 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 	for (size_t oi = 0; oi < next->nprocesses; oi++) {
 		const struct spec_process *np = &next->processes[next->start_order[oi]];
 		bool existed = false, any_live = false, all_out = true, any_held = false;
+		for (size_t i = 0; i < nold; i++) {
+			if (strcmp(sv->procs[i]->spec->name, np->name) != 0)
+				continue;
+			existed = true;
+			if (was[i].live) {
+				any_live = true;
+				all_out &= was[i].out;
+				any_held |= was[i].held;
+			}
+		}
 		for (int r = 0; r < np->replicas; r++) {
 			bool kept = false;
-			for (size_t i = 0; i < nold; i++) {
+			for (size_t i = 0; i < nold && !kept; i++) {
 				const struct sv_proc *p = sv->procs[i];
-				if (strcmp(p->spec->name, np->name) == 0) {
-					existed = true;
-					if (live[i]) {
-						any_live = true;
-						all_out &= out[i];
-						any_held |= held[i];
-					}
-				}
-				if (!p->removed && p->spec == np && p->info.replica == r)
-					kept = true;
+				kept = !p->removed && p->spec == np && p->info.replica == r;
 			}
 			if (kept)
 				continue;
@@ -1926,7 +1927,7 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 				if (sv->procs[i]->spec == np)
 					sv_list_once(changed, np->name);
 	}
-	free(live);
+	free(was);
 	/* What the run's processes now depend on joins the run. */
 	bool *seen = calloc(next->nprocesses + 1, sizeof(*seen));
 	for (size_t i = 0; i < sv->nprocs && seen != NULL; i++)

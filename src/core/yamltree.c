@@ -12,6 +12,7 @@
 
 #include "core/arena.h"
 #include "core/diag.h"
+#include "core/strutil.h"
 
 /* A collection being built: its node and the children seen so far. */
 struct ytree_frame {
@@ -406,10 +407,9 @@ ytree_parse(const char *file, const char *data, size_t len, struct arena *a,
 	/* A UTF-8 byte-order mark is not text: left out, the columns of the first
 	 * line are those an editor shows. (libyaml would skip it itself, but only
 	 * when it detects the encoding, which would also let UTF-16 in.) */
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-		data += 3;
-		len -= 3;
-	}
+	size_t bom = str_bom_len(data, len);
+	data += bom;
+	len -= bom;
 	struct ytree_builder b = {.file = file, .data = data, .len = len, .arena = a,
 		.diag = d};
 	yaml_parser_t parser;
