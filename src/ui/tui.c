@@ -890,7 +890,9 @@ tui_before_sleep(struct loop *l, void *arg)
 	}
 	if (t->dirty == 0)
 		return;
-	tui_hold_selection(t);
+	/* The selection moves only with the table (keys redraw everything): not for each batch of lines. */
+	if (t->dirty & VIEW_REGION_TABLE)
+		tui_hold_selection(t);
 	view_draw_regions(stdscr, &t->rep, &t->view, tui_now_ms(), t->dirty);
 	t->dirty = 0;
 	wnoutrefresh(stdscr);

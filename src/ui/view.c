@@ -631,8 +631,9 @@ view_walk_init(struct replica_walk *w, const struct replica *r, const struct vie
 {
 	ctx[0] = r;
 	ctx[1] = v;
+	bool filtered = v->tag[0] != '\0' || v->group[0] != '\0' || v->has_name_re;
 	if (v->logmode == VIEW_LOG_ALL)
-		replica_walk_init(w, r, NULL, view_src_shown, (void *)ctx);
+		replica_walk_init(w, r, NULL, filtered ? view_src_shown : NULL, (void *)ctx);
 	else
 		replica_walk_init(w, r, sel != NULL ? sel : "", NULL, NULL);
 }
@@ -839,7 +840,7 @@ view_logs(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct vi
 	int lines_h = h - 1;
 	const char *selname = sel != NULL ? sel->name : NULL;
 	/* The prefix of the merged pane: the longest name, up to a third of the width. */
-	int name_w = view_name_width(r, cols / 3 > 24 ? cols / 3 : 24);
+	int name_w = v->logmode == VIEW_LOG_ALL ? view_name_width(r, cols / 3 > 24 ? cols / 3 : 24) : 0;
 	/* Collect the newest shown lines, skipping log_back of them (found again from the pinned line). */
 	if (!v->follow)
 		view_log_settle(r, v, selname);
@@ -1145,8 +1146,9 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 	for (size_t i = 0; i < n; i++) {
 		const struct replica_proc *p = &r->procs[rows[i]];
 		int d = r->host_mode && v->tree ? view_depth[i] : 0;
-		int l[3] = {view_width(p->name) + (d > 0 ? 2 * (d - 1) + 2 : 0), view_width(p->group),
-			view_width(p->tags)};
+		/* A stack's name column is every name's (below), so the name is measured for vigil top only. */
+		int l[3] = {r->host_mode ? view_width(p->name) + (d > 0 ? 2 * (d - 1) + 2 : 0) : 0,
+			view_width(p->group), view_width(p->tags)};
 		const enum view_col c[3] = {COL_NAME, COL_GROUP, COL_TAGS};
 		for (int k = 0; k < 3; k++)
 			if (l[k] > want[c[k]])
