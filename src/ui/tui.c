@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "core/loop.h"
+#include "core/spawn.h"
 #include "core/stream.h"
 #include "ui/replica.h"
 #include "ui/theme.h"
@@ -52,6 +53,7 @@ struct tui_conn {
 	char label[64];              /* the host (with several), "" with one */
 	const char *host;            /* ssh: [user@]host; NULL = local */
 	struct stream *stream;       /* owned; NULL while disconnected */
+	bool heard;                  /* the stream has said something since it opened */
 	struct stream *dead;         /* owned: an ended stream, freed outside its callbacks */
 	pid_t ssh_pid;               /* the ssh process of this connection; 0 = none */
 	int attempts;                /* reconnection attempts since it went away */
@@ -102,16 +104,20 @@ tui_on_retry(struct loop *l, void *arg)
 	tui_connect(c);
 }
 
-/* The banner line: which connections are down. */
+/* The banner line: which connections are down, and which ssh ones have not answered yet. */
 static void
 tui_status(struct tui *t)
 {
 	t->view.status[0] = '\0';
 	for (int i = 0; i < t->nconns; i++) {
 		struct tui_conn *c = &t->conns[i];
-		if (c->stream != NULL)
-			continue;
 		size_t len = strlen(t->view.status);
+		if (c->stream != NULL) {
+			if (!c->heard && c->host != NULL)
+				snprintf(t->view.status + len, sizeof(t->view.status) - len, "%s%s: connecting …",
+				    len ? "; " : "", c->host);
+			continue;
+		}
 		snprintf(t->view.status + len, sizeof(t->view.status) - len, "%s%s%sengine gone (%s) — reconnecting%s",
 		    len ? "; " : "", c->label, c->label[0] ? ": " : "", c->why,
 		    c->attempts > 1 ? " …" : "");
@@ -176,6 +182,10 @@ tui_on_msg(const cJSON *msg, void *arg)
 {
 	struct tui_conn *c = arg;
 	struct tui *t = c->t;
+	if (!c->heard) {
+		c->heard = true;
+		tui_status(t);
+	}
 	replica_apply_from(&t->rep, msg, tui_now_ms(), c->origin, t->nconns > 1 ? c->label : NULL);
 	unsigned d = t->rep.dirty;
 	t->rep.dirty = 0;
@@ -225,10 +235,21 @@ tui_ssh(const struct tui *t, const char *host, int *rfd, int *wfd)
 		if (null >= 0)
 			dup2(null, STDERR_FILENO); /* ssh's own messages would break the screen */
 		setsid(); /* no terminal: ssh asks nothing, BatchMode fails fast */
+		spawn_reset_signals(); /* the loop blocks SIGTERM: ssh must end when told */
 		const char *ssh = getenv("VIGIL_SSH");
-		char remote[1200];
-		snprintf(remote, sizeof(remote), "vigil attach --stdio%s%s", t->o->remote_file ? " --file " : "",
-		    t->o->remote_file ? t->o->remote_file : "");
+		/* The remote shell reads the command line: the file name goes in single quotes. */
+		char remote[4200] = "vigil attach --stdio";
+		if (t->o->remote_file != NULL) {
+			size_t n = strlen(remote);
+			n += (size_t)snprintf(remote + n, sizeof(remote) - n, " --file '");
+			for (const char *p = t->o->remote_file; *p != '\0' && n + 8 < sizeof(remote); p++) {
+				if (*p == '\'')
+					n += (size_t)snprintf(remote + n, sizeof(remote) - n, "'\\''");
+				else
+					remote[n++] = *p;
+			}
+			snprintf(remote + n, sizeof(remote) - n, "'");
+		}
 		execlp(ssh != NULL && ssh[0] ? ssh : "ssh", "ssh", "-T", "-o", "BatchMode=yes", host, remote,
 		    (char *)NULL);
 		_exit(127);
@@ -297,6 +318,7 @@ tui_connect(struct tui_conn *c)
 		return;
 	}
 	c->attempts = 0;
+	c->heard = false;
 	tui_status(t);
 	if (t->nconns == 1)
 		replica_reset(&t->rep);

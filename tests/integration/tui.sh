@@ -185,6 +185,7 @@ cat >"$T/bin/fakessh" <<'SH'
 #!/bin/sh
 # ssh -T -o BatchMode=yes HOST COMMAND: COMMAND runs in $SSH_HOMES/HOST.
 while [ $# -gt 2 ]; do case "$1" in -T) shift ;; -o) shift 2 ;; *) break ;; esac; done
+[ "$1" = hang ] && exec sleep 60 # a host that never answers
 cd "$SSH_HOMES/${1#*@}" || exit 255
 shift
 exec sh -c "$*"
@@ -192,9 +193,10 @@ SH
 chmod +x "$T/bin/fakessh"
 tmux kill-session -t "$S"
 tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
-    "cd '$T' && PATH='$T/bin':\$PATH VIGIL_SSH=fakessh SSH_HOMES='$T/homes' TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' monit --ssh alpha --ssh me@beta; echo EXIT=\$?; sleep 60"
+    "cd '$T' && PATH='$T/bin':\$PATH VIGIL_SSH=fakessh SSH_HOMES='$T/homes' TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' monit --ssh alpha --ssh me@beta --ssh hang; echo EXIT=\$?; sleep 60"
 shows '^beta/api +running' 15 && pass "ssh: beta's api" || fail "ssh: $(sed -n 1,8p "$T/screen")"
-expect_grep "$T/screen" '^alpha/api +running' "ssh: alpha's api in the same table"
+shows '^alpha/api +running' 15 && pass "ssh: alpha's api in the same table" || fail "ssh: no alpha: $(sed -n 1,8p "$T/screen")"
+expect_grep "$T/screen" 'hang: connecting' "ssh: the banner names the host that has not answered"
 expect_grep "$T/screen" 'stalpha@alpha stbeta@beta|stbeta@beta stalpha@alpha' "ssh: the header names both stacks"
 before=$(cd "$T/homes/beta" && "$VIGIL" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])')
 tmux send-keys -t "$S" / beta Enter r
@@ -205,6 +207,15 @@ after=$(cd "$T/homes/alpha" && "$VIGIL" status --json | python3 -c 'import json,
 [ "$before" != "" ] || fail "ssh: no pid for beta"
 tmux send-keys -t "$S" q
 shows 'EXIT=0' 10 && pass "ssh: q leaves" || fail "ssh q: $(tail -3 "$T/screen")"
+# -f names the remote file; the remote shell gets it quoted.
+cp "$T/homes/alpha/vigil.yaml" "$T/homes/alpha/it's a stack.yaml"
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$T' && PATH='$T/bin':\$PATH VIGIL_SSH=fakessh SSH_HOMES='$T/homes' TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' monit --ssh alpha -f \"it's a stack.yaml\"; echo EXIT=\$?; sleep 60"
+shows '^api +running' 15 && pass "ssh: -f with a quote and a space reaches the remote stack" ||
+    fail "ssh -f: $(sed -n 1,8p "$T/screen")"
+tmux send-keys -t "$S" q
+shows 'EXIT=0' 10 || fail "ssh -f q: $(tail -3 "$T/screen")"
 for h in alpha beta; do (cd "$T/homes/$h" && "$VIGIL" down >/dev/null) || fail "ssh: $h down"; done
 
 # A chatty process beside a slow one: once the chatty one has printed more
