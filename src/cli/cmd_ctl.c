@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/client.h"
+#include "core/config.h"
 #include "core/model.h"
 #include "core/signame.h"
 #include "core/strutil.h"
@@ -507,16 +508,40 @@ cli_cmd_down(const struct cli_cmd *cmd, int argc, char **argv)
 		return r < 0 ? CLI_OK : r;
 	if (a.nargs > 0)
 		return cli_usage_error("'down' takes no TARGET (use 'vigil stop TARGET')");
-	struct client *c = ctl_connect(&a);
-	if (c == NULL)
+	if (a.file != NULL && access(a.file, F_OK) < 0) {
+		fprintf(stderr, "vigil: %s: %s\n", a.file, strerror(errno));
 		return CLI_FAILED;
+	}
+	/* A stack that is not running is down already: nothing to do, as systemctl stop and compose down. */
+	char path[4096], err[4200], file[4096];
+	struct client *c = NULL;
+	bool explicit_socket = a.socket != NULL || (getenv("VIGIL_SOCKET") != NULL && getenv("VIGIL_SOCKET")[0]);
+	if (!client_find_socket(a.socket, a.file, path, sizeof(path), err, sizeof(err))) {
+		if (!explicit_socket && config_find(a.file, file, sizeof(file), NULL, 0) &&
+		    access(file, F_OK) == 0) {
+			fprintf(stderr, "vigil: %s: the stack is not running; nothing to stop\n", file);
+			return CLI_OK;
+		}
+		fprintf(stderr, "vigil: %s\n", err);
+		return CLI_FAILED;
+	}
+	c = client_connect(path, err, sizeof(err));
+	if (c == NULL) {
+		/* A stale socket, or none where the stack file says: not running. A socket named by hand
+		 * that is not there may be a typo. */
+		bool gone = errno == ECONNREFUSED || (errno == ENOENT && !explicit_socket);
+		if (gone && a.file != NULL)
+			fprintf(stderr, "vigil: %s: the stack is not running; nothing to stop\n", a.file);
+		else
+			fprintf(stderr, "vigil: %s%s\n", err, gone ? "; nothing to stop" : "");
+		return gone ? CLI_OK : CLI_FAILED;
+	}
 	cJSON *reply;
 	cJSON *res = ctl_call(c, ctl_request("down", &a, 0), &reply);
 	cJSON_Delete(reply);
 	int rc = CLI_FAILED;
 	if (res != NULL) {
 		/* The engine closes the connection when it exits. */
-		char err[256];
 		cJSON *ev;
 		while ((ev = client_read(c, (int)a.timeout_ms, err, sizeof(err))) != NULL)
 			cJSON_Delete(ev);

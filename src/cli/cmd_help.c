@@ -248,7 +248,8 @@ const struct cli_cmd cli_commands[] = {
 		"down", "stop the whole stack and its engine",
 		"vigil down [--timeout 30s]",
 		"Stops every process in reverse dependency order, runs the cleanup\n"
-		"processes, and waits until the engine has exited.",
+		"processes, and waits until the engine has exited. A stack that is not\n"
+		"running is down already: it says so and exits 0.",
 		cli_down_opts, cli_cmd_down,
 	},
 	{

@@ -188,6 +188,7 @@ client_connect(const char *path, char *err, size_t err_size)
 		rc = connect(c->fd, (const struct sockaddr *)&addr, sizeof(addr));
 	while (rc < 0 && errno == EINTR);
 	if (rc < 0) {
+		int saved = errno; /* the caller may tell "not running" from the other failures */
 		if (errno == ENOENT)
 			snprintf(err, err_size, "no engine is running for %s (no socket there)", path);
 		else if (errno == ECONNREFUSED)
@@ -199,6 +200,7 @@ client_connect(const char *path, char *err, size_t err_size)
 			snprintf(err, err_size, "cannot connect to %s: %s", path, strerror(errno));
 		close(c->fd);
 		free(c);
+		errno = saved;
 		return NULL;
 	}
 	return c;

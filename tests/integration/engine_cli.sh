@@ -246,6 +246,20 @@ grep -q libproc2 "/proc/$ENGINE_PID/maps" && pass "host: read from the first req
 run_vigil down
 expect_rc 0 "host: down"
 engine_wait 10 || fail "host: the engine did not end"
+# down again: the stack is down already, which is what was asked (exit 0);
+# a folder with no stack and a missing -f file are mistakes (exit 1).
+run_vigil down
+expect_rc 0 "down on a stack that is not running"
+expect_grep "$T/err" 'vigil.yaml: the stack is not running; nothing to stop' "down: says there was nothing to stop"
+run_vigil down -f "$T/host/vigil.yaml"
+expect_rc 0 "down -f on a stack that is not running"
+run_vigil down -f "$T/host/nope.yaml"
+expect_rc 1 "down -f with a missing file"
+expect_grep "$T/err" 'nope.yaml: No such file' "down -f: names the missing file"
+mkdir -p "$T/nostack"
+cd "$T/nostack"
+run_vigil down
+expect_rc 1 "down where there is no stack"
 cd "$T"
 
 finish
