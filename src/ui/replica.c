@@ -687,6 +687,20 @@ replica_series(const cJSON *rows, float *out, size_t cap)
 	return n;
 }
 
+/* How much time a series covers: its last point's time less its first's (ms; 0 for under two). */
+static int64_t
+replica_span(const cJSON *rows)
+{
+	int n = cJSON_GetArraySize(rows);
+	if (n < 2)
+		return 0;
+	const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 0);
+	const cJSON *t1 = cJSON_GetArrayItem(cJSON_GetArrayItem(rows, n - 1), 0);
+	if (!cJSON_IsNumber(t0) || !cJSON_IsNumber(t1) || t1->valuedouble < t0->valuedouble)
+		return 0;
+	return (int64_t)(t1->valuedouble - t0->valuedouble);
+}
+
 static void
 replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 {
@@ -699,6 +713,8 @@ replica_detail_json(struct replica *r, const cJSON *p, int64_t now_ms)
 	const cJSON *fine = cJSON_GetObjectItemCaseSensitive(p, "fine");
 	const cJSON *coarse = cJSON_GetObjectItemCaseSensitive(p, "coarse");
 	d->ncpu = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "tree_cpu"), d->cpu, REPLICA_DETAIL_POINTS);
+	d->span_ms = replica_span(cJSON_GetObjectItemCaseSensitive(fine, "tree_cpu"));
+	d->span_day_ms = replica_span(cJSON_GetObjectItemCaseSensitive(coarse, "tree_cpu"));
 	d->nmem = replica_series(cJSON_GetObjectItemCaseSensitive(fine, "tree_rss"), d->mem, REPLICA_DETAIL_POINTS);
 	d->ncpu_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_cpu"), d->cpu_day, 288);
 	d->nmem_day = replica_series(cJSON_GetObjectItemCaseSensitive(coarse, "tree_rss"), d->mem_day, 288);

@@ -109,6 +109,8 @@ struct replica_detail {
 	float cpu[REPLICA_DETAIL_POINTS];      /* tree CPU %, last 10 minutes, oldest first */
 	float mem[REPLICA_DETAIL_POINTS];      /* tree RSS bytes */
 	size_t ncpu, nmem;
+	int64_t span_ms;           /* the time the fine points cover (shorter than 10 minutes for a young process) */
+	int64_t span_day_ms;       /* and the 5-minute averages */
 	char checks[6][112];       /* the newest health results, newest first: "12:00:01 ok http 200 in 4ms" */
 	size_t nchecks;
 	struct proc_member tree[MODEL_TREE_MAX]; /* its processes as last sampled, itself first */

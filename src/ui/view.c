@@ -1563,6 +1563,18 @@ view_session_chart(WINDOW *w, int y, int h, int cols, const struct view *v, cons
 	view_chart(w, y, 0, h, cols, v, title, vals, p->nhist, 100, view_fmt_pct);
 }
 
+/* A chart's window in its title: "42s", "10 min", "24 h" (what its points cover, not what they could). */
+static void
+view_span(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 60000)
+		snprintf(buf, size, "%llds", (long long)((ms + 500) / 1000));
+	else if (ms < 3600000)
+		snprintf(buf, size, "%lld min", (long long)((ms + 30000) / 60000));
+	else
+		snprintf(buf, size, "%lld h", (long long)((ms + 1800000) / 3600000));
+}
+
 static void
 view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct view *v,
     int64_t now_ms)
@@ -1643,13 +1655,20 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	if (left < 6)
 		return;
 	int ch = left >= 16 ? left / 2 : left;
-	/* Three charts a row: CPU, memory, disk I/O; the last 10 minutes, then 24 hours. */
+	/* Three charts a row: CPU, memory, disk I/O; the fine samples (10 minutes at most), then 24 hours. */
 	int third = (cols - 4) / 3;
 	int x2 = third + 2, x3 = 2 * third + 4, w3 = cols - x3;
+	char span[24], t1[64], t2[64], t3[64];
 	if (have && d->ncpu > 0) {
-		view_chart(w, y, 0, ch - 1, third, v, "CPU % (tree), 10 min", d->cpu, d->ncpu, 100, view_fmt_pct);
-		view_chart(w, y, x2, ch - 1, third, v, "memory (tree), 10 min", d->mem, d->nmem, 1, view_fmt_mem);
-		view_chart(w, y, x3, ch - 1, w3, v, "disk I/O /s (tree), 10 min", d->io, d->nio, 1, view_fmt_mem);
+		/* Each point stands for one sample interval: n points cover n intervals. */
+		int64_t covered = d->ncpu > 1 ? d->span_ms * (int64_t)d->ncpu / (int64_t)(d->ncpu - 1) : 0;
+		view_span(covered, span, sizeof(span));
+		snprintf(t1, sizeof(t1), "CPU %% (tree), %s", span);
+		snprintf(t2, sizeof(t2), "memory (tree), %s", span);
+		snprintf(t3, sizeof(t3), "disk I/O /s (tree), %s", span);
+		view_chart(w, y, 0, ch - 1, third, v, t1, d->cpu, d->ncpu, 100, view_fmt_pct);
+		view_chart(w, y, x2, ch - 1, third, v, t2, d->mem, d->nmem, 1, view_fmt_mem);
+		view_chart(w, y, x3, ch - 1, w3, v, t3, d->io, d->nio, 1, view_fmt_mem);
 	} else {
 		/* Until the history arrives: this session's samples. */
 		view_session_chart(w, y, ch - 1, cols, v, p, "CPU % (tree), newest right");
@@ -1660,13 +1679,16 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 		return;
 	if (d->ncpu_day == 0) {
 		view_put(w, y, 0, cols, theme_attr(THEME_DIM),
-		    "24 hours: 5-minute averages appear once it has run longer than the last 10 minutes");
+		    "24 hours: 5-minute averages appear once it has run longer than the fine samples");
 		return;
 	}
-	view_chart(w, y, 0, left - 1, third, v, "CPU %, 24 h (5-min avg)", d->cpu_day, d->ncpu_day, 100,
-	    view_fmt_pct);
-	view_chart(w, y, x2, left - 1, third, v, "memory, 24 h", d->mem_day, d->nmem_day, 1, view_fmt_mem);
-	view_chart(w, y, x3, left - 1, w3, v, "disk I/O /s, 24 h", d->io_day, d->nio_day, 1, view_fmt_mem);
+	view_span(d->span_day_ms + 5 * 60000, span, sizeof(span)); /* a bucket is 5 minutes */
+	snprintf(t1, sizeof(t1), "CPU %%, %s (5-min avg)", span);
+	snprintf(t2, sizeof(t2), "memory, %s", span);
+	snprintf(t3, sizeof(t3), "disk I/O /s, %s", span);
+	view_chart(w, y, 0, left - 1, third, v, t1, d->cpu_day, d->ncpu_day, 100, view_fmt_pct);
+	view_chart(w, y, x2, left - 1, third, v, t2, d->mem_day, d->nmem_day, 1, view_fmt_mem);
+	view_chart(w, y, x3, left - 1, w3, v, t3, d->io_day, d->nio_day, 1, view_fmt_mem);
 }
 
 /* ---- the whole screen ---------------------------------------------------- */

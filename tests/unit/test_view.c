@@ -261,6 +261,8 @@ detail(struct replica *r, struct view *v)
 		d->cpu_day[d->ncpu_day++] = (float)(10 + (i * 7) % 50);
 		d->mem_day[d->nmem_day++] = (float)(80 + i / 2) * 1048576.0f;
 	}
+	d->span_ms = 119 * 5000;         /* 120 points at 5 s: 10 minutes */
+	d->span_day_ms = 99 * 300000;    /* 100 buckets: 8 hours and 20 minutes */
 }
 
 static void
@@ -918,6 +920,8 @@ test_charts(void **state)
 		d->mem_day[d->nmem_day++] = 100.0f * 1048576.0f;
 		d->io_day[d->nio_day++] = 0;
 	}
+	d->span_ms = 599000;
+	d->span_day_ms = 287 * 300000;
 	view_draw(stdscr, &r, &v, 0);
 	int y = row_of("CPU % (tree), 10 min");
 	assert_true(y > 0);
@@ -931,6 +935,15 @@ test_charts(void **state)
 	char *s = dump();
 	assert_non_null(strstr(s, "800M"));
 	free(s);
+	/* A process 42 s old: its charts say 42 s, not the window they could hold. */
+	d->ncpu = d->nmem = d->nio = 42;
+	d->span_ms = 41000;
+	d->ncpu_day = d->nmem_day = d->nio_day = 0;
+	d->span_day_ms = 0;
+	view_draw(stdscr, &r, &v, 0);
+	assert_true(row_of("CPU % (tree), 42s") > 0);
+	assert_true(row_of("memory (tree), 42s") > 0);
+	assert_int_equal(row_of("10 min"), -1);
 	fixture_fini(&r, &v);
 }
 
