@@ -187,7 +187,15 @@ cli_cmd_crashes(const struct cli_cmd *cmd, int argc, char **argv)
 	char dir[4200];
 	if (!crashes_dir(file, dir, sizeof(dir)))
 		return CLI_FAILED;
-	if (nargs >= 1 && strcmp(args[0], "show") == 0) {
+	bool show = nargs >= 1 && strcmp(args[0], "show") == 0;
+	if (show && nargs == 1) {
+		/* A process may be named show: with reports of its own on file, they are what is asked. */
+		struct crash_entry *mine;
+		long n = crash_list(dir, "show", &mine);
+		free(mine);
+		show = n <= 0;
+	}
+	if (show) {
 		if (nargs != 2)
 			return cli_usage_error("'crashes show' needs an ID (vigil crashes lists them)");
 		return crashes_show(dir, args[1], json);

@@ -32,6 +32,9 @@ processes:
     kind: oneshot
   stopped:
     command: "exec sleep $M.2"
+  show:
+    command: "echo named show; exit 2"
+    restart: "no"
   hungry:
     command: ["python3", "-c", "import time; print('start', flush=True); time.sleep(0.5); b = b'\\\\x01' * (100 << 20); time.sleep(100)"]
     restart: "no"
@@ -109,6 +112,13 @@ expect_grep "$T/out" '^last minute: cpu [0-9.]+% -> [0-9.]+%, memory [0-9.]+[BKM
 # A crash loop's report: the lines of earlier runs, then this run's, marked.
 run_vigil crashes show "$(report loop | sed 's/\.json$//')"
 expect_grep "$T/out" '^  -- this run \(pid [0-9]+\) --$' "show: where this run's lines begin"
+# A process named show: `vigil crashes show` lists its reports.
+engine_says "$D" 'show +▸ exited \(status 2\)' 20 || fail "show did not exit"
+run_vigil crashes show
+expect_rc 0 "crashes show, for a process named show"
+expect_grep "$T/out" '^show-[0-9T.]+Z +show +' "crashes show: the process show's report"
+run_vigil crashes show "$(report show | sed 's/\.json$//')"
+expect_grep "$T/out" '^show \(stack stack\): status 2 at ' "crashes show ID still shows one"
 run_vigil crashes show nosuch
 expect_rc 1 "show of an unknown id"
 expect_grep "$T/err" "no crash report 'nosuch'" "show: says which"
