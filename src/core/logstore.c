@@ -115,6 +115,9 @@ struct logstore {
 
 /* ---- helpers ----------------------------------------------------------- */
 
+static void *logstore_map(size_t size);
+static void logstore_unmap(void *p, size_t size);
+
 /* memcpy for the short lines that dominate logs: no call, and never reads past src + n. */
 static inline void
 logstore_copy(char *dst, const char *src, size_t n)
@@ -458,6 +461,14 @@ logstore_ring_put(struct logstore *ls, enum log_stream s, const char *text, size
 	ls->ring_lines++;
 }
 
+/* The offset of the record after the one at off (of len bytes of text). */
+static size_t
+logstore_rec_next(const struct logstore *ls, size_t off, size_t len)
+{
+	off += logstore_rec_size(len);
+	return ls->ring_wrapped && off == ls->ring_end ? 0 : off;
+}
+
 void
 logstore_tail(const struct logstore *ls, size_t n, log_line_fn fn, void *arg)
 {
@@ -477,10 +488,42 @@ logstore_tail(const struct logstore *ls, size_t n, log_line_fn fn, void *arg)
 			};
 			fn(&line, arg);
 		}
-		off += logstore_rec_size(r.len);
-		if (ls->ring_wrapped && off == ls->ring_end)
-			off = 0;
+		off = logstore_rec_next(ls, off, r.len);
 	}
+}
+
+void
+logstore_adopt(struct logstore *dst, const struct logstore *src)
+{
+	if (dst == NULL || src == NULL || src->ring_lines == 0 || dst->ring_cap == 0)
+		return;
+	char *ring = logstore_map(dst->ring_cap);
+	if (ring == NULL)
+		return; /* the file has them all the same */
+	struct logstore mine = *dst; /* dst's ring as it was, read while dst's is rebuilt */
+	dst->ring = ring;
+	dst->ring_head = dst->ring_tail = dst->ring_end = 0;
+	dst->ring_wrapped = false;
+	dst->ring_lines = dst->ring_used = 0;
+	int64_t ts = dst->ts_ms;
+	size_t a = src->ring_head, b = mine.ring_head, na = 0, nb = 0;
+	while (na < src->ring_lines || nb < mine.ring_lines) {
+		/* Oldest first; on a tie the predecessor's line goes first. */
+		bool from_src = nb == mine.ring_lines ||
+		    (na < src->ring_lines && logstore_rec_at(src, a).ts_ms <= logstore_rec_at(&mine, b).ts_ms);
+		const struct logstore *from = from_src ? src : &mine;
+		size_t *off = from_src ? &a : &b;
+		struct logstore_rec r = logstore_rec_at(from, *off);
+		dst->ts_ms = r.ts_ms;
+		logstore_ring_put(dst, (enum log_stream)r.stream, from->ring + *off + sizeof(r), r.len, r.flags);
+		*off = logstore_rec_next(from, *off, r.len);
+		if (from_src)
+			na++;
+		else
+			nb++;
+	}
+	dst->ts_ms = ts;
+	logstore_unmap(mine.ring, mine.ring_cap);
 }
 
 /* ---- lines ------------------------------------------------------------- */

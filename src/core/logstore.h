@@ -70,6 +70,12 @@ bool logstore_pending(const struct logstore *ls);
 /* Calls fn for the newest n lines in the ring (fewer if it holds fewer), oldest first. */
 void logstore_tail(const struct logstore *ls, size_t n, log_line_fn fn, void *arg);
 
+/*
+ * Takes in the ring lines of src, the instance dst replaces (a reload that
+ * changed its process): merged with dst's own by time, the newest kept when
+ * they do not all fit. The counters and the file are left as they are.
+ */
+void logstore_adopt(struct logstore *dst, const struct logstore *src);
 struct logstore_stats {
 	uint64_t lines;          /* lines captured since creation */
 	uint64_t bytes;          /* bytes captured */

@@ -1654,6 +1654,13 @@ sv_collect(struct sv *sv)
 		    p->probe_timer == NULL && p->ready_timer == NULL && !sv_active(p->info.state);
 		if (p->removed && rest) {
 			logstore_flush(p->log);
+			/* Its successor (same name, from the reload) keeps its lines for `vigil logs`.
+			 * Live entries: the k already kept, and those after i. */
+			for (size_t j = 0; j < sv->nprocs; j++) {
+				const struct sv_proc *q = j < k ? sv->procs[j] : j > i ? sv->procs[j] : NULL;
+				if (q != NULL && !q->removed && strcmp(q->name, p->name) == 0)
+					logstore_adopt(q->log, p->log);
+			}
 			sv_proc_free(p);
 			continue;
 		}

@@ -56,6 +56,10 @@ wait_for '[ "$(pid_of change)" != "$changed" ]' 2 || true
 [ "$(pid_of change)" = "$changed" ] && pass "the new instance keeps running (pid $changed)" ||
     fail "the new instance was restarted: pid $changed, then $(pid_of change)"
 expect_no_grep "$D/out" 'change +▸ [a-z]+ \(killed by SIGKILL' "the new instance was not killed with the old one's cgroup"
+# Its lines before the reload stay in memory for vigil logs, before the new ones.
+run_vigil logs change
+expect_rc 0 "logs of the changed process"
+expect_before "$T/out" 'v1$' 'v2$' "logs: the old instance's lines, then the new one's"
 
 sed -i 's/replicas: 2/replicas: 4/' "$D/vigil.yaml"
 # What a running process takes as it is: tags, group, how it stops, its restart policy.

@@ -489,6 +489,81 @@ test_ring_eviction(void **state)
 	logstore_free(ls);
 }
 
+/* A reload's successor takes in its predecessor's lines, merged by time; a full ring keeps the newest. */
+static void
+test_adopt(void **state)
+{
+	(void)state;
+	struct logstore *old = open_store(NULL, 0, 0, 4096);
+	struct logstore *new = open_store(NULL, 0, 0, 4096);
+	char buf[64];
+	/* old: lines at T0+0, 2, 4 …; new: at T0+5, 7, 9 … (the predecessor's last lines overlap its start). */
+	for (int i = 0; i < 10; i++) {
+		fixed_ms = T0 + 2 * i;
+		snprintf(buf, sizeof(buf), "old %d\n", i);
+		feed_str(old, i % 2 ? LOG_ERR : LOG_OUT, buf, NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		fixed_ms = T0 + 5 + 2 * i;
+		snprintf(buf, sizeof(buf), "new %d\n", i);
+		feed_str(new, LOG_OUT, buf, NULL);
+	}
+	logstore_adopt(new, old);
+	struct got t = {0};
+	logstore_tail(new, SIZE_MAX, got_fn, &t);
+	assert_int_equal(t.n, 13);
+	for (size_t i = 1; i < t.n; i++)
+		assert_true(t.v[i - 1].ts_ms <= t.v[i].ts_ms);
+	assert_line(&t, 0, LOG_OUT, 0, "old 0");
+	assert_line(&t, 1, LOG_ERR, 0, "old 1");
+	assert_line(&t, 3, LOG_OUT, 0, "new 0"); /* T0+5, between old 2 (T0+4) and old 3 (T0+6) */
+	assert_line(&t, 4, LOG_ERR, 0, "old 3");
+	got_clear(&t);
+	/* The counters are the new instance's own. */
+	struct logstore_stats st;
+	logstore_stats(new, &st);
+	assert_int_equal(st.lines, 3);
+	assert_int_equal(st.ring_lines, 13);
+	/* New lines go on after the adopted ones. */
+	fixed_ms = T0 + 100;
+	feed_str(new, LOG_OUT, "after\n", NULL);
+	logstore_tail(new, 1, got_fn, &t);
+	assert_line(&t, 0, LOG_OUT, 0, "after");
+	got_clear(&t);
+	logstore_free(new);
+
+	/* More than fits: the newest are kept, the ring stays within its bytes, wrapped rings read right. */
+	new = open_store(NULL, 0, 0, 4096);
+	for (int i = 0; i < 300; i++) {
+		fixed_ms = T0 + 1000 + i;
+		snprintf(buf, sizeof(buf), "late %03d\n", i);
+		feed_str(new, LOG_OUT, buf, NULL);
+	}
+	for (int i = 10; i < 500; i++) {
+		fixed_ms = T0 + 2 * i;
+		snprintf(buf, sizeof(buf), "old %d\n", i);
+		feed_str(old, LOG_OUT, buf, NULL);
+	}
+	logstore_adopt(new, old);
+	logstore_stats(new, &st);
+	assert_true(st.ring_used <= 4096);
+	logstore_tail(new, SIZE_MAX, got_fn, &t);
+	assert_int_equal(t.n, st.ring_lines);
+	assert_line(&t, t.n - 1, LOG_OUT, 0, "late 299");
+	for (size_t i = 1; i < t.n; i++)
+		assert_true(t.v[i - 1].ts_ms <= t.v[i].ts_ms);
+	got_clear(&t);
+	logstore_free(new);
+	/* Nothing to take, or no ring: unchanged. */
+	struct logstore *none = open_store(NULL, 0, 0, 4096);
+	logstore_adopt(none, NULL);
+	logstore_adopt(NULL, old);
+	logstore_stats(none, &st);
+	assert_int_equal(st.ring_lines, 0);
+	logstore_free(none);
+	logstore_free(old);
+}
+
 /* ---- file -------------------------------------------------------------- */
 
 static void
@@ -1104,6 +1179,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytewise_crlf),
+		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_streams_interleaved),
 		cmocka_unit_test(test_noeol),
 		cmocka_unit_test(test_split_edges),
