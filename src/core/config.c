@@ -1473,8 +1473,12 @@ cfg_default_name(struct cfg *c)
 	const char *base = slash != NULL && slash[1] != '\0' ? slash + 1 : "stack";
 	char buf[CFG_NAME_MAX + 1];
 	size_t n = 0;
-	for (const char *p = base; *p != '\0' && n < CFG_NAME_MAX; p++)
-		buf[n++] = isalnum((unsigned char)*p) || *p == '-' || *p == '.' ? *p : '_';
+	for (const char *p = base; *p != '\0' && n < CFG_NAME_MAX; p++) {
+		unsigned char ch = (unsigned char)*p;
+		buf[n++] = ch < 0x80 && (isalnum(ch) || ch == '-' || ch == '.') ? *p : '_';
+		while (ch >= 0xc0 && ((unsigned char)p[1] & 0xc0) == 0x80)
+			p++; /* one _ for a whole UTF-8 character, not one per byte */
+	}
 	buf[n] = '\0';
 	if (!cfg_valid_name(buf))
 		return "stack";

@@ -1199,6 +1199,16 @@ test_valid_defaults(void **state)
 	struct spec *s = parse_ok("processes:\n  a:\n    command: run\n");
 	assert_int_equal(s->version, 1);
 	assert_string_equal(s->name, "stack"); /* the folder's name: TEST_DIR is /stack */
+	/* Other folders: what a name may not hold becomes _, one per character (UTF-8 included). */
+	static const char *const dirs[][2] = {
+		{"/srv/my app", "my_app"}, {"/srv/caf\xc3\xa9", "caf_"}, {"/srv/\xe6\x97\xa5\xe6\x9c\xac-api", "__-api"},
+		{"/srv/a.b-c_d", "a.b-c_d"},
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		struct spec *o = parse_ok_in("processes:\n  a:\n    command: run\n", dirs[i][0]);
+		assert_string_equal(o->name, dirs[i][1]);
+		config_free(o);
+	}
 	assert_int_equal(s->settings.sample_interval_ms, 1000);
 	assert_string_equal(s->settings.log_dir, "/stack/.vigil/logs");
 	assert_int_equal(s->settings.log_max_size, 10000000);
