@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/cgroup.h"
 #include "core/guardian.h"
 #include "core/loop.h"
 #include "core/signame.h"
@@ -108,6 +109,7 @@ struct probe_ctx {
 	struct probe *probes;          /* owned: every attempt not yet delivered */
 	struct probe_reaper *reapers;  /* owned: exec children not reaped yet */
 	struct guardian *guardian;     /* borrowed; NULL = none */
+	struct cg_group *cg;           /* borrowed: exec probes' cgroup; NULL = none */
 };
 
 struct probe_notify {
@@ -701,9 +703,12 @@ probe_http_start(struct probe *pr, const struct spec_probe *p)
 /* In the forked child: a clean process in its own session, then the command; never returns. */
 static _Noreturn void
 probe_exec_child(bool shell, char *const *argv, char *const *envp, const char *cwd,
-    int devnull, pid_t parent)
+    int devnull, pid_t parent, const int *cg_fds, int ncg)
 {
 	/* Only async-signal-safe calls: curl's resolver may have threads. */
+	for (int i = 0; i < ncg; i++)
+		if (write(cg_fds[i], "0", 1) != 1)
+			break; /* the check runs all the same; its process group is still tracked */
 	setsid();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -797,11 +802,17 @@ probe_exec_start(struct probe *pr, const struct spec_probe *p, const char *cwd,
 		errno = saved;
 		return -1;
 	}
+	int cg_fds[CG_NROLES];
+	int ncg = pr->ctx->cg != NULL ? cg_group_procs_fds(pr->ctx->cg, cg_fds, CG_NROLES) : 0;
+	if (ncg < 0)
+		ncg = 0;
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		probe_exec_child(cmd->shell, argv, envp, cwd, devnull, parent);
+		probe_exec_child(cmd->shell, argv, envp, cwd, devnull, parent, cg_fds, ncg);
 	int saved = errno;
+	if (pr->ctx->cg != NULL)
+		cg_group_procs_done(pr->ctx->cg);
 	close(devnull);
 	if (pid < 0) {
 		free(r);
@@ -852,6 +863,13 @@ probe_ctx_set_guardian(struct probe_ctx *c, struct guardian *g)
 {
 	if (c != NULL)
 		c->guardian = g;
+}
+
+void
+probe_ctx_set_cgroup(struct probe_ctx *c, struct cg_group *g)
+{
+	if (c != NULL)
+		c->cg = g;
 }
 
 void

@@ -35,6 +35,12 @@ void probe_ctx_free(struct probe_ctx *c);
  * (NULL: none); each is tracked from its fork until it is reaped.
  */
 void probe_ctx_set_guardian(struct probe_ctx *c, struct guardian *g);
+/*
+ * The cgroup exec probes run in (NULL: none): what a probe starts in the
+ * background, setsid'ed or not, is in it, for the guardian to end.
+ */
+struct cg_group;
+void probe_ctx_set_cgroup(struct probe_ctx *c, struct cg_group *g);
 
 struct probe;
 

@@ -129,6 +129,8 @@ struct sv {
 	struct spec **specs;        /* owned: specs taken by sv_reload (records may point into any) */
 	size_t nspecs;
 	struct probe_ctx *probes;   /* owned */
+	struct cg_group *probe_cg;  /* owned: exec probes' cgroup, made at the first; NULL = none */
+	bool probe_cg_tried;
 	enum sv_phase phase;
 	bool started;
 	bool updating;              /* sv_update is running: do not recurse */
@@ -392,14 +394,58 @@ sv_on_ready_probe(void *arg, bool ok, const char *detail)
 	    sv_ready_attempt, p);
 }
 
+/* The guardian ends a group's processes if the engine dies: each of its directories is tracked. */
+static void
+sv_cg_track(struct sv *sv, const struct cg_group *g, int64_t stop_timeout_ms)
+{
+	const char *dirs[CG_NROLES];
+	size_t nd = g != NULL ? cg_group_dirs(g, dirs, CG_NROLES) : 0;
+	for (size_t i = 0; i < nd && i < CG_NROLES; i++)
+		guardian_track_cgroup(sv->guardian, dirs[i], i == 0, stop_timeout_ms);
+}
+
+/* Kills what is left in a group, lets the guardian forget it, removes its directories. NULL is fine. */
+static void
+sv_cg_release(struct sv *sv, struct cg_group *g)
+{
+	if (g == NULL)
+		return;
+	cg_group_kill(g);
+	const char *dirs[CG_NROLES];
+	size_t nd = cg_group_dirs(g, dirs, CG_NROLES);
+	for (size_t i = 0; i < nd && i < CG_NROLES; i++)
+		guardian_untrack_cgroup(sv->guardian, dirs[i]);
+	cg_group_free(g);
+}
+
+/*
+ * Starts one attempt of a probe. An exec probe runs in the stack's probe
+ * cgroup (made at the first): what it leaves behind, setsid'ed or not, the
+ * guardian ends with the rest if the engine dies.
+ */
+static struct probe *
+sv_probe_start(struct sv_proc *p, const struct spec_probe *pr, probe_done_fn fn)
+{
+	struct sv *sv = p->sv;
+	if (pr->kind == SPEC_PROBE_EXEC && !sv->probe_cg_tried && sv->cgroups != NULL &&
+	    cg_env_mode(sv->cgroups) != CG_MODE_NONE) {
+		sv->probe_cg_tried = true;
+		char err[512] = "";
+		/* "@probes": no process name holds an @. */
+		sv->probe_cg = cg_group_new(sv->cgroups, sv->spec->name, "@probes", NULL, err, sizeof(err));
+		sv_cg_track(sv, sv->probe_cg, 0);
+		probe_ctx_set_cgroup(sv->probes, sv->probe_cg);
+	}
+	return probe_start(sv->probes, pr, p->spec->cwd, sv_env(p), fn, p);
+}
+
 static void
 sv_ready_attempt(struct loop *l, void *arg)
 {
 	(void)l;
 	struct sv_proc *p = arg;
 	p->probe_timer = NULL;
-	p->probe = probe_start(p->sv->probes, &p->spec->ready, p->spec->cwd, sv_env(p),
-	    sv_on_ready_probe, p);
+	p->probe = sv_probe_start(p, &p->spec->ready, sv_on_ready_probe);
 	if (p->probe == NULL) {
 		snprintf(p->probe_detail, sizeof(p->probe_detail), "probe: %s", strerror(errno));
 		p->probe_timer = loop_timer_after(p->sv->loop, p->spec->ready.interval_ms,
@@ -505,7 +551,7 @@ sv_health_attempt(struct loop *l, void *arg)
 		return;
 	}
 	default: {
-		p->probe = probe_start(p->sv->probes, h, p->spec->cwd, sv_env(p), sv_on_health_probe, p);
+		p->probe = sv_probe_start(p, h, sv_on_health_probe);
 		if (p->probe == NULL) {
 			snprintf(detail, sizeof(detail), "probe: %s", strerror(errno));
 			sv_on_health_probe(p, false, detail);
@@ -629,10 +675,7 @@ sv_cgroup_prepare(struct sv_proc *p)
 			logstore_note(p->log, LOG_ERR, note, sv_on_line, p);
 		}
 	}
-	const char *dirs[CG_NROLES];
-	size_t nd = p->cg != NULL ? cg_group_dirs(p->cg, dirs, CG_NROLES) : 0;
-	for (size_t i = 0; i < nd && i < CG_NROLES; i++)
-		guardian_track_cgroup(sv->guardian, dirs[i], i == 0, p->spec->stop_timeout_ms);
+	sv_cg_track(sv, p->cg, p->spec->stop_timeout_ms);
 }
 
 static void
@@ -1453,14 +1496,7 @@ sv_proc_free(struct sv_proc *p)
 		kill(-p->info.pid, SIGKILL);
 		loop_unwatch_child(sv->loop, p->info.pid);
 	}
-	if (p->cg != NULL) {
-		cg_group_kill(p->cg);
-		const char *dirs[CG_NROLES];
-		size_t nd = cg_group_dirs(p->cg, dirs, CG_NROLES);
-		for (size_t i = 0; i < nd && i < CG_NROLES; i++)
-			guardian_untrack_cgroup(sv->guardian, dirs[i]);
-		cg_group_free(p->cg);
-	}
+	sv_cg_release(sv, p->cg);
 	sv_cancel_probes(p);
 	sv_cancel_timer(sv, &p->timer);
 	sv_cancel_timer(sv, &p->eof_timer);
@@ -1519,6 +1555,7 @@ sv_free(struct sv *sv)
 		sv_proc_free(sv->procs[i]);
 	sv_cancel_timer(sv, &sv->shutdown_timer);
 	probe_ctx_free(sv->probes);
+	sv_cg_release(sv, sv->probe_cg);
 	crash_folder_free(sv->crashes);
 	free(sv->procs);
 	for (size_t i = 0; i < sv->nspecs; i++)

@@ -75,7 +75,7 @@ processes:
     ready: {exec: "sleep $M.9 & sleep $M.50; wait", timeout: 1h}
   checked:
     command: "exec sleep $M.51"
-    health: {exec: "sleep $M.52 & sleep $M.53; wait", interval: 100ms, timeout: 1h}
+    health: {exec: "setsid -f sleep $M.54; sleep $M.52 & sleep $M.53; wait", interval: 100ms, timeout: 1h}
   noter: $(run_dir_noter "$T/k9/run-dir")
 EOF
 engine_start "$T/k9"
@@ -83,7 +83,7 @@ wait_for '[ -s "$T/k9/run-dir" ]' 20 || fail "k9: noter never ran"
 wait_for '[ "$(count_procs "^sleep $M\.[1-4]\$")" -eq 4 ]' 20 || fail "k9: the sleeps never ran"
 wait_for '[ -f "$T/k9/trap-set" ]' 20 || fail "k9: noted never ran"
 wait_for '[ -f "$T/k9/escaped-set" ]' 20 || fail "k9: escaped never ran"
-wait_for '[ "$(count_procs "^sleep $M\.(9|50|52|53)\$")" -eq 4 ]' 20 || fail "k9: the probes never ran"
+wait_for '[ "$(count_procs "^sleep $M\.(9|50|52|53|54)\$")" -eq 5 ]' 20 || fail "k9: the probes never ran"
 guardian=$(pgrep -P "$ENGINE_PID" -x vigil || true)
 t0=$(now_ms)
 kill -KILL "$ENGINE_PID"
@@ -107,9 +107,9 @@ if [ -n "$guardian" ]; then
 else
     fail "k9: no guardian process found"
 fi
-wait_for '[ "$(count_procs "^sleep $M\.(9|50|52|53)\$")" -eq 0 ]' 5 &&
-    pass "k9: exec probes and their children are gone" ||
-    fail "k9: exec probes left: $(count_procs "^sleep $M\.(9|50|52|53)\$")"
+wait_for '[ "$(count_procs "^sleep $M\.(9|50|52|53|54)\$")" -eq 0 ]' 5 &&
+    pass "k9: exec probes and their children are gone, setsid'ed ones too" ||
+    fail "k9: exec probes left: $(count_procs "^sleep $M\.(9|50|52|53|54)\$")"
 forget_run_dir "$T/k9/run-dir"
 
 # ---- SIGTERM: graceful within shutdown_timeout --------------------------------
