@@ -221,7 +221,9 @@ control_history(struct control *c, const struct proto_req *req, const size_t *id
 			/* Buckets for the time before the fine points (the last may overlap them). */
 			size_t nb = series_coarse(p->history, (enum series_metric)m, req->since_ms, bks,
 			    SERIES_BUCKETS);
-			nb = series_coarse_before(bks, nb, np > 0 ? pts[0].t_ms : INT64_MAX);
+			/* None while the fine ring still holds every sample: they are the whole history. */
+			nb = series_fine_dropped_ms(p->history) == INT64_MIN ? 0 :
+			    series_coarse_before(bks, nb, np > 0 ? pts[0].t_ms : INT64_MAX);
 			cJSON *ca = cJSON_AddArrayToObject(coarse, mn);
 			for (size_t k = 0; k < nb; k++) {
 				double row[4] = {(double)bks[k].t_ms, round(bks[k].min * 100) / 100,

@@ -117,6 +117,7 @@ struct series_stream {
 struct series {
 	size_t nslots;                      /* fine frames kept */
 	bool any;                           /* a sample was added */
+	bool fine_dropped;                  /* the fine ring has let a sample go (fine.head holds the newest such) */
 	int64_t last_ms;                    /* newest sample's t_ms, valid when any */
 	int64_t cur_start;                  /* start of the bucket still filling, valid when any */
 	struct series_cell cur[SERIES_METRICS]; /* that bucket */
@@ -619,8 +620,10 @@ series_add(struct series *s, int64_t t_ms, const double v[SERIES_METRICS])
 		s->cur_sum[m] += (double)x;
 		c->avg = (float)(s->cur_sum[m] / (double)c->n);
 	}
-	if (s->fine.count == s->nslots)
+	if (s->fine.count == s->nslots) {
 		series_drop(&s->fine);
+		s->fine_dropped = true;
+	}
 	series_append(&s->fine, t_ms, w);
 	s->last_ms = t_ms;
 	s->any = true;
@@ -741,6 +744,12 @@ int64_t
 series_last_ms(const struct series *s)
 {
 	return s != NULL && s->any ? s->last_ms : INT64_MIN;
+}
+
+int64_t
+series_fine_dropped_ms(const struct series *s)
+{
+	return s != NULL && s->fine_dropped ? series_i64(s->fine.head.t) : INT64_MIN;
 }
 
 size_t

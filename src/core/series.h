@@ -96,6 +96,12 @@ size_t series_coarse_before(const struct series_bucket *b, size_t n, int64_t fin
 double series_last(const struct series *s, enum series_metric m);
 /* The newest sample's t_ms; INT64_MIN when none was added. */
 int64_t series_last_ms(const struct series *s);
+/*
+ * The t_ms of the newest sample the fine ring has let go; INT64_MIN while
+ * it holds every sample added (then the fine points are the whole history
+ * and no bucket needs to come before them).
+ */
+int64_t series_fine_dropped_ms(const struct series *s);
 /* Slots in the fine ring: min(max(600000 / interval_ms, 60), 3600). */
 size_t series_fine_slots(const struct series *s);
 /*

@@ -158,6 +158,7 @@ expect_rc 0 "export csv"
 expect_line "$T/out" "time,process,resolution,metric,min,avg,max" "export: CSV header"
 expect_grep "$T/out" '^20[0-9-]{8}T[0-9:.]{12}Z,busy,fine,tree_cpu,[0-9.]+,[0-9.]+,[0-9.]+$' "export: fine rows for busy"
 expect_no_grep "$T/out" ',hog,' "export: only the target"
+expect_no_grep "$T/out" ',busy,coarse,' "export: a process younger than the fine window has no 5-minute rows (its fine samples are all of it)"
 run_vigil export --format csv hog
 expect_grep "$T/out" '^[^,]+,hog,fine,rss,2[0-9]{8},2[0-9]{8},2[0-9]{8}$' "export: the 200 MB process's RSS in whole bytes (no exponent)"
 run_vigil export --since 1m

@@ -220,6 +220,18 @@ test_coarse_before(void **state)
 	assert_int_equal(series_coarse_before(b, nb, b[1].t_ms), 1);
 	assert_int_equal(series_coarse_before(b, nb, INT64_MAX), nb); /* no fine points */
 	assert_int_equal(series_coarse_before(b, 0, from), 0);
+	/* The newest sample the fine ring let go: just before its first point. */
+	assert_true(series_fine_dropped_ms(s) < from);
+	assert_int_equal(series_fine_dropped_ms(s), from - 1000);
+	series_free(s);
+	/* A young series: its fine ring holds all of it, nothing was let go. */
+	s = new_series(1000);
+	assert_true(series_fine_dropped_ms(s) == INT64_MIN);
+	for (int64_t t = B0; t < B0 + 600000; t += 1000)
+		add_all(s, t, 1);
+	assert_true(series_fine_dropped_ms(s) == INT64_MIN); /* 600 samples, 600 slots */
+	add_all(s, B0 + 600000, 1);
+	assert_int_equal(series_fine_dropped_ms(s), B0);
 	series_free(s);
 }
 
