@@ -568,27 +568,22 @@ replica_metrics_json(struct replica *r, const cJSON *data)
 	r->dirty |= REPLICA_DIRTY_TABLE;
 }
 
+/* The words in the order the header counts them; each one's letters (proc(5), every kernel's) beside it. */
 const char *const replica_kstates[] = {"running", "disk-wait", "zombie", "stopped", "traced", "parked",
 	"sleeping", "idle", "dead", "waking", "wakekill", NULL};
+static const char *const replica_kletters[] = {"R", "D", "Z", "T", "t", "P",
+	"S", "I", "Xx", "W" /* 2.6.33 to 3.13 */, "K" /* 2.6.33 to 3.13 */};
+_Static_assert(sizeof(replica_kletters) / sizeof(replica_kletters[0]) + 1 ==
+    sizeof(replica_kstates) / sizeof(replica_kstates[0]), "a word for each letter string");
 
-/* The kernel's state letter (proc(5), every kernel's) as a word of replica_kstates, or "?". */
+/* The kernel's state letter as a word of replica_kstates, or "?". */
 static const char *
 replica_kstate(char c)
 {
-	switch (c) {
-	case 'R': return "running";
-	case 'S': return "sleeping";
-	case 'D': return "disk-wait";
-	case 'Z': return "zombie";
-	case 'T': return "stopped";
-	case 't': return "traced";
-	case 'P': return "parked";
-	case 'I': return "idle";
-	case 'X': case 'x': return "dead";
-	case 'W': return "waking";  /* 2.6.33 to 3.13 */
-	case 'K': return "wakekill"; /* 2.6.33 to 3.13 */
-	default: return "?";
-	}
+	for (size_t i = 0; c != '\0' && replica_kstates[i] != NULL; i++)
+		if (strchr(replica_kletters[i], c) != NULL)
+			return replica_kstates[i];
+	return "?";
 }
 
 /*
