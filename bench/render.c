@@ -8,6 +8,10 @@
  *
  *   render N [FRAMES] [LINES] [COLS ROWS]
  *
+ * With RENDER_SCROLL=K it then scrolls the log pane up K times by one line
+ * (from 1000 lines back; RENDER_ALL=1 for the merged pane), each step
+ * drawn, and prints the CPU per step as a fourth figure.
+ *
  * Built by bench/render.sh against build-bench's libraries.
  */
 #include <curses.h>
@@ -96,9 +100,28 @@ main(int argc, char **argv)
 			total += t2 - t0;
 		}
 	}
+	/* RENDER_SCROLL=K: K steps of one line up through the log pane, from 1000 lines back, each drawn. */
+	const char *sc = getenv("RENDER_SCROLL");
+	double scroll = 0;
+	int steps = sc != NULL ? atoi(sc) : 0;
+	if (steps > 0) {
+		v.logmode = getenv("RENDER_ALL") != NULL ? VIEW_LOG_ALL : VIEW_LOG_SELECTED;
+		view_scroll_logs(&r, &v, 1000);
+		double t0 = cpu_ms();
+		for (int k = 0; k < steps; k++) {
+			view_scroll_logs(&r, &v, 1);
+			view_draw(stdscr, &r, &v, frames * 1000);
+			wnoutrefresh(stdscr);
+			doupdate();
+		}
+		scroll = (cpu_ms() - t0) / steps;
+	}
 	endwin();
 	delscreen(scr);
-	printf("%d %.3f %.3f\n", n, draw / (frames - 1), total / (frames - 1));
+	if (steps > 0)
+		printf("%d %.3f %.3f %.3f\n", n, draw / (frames - 1), total / (frames - 1), scroll);
+	else
+		printf("%d %.3f %.3f\n", n, draw / (frames - 1), total / (frames - 1));
 	view_fini(&v);
 	replica_fini(&r);
 	return 0;

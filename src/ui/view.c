@@ -694,25 +694,29 @@ view_log_settle(const struct replica *r, struct view *v, const char *sel)
 	v->log_back = at != SIZE_MAX ? at : k;
 }
 
-/* The k-th line of the pane from the newest (0 = newest); NULL past the oldest. */
+/*
+ * The k-th line of the pane from the newest (0 = newest). Past the oldest:
+ * the oldest (NULL when the pane has none), with *past set and *total the
+ * pane's count. The walk stops at the k-th line.
+ */
 static const struct replica_line *
-view_log_nth(const struct replica *r, const struct view *v, const char *sel, size_t k, size_t *total)
+view_log_nth(const struct replica *r, const struct view *v, const char *sel, size_t k, bool *past,
+    size_t *total)
 {
 	struct replica_walk w;
 	const void *ctx[2];
 	view_walk_init(&w, r, v, sel, ctx);
-	const struct replica_line *l, *hit = NULL;
+	const struct replica_line *l, *last = NULL;
 	size_t i = 0;
 	for (; (l = replica_walk_next(&w)) != NULL; i++) {
+		last = l;
 		if (i == k)
-			hit = l;
-		if (i >= k && total == NULL)
 			break;
 	}
 	replica_walk_fini(&w);
-	if (total != NULL)
-		*total = i;
-	return hit;
+	*past = l == NULL;
+	*total = i;
+	return last;
 }
 
 void
@@ -722,9 +726,14 @@ view_scroll_logs(const struct replica *r, struct view *v, long delta)
 	view_log_settle(r, v, sel);
 	long back = v->follow ? 0 : (long)v->log_back;
 	back += delta;
-	size_t total = 0;
-	view_log_nth(r, v, sel, 0, &total);
-	if (back >= (long)total)
+	if (back <= 0) {
+		view_follow(r, v, true);
+		return;
+	}
+	bool past;
+	size_t total;
+	const struct replica_line *l = view_log_nth(r, v, sel, (size_t)back, &past, &total);
+	if (past)
 		back = (long)total - 1; /* the oldest line held; the draw fills the pane above it */
 	if (back <= 0) {
 		view_follow(r, v, true);
@@ -732,7 +741,7 @@ view_scroll_logs(const struct replica *r, struct view *v, long delta)
 	}
 	v->follow = false;
 	v->log_back = (size_t)back;
-	view_log_pin(v, view_log_nth(r, v, sel, v->log_back, NULL));
+	view_log_pin(v, l);
 }
 
 void
@@ -741,8 +750,11 @@ view_follow(const struct replica *r, struct view *v, bool on)
 	v->follow = on;
 	v->log_back = 0;
 	v->log_at.set = false;
-	if (!on)
-		view_log_pin(v, view_log_nth(r, v, view_log_sel(r, v), 0, NULL));
+	if (!on) {
+		bool past;
+		size_t total;
+		view_log_pin(v, view_log_nth(r, v, view_log_sel(r, v), 0, &past, &total));
+	}
 }
 
 bool
