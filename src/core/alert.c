@@ -367,12 +367,43 @@ alert_resolve(struct alert_engine *e, struct alert_pair *pr)
 
 /* ---- pairs --------------------------------------------------------------- */
 
+/* True when r is one of the current stack file's rules (not one a reload replaced). */
+static bool
+alert_rule_current(const struct alert_engine *e, const struct rule *r)
+{
+	const struct spec *spec = sv_spec(e->sv);
+	if (r >= spec->alerts.rules && r < spec->alerts.rules + spec->alerts.nrules)
+		return true;
+	for (size_t i = 0; i < spec->nprocesses; i++)
+		if (r >= spec->processes[i].alerts && r < spec->processes[i].alerts + spec->processes[i].nalerts)
+			return true;
+	return false;
+}
+
+/* The same rule, as a reload re-read it: its text, severity and selector unchanged. */
+static bool
+alert_rule_same(const struct rule *a, const struct rule *b)
+{
+	return a->severity == b->severity && strcmp(a->text, b->text) == 0 &&
+	    (a->target == NULL) == (b->target == NULL) && (a->target == NULL || strcmp(a->target, b->target) == 0);
+}
+
 static struct alert_pair *
 alert_pair(struct alert_engine *e, const struct rule *r, const char *target)
 {
 	for (size_t i = 0; i < e->npairs; i++)
 		if (e->pairs[i]->rule == r && strcmp(e->pairs[i]->target, target) == 0)
 			return e->pairs[i];
+	/* After a reload: the pair of the same rule goes on (its alert stays as it is, no second firing). */
+	for (size_t i = 0; i < e->npairs; i++) {
+		struct alert_pair *pr = e->pairs[i];
+		if (strcmp(pr->target, target) == 0 && alert_rule_same(pr->rule, r) && !alert_rule_current(e, pr->rule)) {
+			pr->rule = r;
+			if (pr->active != NULL)
+				pr->active->rule = r->text;
+			return pr;
+		}
+	}
 	if (e->npairs == e->cappairs) {
 		size_t cap = e->cappairs ? e->cappairs * 2 : 32;
 		struct alert_pair **v = realloc(e->pairs, cap * sizeof(*v));
@@ -583,8 +614,10 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 			if (host)
 				sv_want_host(e->sv);
 			struct alert_pair *pr = alert_pair(e, r, host ? "host" : p->name);
-			if (pr != NULL)
+			if (pr != NULL) {
+				pr->seen = true;
 				fn(e, pr, host ? NULL : p, arg);
+			}
 		}
 		for (size_t k = 0; k < spec->alerts.nrules; k++) {
 			const struct rule *r = &spec->alerts.rules[k];
@@ -592,8 +625,10 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 			if (host || (r->target != NULL && !model_match(p, r->target)))
 				continue;
 			struct alert_pair *pr = alert_pair(e, r, p->name);
-			if (pr != NULL)
+			if (pr != NULL) {
+				pr->seen = true;
 				fn(e, pr, p, arg);
+			}
 		}
 	}
 	if (only != NULL)
@@ -603,8 +638,10 @@ alert_each(struct alert_engine *e, void (*fn)(struct alert_engine *, struct aler
 		if (alert_on_host(r)) {
 			sv_want_host(e->sv); /* read from the next sample on */
 			struct alert_pair *pr = alert_pair(e, r, "host");
-			if (pr != NULL)
+			if (pr != NULL) {
+				pr->seen = true;
 				fn(e, pr, NULL, arg);
+			}
 		}
 	}
 }
@@ -616,11 +653,35 @@ alert_sample_one(struct alert_engine *e, struct alert_pair *pr, const struct pro
 	alert_eval(e, pr, p, true);
 }
 
+static void
+alert_pair_free(struct alert_pair *pr)
+{
+	if (pr->has_re)
+		regfree(&pr->re);
+	free(pr);
+}
+
 void
 alert_on_sample(struct alert_engine *e)
 {
-	if (e != NULL)
-		alert_each(e, alert_sample_one, NULL, NULL);
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->npairs; i++)
+		e->pairs[i]->seen = false;
+	alert_each(e, alert_sample_one, NULL, NULL);
+	/* Pairs no rule or process of the stack file has any more (a reload): their alerts resolve. */
+	size_t k = 0;
+	for (size_t i = 0; i < e->npairs; i++) {
+		struct alert_pair *pr = e->pairs[i];
+		if (pr->seen) {
+			e->pairs[k++] = pr;
+			continue;
+		}
+		if (pr->active != NULL)
+			alert_resolve(e, pr);
+		alert_pair_free(pr);
+	}
+	e->npairs = k;
 }
 
 /* What an event means for one pair of its process. */
@@ -757,11 +818,8 @@ alert_free(struct alert_engine *e)
 {
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < e->npairs; i++) {
-		if (e->pairs[i]->has_re)
-			regfree(&e->pairs[i]->re);
-		free(e->pairs[i]);
-	}
+	for (size_t i = 0; i < e->npairs; i++)
+		alert_pair_free(e->pairs[i]);
 	free(e->pairs);
 	for (size_t i = 0; i < e->nalerts; i++)
 		free(e->alerts[i]);

@@ -135,6 +135,41 @@ wait_for '(cd "$T/null" && "$VIGIL" alerts 2>/dev/null) | grep -q "talker: log =
 (cd "$T/null" && "$VIGIL" down >/dev/null) || fail "null: down"
 engine_wait 15 "$NULLE" || fail "null: engine still runs"
 
+# Reload: an alert whose rule is read again unchanged stays as it is (same
+# id, not fired twice); one whose rule is gone resolves.
+mkdir -p "$T/rl"
+cat >"$T/rl/vigil.yaml" <<YAML
+version: 1
+settings: {sample_interval: 200ms}
+processes:
+  q: {command: "exec sleep $M.3", alerts: ["state == stopped"]}
+YAML
+engine_start "$T/rl"
+RLE=$ENGINE_PID
+cd "$T/rl"
+wait_for '"$VIGIL" wait --timeout 1s q >/dev/null 2>&1' 15 || fail "reload: q never ran"
+run_vigil stop q
+engine_says "$T/rl" 'alert warning fired: q: state == stopped' 10 || fail "reload: no alert"
+qid() { "$VIGIL" alerts --json | python3 -c 'import json,sys; a=[x["id"] for x in json.load(sys.stdin) if x["target"]=="q" and x["active"]]; print(a[0] if a else "")'; }
+id1=$(qid)
+printf '  other: {command: "exec sleep %s.4"}\n' "$M" >>"$T/rl/vigil.yaml"
+run_vigil reload
+expect_rc 0 "reload: a process added, q's rule unchanged"
+wait_for '[ "$(count_procs "sleep $M\\.4")" -eq 1 ]' 10 || fail "reload: other never ran"
+[ -n "$id1" ] && [ "$(qid)" = "$id1" ] && pass "reload: the unchanged rule's alert goes on (id $id1)" ||
+    fail "reload: alert $id1 became '$(qid)'"
+[ "$(grep -c 'fired: q: state == stopped' "$T/rl/out")" -eq 1 ] && pass "reload: not fired a second time" ||
+    fail "reload: fired again: $(grep 'q: state' "$T/rl/out")"
+sed -i 's/, alerts: \["state == stopped"\]//' "$T/rl/vigil.yaml"
+run_vigil reload
+expect_rc 0 "reload: q's rule removed"
+wait_for '[ -z "$(qid)" ]' 10 && pass "reload: the removed rule's alert resolves" ||
+    fail "reload: alert $(qid) still active"
+engine_says "$T/rl" 'alert warning resolved: q: state == stopped' 5 || fail "reload: resolve not said"
+run_vigil down
+engine_wait 15 "$RLE" || fail "reload: engine still runs"
+cd "$T"
+
 # Webhooks: a local HTTP server gets each alert POSTed as JSON; a dead
 # endpoint (it accepts connections and never answers) slows nothing.
 set -- $(free_ports 2)
