@@ -1368,9 +1368,11 @@ sv_update_once(struct sv *sv)
 	if (sv->phase == SV_RUNNING) {
 		for (size_t i = 0; i < sv->nprocs; i++) {
 			struct sv_proc *p = sv->procs[i];
-			/* Stopped by the operator: the stack waits for them to start it
-			 * again; stopped for a restart: it is about to start. */
-			if ((p->held && p->info.state == PROC_STOPPED) || p->start_after_stop)
+			/* Stopped by the operator (or disabled by a reload): the stack
+			 * waits for them to start it again; stopped for a restart: it is
+			 * about to start. */
+			if ((p->held && (p->info.state == PROC_STOPPED || p->info.state == PROC_DISABLED)) ||
+			    p->start_after_stop)
 				can_progress = true;
 			if (!p->info.selected || p->spec->kind == SPEC_CLEANUP || p->info.state != PROC_PENDING)
 				continue;
@@ -1963,6 +1965,8 @@ sv_reload(struct sv *sv, struct spec *next, cJSON *added, cJSON *removed, cJSON 
 				sv_leave_out(q);
 			else if (any_held && q->info.state == PROC_PENDING)
 				sv_stop_proc(sv, q->index);
+			else if (any_live && q->info.state == PROC_DISABLED)
+				q->held = true; /* disabled while the stack runs: the stack waits, as for a stop */
 		}
 		if (!existed)
 			sv_list_once(added, np->name);

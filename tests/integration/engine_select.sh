@@ -188,6 +188,19 @@ wait_for '[ "$(count_procs "sleep $M.12")" -eq 1 ]' 10 && pass "b, enabled, runs
     fail "the reload started c"
 run_vigil status --json c
 expect_grep "$T/out" '"state":[[:space:]]*"stopped"' "c is stopped"
+# Every running process disabled by a reload: the engine waits (as for a
+# stop) instead of ending with nothing left to run; enabled again, they run.
+sed -i 's/^\(  [abd]: {command: "[^"]*"\)/\1, disabled: true/' "$T/r/vigil.yaml"
+run_vigil reload
+expect_rc 0 "reload: a, b and d disabled"
+wait_for '[ "$(count_procs "sleep $M.1[124]")" -eq 0 ]' 10 || fail "the disabled ones still run"
+alive "$(cat "$T/r/.vigil/engine.pid")" && pass "the engine stays with every process disabled or stopped" ||
+    fail "the engine ended when the reload disabled the last running process"
+sed -i 's/, disabled: true//' "$T/r/vigil.yaml"
+run_vigil reload
+expect_rc 0 "reload: enabled again"
+wait_for '[ "$(count_procs "sleep $M.1[124]")" -eq 3 ]' 10 && pass "enabled again, they run" ||
+    fail "not running again: $(count_procs "sleep $M.1[124]")"
 run_vigil down
 expect_rc 0 "reload stack: down"
 finish
