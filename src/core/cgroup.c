@@ -857,6 +857,8 @@ cg_name_ok(const char *s)
 	return n > 0 && n <= CG_NAME_MAX && s[0] != '.' && strpbrk(s, "/\n") == NULL;
 }
 
+static int cg_mkdir(const char *dir);
+
 /*
  * True when another holds a lock on dir: an engine that uses it, or the
  * guardian of one that ended and is still emptying it (cg_lock_dir).
@@ -900,6 +902,18 @@ cg_claim(struct cg_env *e, const char *stack)
 	for (struct cg_claim *c = e->claims; c != NULL; c = c->next)
 		if (strcmp(c->stack, stack) == 0)
 			return c;
+	/*
+	 * Two engines claiming one name at the same moment: each tests and
+	 * locks the stack's directory under an exclusive lock of vigil/ in the
+	 * placement hierarchy, so the second sees the first's lock.
+	 */
+	const struct cg_hier *ph = &e->h[e->role[CG_ROLE_PLACE]];
+	char *vdir = cg_pathf("%s/vigil", ph->dir);
+	int vfd = cg_mkdir(vdir) >= 0 ? open(vdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (vfd >= 0 && flock(vfd, LOCK_EX) < 0) {
+		close(vfd);
+		vfd = -1;
+	}
 	bool taken = false;
 	for (int r = 0; r < CG_NROLES && !taken; r++) {
 		if (e->role[r] < 0)
@@ -914,6 +928,15 @@ cg_claim(struct cg_env *e, const char *stack)
 	c->stack = cg_pathf("%s", stack);
 	c->name = taken ? cg_pathf("%s@%ld", stack, (long)getpid()) : cg_pathf("%s", stack);
 	c->lock_fd = -1;
+	if (vfd >= 0) {
+		/* Ours: locked before the other may look (the groups' directories are made later). */
+		char *sdir = cg_pathf("%s/%s", vdir, c->name);
+		if (cg_mkdir(sdir) >= 0)
+			c->lock_fd = cg_lock_dir(sdir);
+		free(sdir);
+		close(vfd); /* lets the next claim in */
+	}
+	free(vdir);
 	c->next = e->claims;
 	e->claims = c;
 	return c;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -860,6 +861,51 @@ test_group_taken_stack(void **state)
 	fixture_drop(root);
 }
 
+/*
+ * Two engines claiming one stack name at once: while another's claim holds
+ * vigil/ (it has tested the name and not yet locked the stack's directory),
+ * a claim waits for it, then sees its lock and takes stack@pid.
+ */
+static void
+test_group_claim_race(void **state)
+{
+	(void)state;
+	char *root = fixture("hybrid");
+	char vdir[4096], sdir[4200];
+	snprintf(vdir, sizeof(vdir), "%s/sys/fs/cgroup/unified/vigil", root);
+	snprintf(sdir, sizeof(sdir), "%s/shop", vdir);
+	mkdir_p(vdir);
+	int sync[2];
+	assert_int_equal(pipe(sync), 0);
+	pid_t other = fork();
+	assert_true(other >= 0);
+	if (other == 0) {
+		/* The other engine's claim, slow between its test and its lock. */
+		int v = open(vdir, O_RDONLY | O_DIRECTORY);
+		if (v < 0 || flock(v, LOCK_EX) < 0)
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		mkdir(sdir, 0755);
+		if (cg_lock_dir(sdir) < 0)
+			_exit(1);
+		close(v);
+		pause(); /* holds the stack's lock as a running engine does */
+		_exit(0);
+	}
+	char x;
+	assert_int_equal(read(sync[0], &x, 1), 1);
+	char want[256];
+	snprintf(want, sizeof(want), "/sys/fs/cgroup/unified/vigil/shop@%ld/api", (long)getpid());
+	expect_placed(root, "shop", "api", want);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	close(sync[0]);
+	close(sync[1]);
+	fixture_drop(root);
+}
+
 static void
 test_group_kill_pids(void **state)
 {
@@ -1226,6 +1272,7 @@ main(void)
 		cmocka_unit_test(test_group_partial),
 		cmocka_unit_test(test_group_names),
 		cmocka_unit_test(test_group_taken_stack),
+		cmocka_unit_test(test_group_claim_race),
 		cmocka_unit_test(test_group_kill_pids),
 		cmocka_unit_test_teardown(test_real_place_kill, real_teardown),
 		cmocka_unit_test_teardown(test_real_kill_pids, real_teardown),
