@@ -435,8 +435,7 @@ up_end_adopted(struct up *u)
 	}
 	if (nleft == 0)
 		return;
-	up_say(u, "ending %zu process%s that left %s process group and came to vigil", nleft,
-	    nleft == 1 ? "" : "es", nleft == 1 ? "its" : "their");
+	up_say(u, "ending %zu process%s left behind (orphaned, adopted by vigil)", nleft, nleft == 1 ? "" : "es");
 	int64_t deadline = loop_now() + 2000 * 1000000LL;
 	for (;;) {
 		size_t alive = 0;

@@ -47,6 +47,7 @@
 #define SV_READ_CHUNK 65536
 #define SV_READS_PER_EVENT 16 /* at most 1 MiB from one pipe per pass: others get a turn */
 #define SV_EOF_GRACE_MS 1000
+#define SV_DRAIN_POLL_MS 50 /* a stopping cgroup's emptiness, looked at this often */
 /* Restart times kept per instance; a max_restarts above it is counted up to it. */
 #define SV_RESTARTS_KEPT 4096
 
@@ -824,6 +825,12 @@ sv_act_kill(struct sv_proc *p)
 	if (p->info.state == PROC_STOPPING)
 		snprintf(p->info.reason, sizeof(p->info.reason), "SIGKILL sent after %lldms",
 		    (long long)p->spec->stop_timeout_ms);
+	/* The main process may be gone already, the rest waited for: now it ends. */
+	if (p->exited) {
+		sv_cancel_timer(p->sv, &p->eof_timer);
+		p->eof_stage = 1; /* the group just had its SIGKILL: what still holds the pipes left it */
+		sv_maybe_finished(p);
+	}
 }
 
 static void
@@ -1144,17 +1151,42 @@ sv_on_eof_timer(struct loop *l, void *arg)
 	sv_maybe_finished(p);
 }
 
+/*
+ * A requested stop whose timeout has not passed: what is left of the
+ * group (the program under a `sh -c` that the signal ended first) has
+ * until stop_timeout to finish, as under systemd; the stop timer kills it.
+ */
+static bool
+sv_stop_waits(const struct sv_proc *p)
+{
+	return p->info.state == PROC_STOPPING && p->timer != NULL;
+}
+
+static void
+sv_on_drain_poll(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	p->eof_timer = NULL;
+	sv_maybe_finished(p);
+}
+
 static void
 sv_maybe_finished(struct sv_proc *p)
 {
 	if (!p->exited)
 		return;
 	if (p->out_fd >= 0 || p->err_fd >= 0) {
-		if (p->eof_timer == NULL)
+		if (p->eof_timer == NULL && !sv_stop_waits(p))
 			p->eof_timer = loop_timer_after(p->sv->loop, SV_EOF_GRACE_MS, sv_on_eof_timer, p);
 		return;
 	}
 	sv_cancel_timer(p->sv, &p->eof_timer);
+	if (p->cg != NULL && sv_stop_waits(p) && !cg_group_empty(p->cg)) {
+		/* Its pipes closed, the rest of its cgroup still stops: looked at again shortly. */
+		p->eof_timer = loop_timer_after(p->sv->loop, SV_DRAIN_POLL_MS, sv_on_drain_poll, p);
+		return;
+	}
 	p->exited = false;
 	guardian_untrack(p->sv->guardian, p->info.pid);
 	/* What it left running in its cgroup ends with it, as under systemd. */

@@ -137,6 +137,38 @@ expect_grep "$O" '^[0-9:]{8} tidy +▸ stopped \(status 0\)$' "grace: tidy stopp
 expect_grep "$O" '^[0-9:]{8} stubborn +▸ stopped \(killed by SIGKILL\)$' "grace: stubborn killed at the timeout"
 expect_rc 0 "grace: exit status" "$T/grace/err"
 
+# ---- a program under a shell: the shell dies first, the program has stop_timeout ----
+# ("; true" keeps the outer shell as the parent whatever the shell does.)
+mkdir "$T/wrap"
+cat >"$T/wrap/vigil.yaml" <<EOF
+version: 1
+processes:
+  wrapped:
+    command: "sh -c 'trap \"sleep 1.5; echo clean >drained; exit 0\" TERM; echo up; while :; do sleep 0.05; done; : $M.70'; true"
+    stop_timeout: 10s
+  slowpoke:
+    command: "sh -c 'trap \"sleep 30; exit 0\" TERM; echo up; while :; do sleep 0.05; done; : $M.71'; true"
+    stop_timeout: 1s
+EOF
+engine_start "$T/wrap"
+cd "$T/wrap"
+engine_says "$T/wrap" 'wrapped +\| up' 20 || fail "wrap: wrapped never ran"
+engine_says "$T/wrap" 'slowpoke +\| up' 20 || fail "wrap: slowpoke never ran"
+t0=$(now_ms)
+run_vigil stop wrapped slowpoke
+engine_says "$T/wrap" 'wrapped +▸ stopped' 10 || fail "wrap: wrapped never stopped"
+ms=$(($(now_ms) - t0))
+[ -f "$T/wrap/drained" ] && pass "wrap: the program under the shell finished its shutdown (${ms}ms)" ||
+    fail "wrap: killed before its shutdown ended (${ms}ms after the stop)"
+expect_ms "$ms" 1400 6000 "wrap: stopped once the program had ended, not when the shell did"
+engine_says "$T/wrap" 'slowpoke +▸ stopped' 10 || fail "wrap: slowpoke never stopped"
+[ "$(count_procs ": $M\\.71")" -eq 0 ] && pass "wrap: one slower than stop_timeout is killed at it" ||
+    fail "wrap: slowpoke's program is left"
+expect_before "$T/wrap/out" 'slowpoke +▸ stopping' 'slowpoke +▸ stopped' "wrap: slowpoke stopping, then stopped"
+run_vigil down
+engine_wait 10 || fail "wrap: the engine did not stop"
+cd "$T"
+
 # ---- a second SIGINT --------------------------------------------------------
 mkdir "$T/twice"
 cat >"$T/twice/vigil.yaml" <<EOF
