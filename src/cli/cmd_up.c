@@ -356,8 +356,14 @@ up_report_ready(struct up *u)
 	}
 	if (!settled && loop_now() < up_ready_deadline && !sv_done(u->sv))
 		return;
+	/* The stack ends already (nothing left to run, or a down): its result, once known, not "up". */
+	bool ended = sv_done(u->sv);
+	if (!ended && !sv_running(u->sv))
+		return;
+	int status = ended ? sv_exit_status(u->sv) : 0;
 	char line[512];
-	int n = snprintf(line, sizeof(line), "ok stack %s is up:", u->spec->name);
+	int n = ended ? snprintf(line, sizeof(line), "%s stack %s ended:", status == 0 ? "ok" : "error vigil:",
+	    u->spec->name) : snprintf(line, sizeof(line), "ok stack %s is up:", u->spec->name);
 	const char *sep = " ";
 	for (int st = 0; st < PROC_STATE_COUNT; st++) {
 		if (counts[st] == 0 || n >= (int)sizeof(line))
@@ -366,7 +372,10 @@ up_report_ready(struct up *u)
 		    model_state_name((enum proc_state)st));
 		sep = ", ";
 	}
-	if (n < (int)sizeof(line))
+	if (n < (int)sizeof(line) && ended)
+		snprintf(line + n, sizeof(line) - (size_t)n, " (exit status %d; its output in %s/.vigil/engine.log)\n",
+		    status, u->spec->dir);
+	else if (n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, " (engine pid %d; its output in %s/.vigil/engine.log)\n",
 		    (int)getpid(), u->spec->dir);
 	ssize_t w = write(up_ready_fd, line, strlen(line));

@@ -49,4 +49,20 @@ run_vigil down
 expect_rc 0 "down"
 wait_for "! alive $pid" 10 && pass "the engine is gone" || { fail "engine still runs"; kill "$pid"; }
 [ "$(count_procs "sleep $M.")" -eq 0 ] && pass "nothing left" || fail "processes left"
+
+# A stack that ends while up -d waits: its result, not "is up".
+mkdir -p "$T/fails"
+printf 'processes:\n  x: {command: ["./nope"], restart: "no"}\n  y: {command: "true", cwd: /nonexistent-vigil-dir, restart: "no"}\n' >"$T/fails/vigil.yaml"
+cd "$T/fails"
+run_vigil up -d
+expect_rc 1 "up -d of a stack whose every process fails"
+expect_grep "$T/err" "^vigil: stack fails ended: 2 exited \\(exit status 1; its output in $T/fails/.vigil/engine.log\\)$" "says it ended, with its status"
+expect_no_grep "$T/out" 'is up' "does not say it is up"
+mkdir -p "$T/jobs"
+printf 'processes:\n  j: {command: "exit 0", kind: oneshot, ready: {log: never, timeout: 1h}}\n' >"$T/jobs/vigil.yaml"
+cd "$T/jobs"
+run_vigil up -d
+expect_rc 0 "up -d of a stack of jobs that all succeed"
+expect_grep "$T/out" "^stack jobs ended: 1 completed \\(exit status 0;" "says it ended, status 0"
+cd "$T"
 finish
