@@ -664,6 +664,7 @@ up_run(const struct cli_cmd *cmd, const char *file, const char *socket, char **n
 		up_report_ready(&u); /* the whole run ended before the first report */
 	up_end_adopted(&u);
 	rc = sv_exit_status(u.sv);
+	control_on_end(u.control, rc); /* the dashboard says so, rather than "engine gone" */
 	up_say(&u, "stack %s is down (exit status %d)", spec->name, rc);
 	up_flush(&u);
 out:

@@ -513,6 +513,18 @@ control_on_alert(struct control *c, const char *what, const struct alert *a)
 	free(line);
 }
 
+void
+control_on_end(struct control *c, int status)
+{
+	if (c == NULL || !server_has_subscribers(c->server, PROTO_TOPIC_STATE))
+		return;
+	cJSON *data = cJSON_CreateObject();
+	cJSON_AddNumberToObject(data, "status", status);
+	char *line = proto_event("end", data);
+	server_broadcast(c->server, PROTO_TOPIC_STATE, line);
+	free(line);
+}
+
 bool
 control_wants_lines(const struct control *c)
 {

@@ -30,6 +30,8 @@ void control_set_alerts(struct control *c, struct alert_engine *ae);
 void control_on_alert(struct control *c, const char *what, const struct alert *a);
 /* Forwards one supervisor event to subscribers. */
 void control_on_event(struct control *c, const struct sv_event *ev);
+/* The stack is down and the engine about to exit with status: an "end" event to the state topic. */
+void control_on_end(struct control *c, int status);
 /* True while a client subscribes to the logs topic. */
 bool control_wants_lines(const struct control *c);
 /* True once a client asked for `down` (the engine is shutting down for it). */

@@ -54,6 +54,8 @@ struct tui_conn {
 	const char *host;            /* ssh: [user@]host; NULL = local */
 	struct stream *stream;       /* owned; NULL while disconnected */
 	bool heard;                  /* the stream has said something since it opened */
+	bool ended;                  /* the engine said its stack ended ("end" event) */
+	int end_status;              /* and its exit status */
 	struct stream *dead;         /* owned: an ended stream, freed outside its callbacks */
 	pid_t ssh_pid;               /* the ssh process of this connection; 0 = none */
 	int attempts;                /* reconnection attempts since it went away */
@@ -112,6 +114,12 @@ tui_status(struct tui *t)
 	for (int i = 0; i < t->nconns; i++) {
 		struct tui_conn *c = &t->conns[i];
 		size_t len = strlen(t->view.status);
+		if (c->ended) {
+			snprintf(t->view.status + len, sizeof(t->view.status) - len, "%s%s%sthe stack is down (exit status %d)%s",
+			    len ? "; " : "", c->label, c->label[0] ? ": " : "", c->end_status,
+			    t->o->owns_stack ? " — q leaves" : " — attaching again when it runs");
+			continue;
+		}
 		if (c->stream != NULL) {
 			if (!c->heard && c->host != NULL)
 				snprintf(t->view.status + len, sizeof(t->view.status) - len, "%s%s: connecting …",
@@ -142,6 +150,12 @@ tui_on_end(const char *why, void *arg)
 	if (t->stopping) {
 		/* The stack is down and the engine gone: that was the point. */
 		t->quit = true;
+		return;
+	}
+	if (c->ended && t->o->owns_stack) {
+		/* It ended by itself (nothing left to run): the last picture stays until q, with its result. */
+		t->exit_status = c->end_status;
+		tui_status(t);
 		return;
 	}
 	snprintf(c->why, sizeof(c->why), "%s", why);
@@ -185,6 +199,14 @@ tui_on_msg(const cJSON *msg, void *arg)
 	if (!c->heard) {
 		c->heard = true;
 		tui_status(t);
+	}
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(msg, "event");
+	if (cJSON_IsString(ev) && strcmp(ev->valuestring, "end") == 0) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(msg, "data"),
+		    "status");
+		c->ended = true;
+		c->end_status = cJSON_IsNumber(st) ? (int)st->valuedouble : 1;
+		return;
 	}
 	replica_apply_from(&t->rep, msg, tui_now_ms(), c->origin, t->nconns > 1 ? c->label : NULL);
 	unsigned d = t->rep.dirty;
@@ -319,6 +341,7 @@ tui_connect(struct tui_conn *c)
 	}
 	c->attempts = 0;
 	c->heard = false;
+	c->ended = false;
 	tui_status(t);
 	if (t->nconns == 1)
 		replica_reset(&t->rep);
@@ -534,7 +557,7 @@ tui_input_key(struct tui *t, wint_t ch, bool is_key)
 static void
 tui_quit_key(struct tui *t)
 {
-	if (!t->o->owns_stack) {
+	if (!t->o->owns_stack || t->conns[0].ended) {
 		t->quit = true;
 		return;
 	}
@@ -1008,7 +1031,7 @@ tui_run(const struct tui_opts *o)
 	loop_free(t.loop);
 	view_fini(&t.view);
 	replica_fini(&t.rep);
-	if (o->owns_stack && !t.stopping && t.exit_status == 0)
+	if (o->owns_stack && !t.stopping && t.exit_status == 0 && !t.conns[0].ended)
 		printf("vigil: detached; the stack runs on (vigil monit attaches again, vigil down stops it)\n");
 	if (t.end_why[0] != '\0')
 		fprintf(stderr, "vigil: the process sampler ended (%s)\n", t.end_why);

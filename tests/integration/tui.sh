@@ -151,10 +151,10 @@ tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
 shows '^api +running' 15 || fail "monit 2: not attached"
 run_vigil down
 expect_rc 0 "down under monit"
-shows 'engine gone .* reconnecting' 10 && pass "monit: engine gone — reconnecting" || fail "monit: no banner: $(sed -n 3p "$T/screen")"
+shows 'the stack is down \(exit status 0\) — attaching again when it runs' 10 && pass "monit: the stack is down — attaching again" || fail "monit: no banner: $(sed -n 3p "$T/screen")"
 (cd "$D" && "$VIGIL" up -d >/dev/null) || fail "up -d again"
 shows '^api +running' 20 && pass "monit: attached again to the new engine" || fail "monit: did not come back"
-expect_no_grep "$T/screen" 'engine gone' "monit: the banner is gone"
+expect_no_grep "$T/screen" 'the stack is down|engine gone' "monit: the banner is gone"
 monit_pid=$(pgrep -f "vigil monit --refresh 0.5" | head -1)
 [ -n "$monit_pid" ] && kill -TERM "$monit_pid"
 shows 'EXIT=0' 10 && pass "SIGTERM: the screen ends" || fail "SIGTERM: $(tail -3 "$T/screen")"
@@ -217,6 +217,21 @@ shows '^api +running' 15 && pass "ssh: -f with a quote and a space reaches the r
 tmux send-keys -t "$S" q
 shows 'EXIT=0' 10 || fail "ssh -f q: $(tail -3 "$T/screen")"
 for h in alpha beta; do (cd "$T/homes/$h" && "$VIGIL" down >/dev/null) || fail "ssh: $h down"; done
+
+# A stack that ends by itself under the dashboard: it says so with the
+# result, q leaves at once, and vigil up exits with the engine's status.
+mkdir -p "$T/ends"
+printf 'processes:\n  job: {command: "echo working; sleep 1; exit 1", kind: oneshot}\n' >"$T/ends/vigil.yaml"
+tmux kill-session -t "$S"
+tmux -f /dev/null new-session -d -s "$S" -x 132 -y 43 \
+    "cd '$T/ends' && TERM=xterm-256color LANG=C.UTF-8 '$VIGIL' up; echo EXIT=\$?; sleep 60"
+shows 'the stack is down \(exit status 1\) — q leaves' 20 && pass "ended: the banner says the stack ended, with its status" ||
+    fail "ended: $(sed -n 1,6p "$T/screen")"
+expect_grep "$T/screen" '^job +failed' "ended: the last states stay on screen"
+expect_no_grep "$T/screen" 'engine gone' "ended: not taken for a lost engine"
+tmux send-keys -t "$S" q
+shows 'EXIT=1' 10 && pass "ended: q leaves at once, vigil up exits 1" || fail "ended q: $(tail -4 "$T/screen")"
+expect_no_grep "$T/screen" 'runs on' "ended: does not say the stack runs on"
 
 # A chatty process beside a slow one: once the chatty one has printed more
 # lines than the dashboard holds, the slow one's lines are still in its pane.
