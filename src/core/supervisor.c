@@ -1265,13 +1265,24 @@ sv_at_rest(enum proc_state st)
 	    st == PROC_COMPLETED || st == PROC_FAILED || st == PROC_DISABLED;
 }
 
-/* A removed instance of the same name that is still up (its replacement waits). */
+/*
+ * The same place in the stack: the same process's replica of the same
+ * number — "srv" and "srv:0" when a reload changed replicas between 1 and
+ * more (the name changes; the port it binds, say, does not).
+ */
+static bool
+sv_same_slot(const struct sv_proc *a, const struct sv_proc *b)
+{
+	return a->info.replica == b->info.replica && strcmp(a->spec->name, b->spec->name) == 0;
+}
+
+/* A removed instance of the same slot that is still up (its replacement waits). */
 static const struct sv_proc *
 sv_predecessor(const struct sv *sv, const struct sv_proc *p)
 {
 	for (size_t i = 0; i < sv->nprocs; i++) {
 		const struct sv_proc *q = sv->procs[i];
-		if (q->removed && !sv_at_rest(q->info.state) && strcmp(q->name, p->name) == 0)
+		if (q->removed && !sv_at_rest(q->info.state) && sv_same_slot(q, p))
 			return q;
 	}
 	return NULL;
@@ -1729,7 +1740,7 @@ sv_collect(struct sv *sv)
 			 * Live entries: the k already kept, and those after i. */
 			for (size_t j = 0; j < sv->nprocs; j++) {
 				const struct sv_proc *q = j < k ? sv->procs[j] : j > i ? sv->procs[j] : NULL;
-				if (q != NULL && !q->removed && strcmp(q->name, p->name) == 0)
+				if (q != NULL && !q->removed && sv_same_slot(q, p))
 					logstore_adopt(q->log, p->log);
 			}
 			sv_proc_free(p);

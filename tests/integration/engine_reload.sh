@@ -84,6 +84,22 @@ expect_rc 0 "reload with new settings"
 expect_grep "$T/out" '^applies later: log settings: ' "says the log settings apply to new processes"
 expect_grep "$T/out" '^applies later: sample_interval: ' "says sample_interval applies after a restart"
 
+# From one replica to two: "solo" becomes "solo:0" (a new name, so a new
+# instance), which starts only once "solo" is down (it would bind the same
+# port); its lines stay with it.
+cat >>"$D/vigil.yaml" <<YAML
+  solo: {command: "trap 'sleep 1; exit 0' TERM; echo solo up; while :; do sleep 0.05; done; : $M.8"}
+YAML
+run_vigil reload
+engine_says "$D" 'solo +\| solo up' 15 || fail "solo never ran"
+sed -i 's/^\(  solo: {command: .*\)}$/\1, replicas: 2}/' "$D/vigil.yaml"
+run_vigil reload
+expect_rc 0 "reload: solo to two replicas"
+engine_says "$D" 'solo:0 +▸ running' 15 || fail "solo:0 never ran"
+expect_before "$D/out" 'solo +▸ stopped' 'solo:0 +▸ running' "1 to 2 replicas: solo:0 starts once solo is down"
+run_vigil logs solo:0
+expect_grep "$T/out" 'solo up' "1 to 2 replicas: solo:0 has solo's lines"
+
 printf 'processes:\n  keep: {command: "exec sleep 1", restart: sometimes}\n' >"$D/vigil.yaml"
 run_vigil reload
 expect_rc 2 "a broken file"
