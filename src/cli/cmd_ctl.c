@@ -144,6 +144,15 @@ ctl_request(const char *cmd, const struct ctl_args *a, size_t first)
 }
 
 /* Sends req and returns the result of an ok reply; NULL (message printed) otherwise. */
+/* What a failed ctl_call means for the exit status: CLI_USAGE for a target that names nothing. */
+static int ctl_fail_status = CLI_FAILED;
+
+int
+ctl_failed(void)
+{
+	return ctl_fail_status;
+}
+
 cJSON *
 ctl_call(struct client *c, cJSON *req, cJSON **reply_out)
 {
@@ -157,6 +166,9 @@ ctl_call(struct client *c, cJSON *req, cJSON **reply_out)
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply, "ok"))) {
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(reply, "error");
 		fprintf(stderr, "vigil: %s\n", cJSON_IsString(e) ? e->valuestring : "the engine refused");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(reply, "code");
+		if (cJSON_IsString(code) && strcmp(code->valuestring, "unknown_target") == 0)
+			ctl_fail_status = CLI_USAGE;
 		return NULL;
 	}
 	cJSON *res = cJSON_GetObjectItemCaseSensitive(reply, "result");
@@ -280,7 +292,7 @@ ctl_run(const struct ctl_args *a, const char *verb, size_t first, const char *de
 		cJSON_AddStringToObject(req, "since", since);
 	cJSON *reply;
 	cJSON *res = ctl_call(c, req, &reply);
-	int rc = res != NULL ? show(a, res) : CLI_FAILED;
+	int rc = res != NULL ? show(a, res) : ctl_failed();
 	cJSON_Delete(reply);
 	client_free(c);
 	return rc;
@@ -322,7 +334,7 @@ ctl_simple(const struct cli_cmd *cmd, int argc, char **argv, const char *verb, s
 		cJSON_AddNumberToObject(req, "signal", signo);
 	cJSON *reply;
 	cJSON *res = ctl_call(c, req, &reply);
-	int rc = CLI_FAILED;
+	int rc = ctl_failed();
 	if (res != NULL) {
 		const cJSON *n;
 		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res, "matched"))
@@ -419,7 +431,7 @@ cli_cmd_logs(const struct cli_cmd *cmd, int argc, char **argv)
 	if (res == NULL) {
 		cJSON_Delete(reply);
 		client_free(c);
-		return CLI_FAILED;
+		return ctl_failed();
 	}
 	bool color = !a.json && cli_color(STDOUT_FILENO);
 	/* Merge by time: the engine sends each process's lines in order. */
@@ -561,10 +573,14 @@ int
 cli_cmd_reload(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	struct client *c;
-	int r = ctl_begin(cmd, argc, argv, &a, &c);
-	if (r != CTL_GO)
-		return r;
+	int r = ctl_parse(cmd, argc, argv, &a);
+	if (r != CLI_OK)
+		return r < 0 ? CLI_OK : r;
+	if (a.nargs > 0)
+		return cli_usage_error("'reload' takes no TARGET (it re-reads the whole stack file): '%s'", a.args[0]);
+	struct client *c = ctl_connect(&a);
+	if (c == NULL)
+		return CLI_FAILED;
 	cJSON *reply;
 	cJSON *res = ctl_call(c, ctl_request("reload", &a, 0), &reply);
 	int rc = CLI_FAILED;
@@ -633,7 +649,11 @@ ctl_hopeless(const cJSON *p)
 {
 	const char *st = ctl_str(p, "state");
 	static const char *const dead[] = {"fatal", "failed", "stopped", "exited", "disabled", NULL};
-	return st != NULL && str_in(st, dead);
+	if (st != NULL && str_in(st, dead))
+		return true;
+	/* Pending on a dependency that went fatal, failed or stopped ("waiting: db is fatal"): blocked for good. */
+	const char *why = ctl_str(p, "reason");
+	return st != NULL && strcmp(st, "pending") == 0 && why != NULL && strncmp(why, "waiting: ", 9) == 0;
 }
 
 int
@@ -655,6 +675,7 @@ cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv)
 		cJSON *res = ctl_call(c, ctl_request("status", &a, 0), &reply);
 		if (res == NULL) {
 			cJSON_Delete(reply);
+			rc = ctl_failed();
 			break;
 		}
 		bool all = true, hopeless = false;

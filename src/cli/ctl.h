@@ -35,6 +35,8 @@ struct ctl_args {
 	const char *args[256]; /* positional: targets (and the signal for `signal`) */
 	size_t nargs;
 };
+/* The exit status for the last failed ctl_call: CLI_USAGE when a target named nothing, else CLI_FAILED. */
+int ctl_failed(void);
 
 /*
  * Parses the arguments (the command's options and positional ones): CLI_OK,

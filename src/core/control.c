@@ -262,7 +262,9 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 	    req->cmd == PROTO_STOP || req->cmd == PROTO_RESTART || req->cmd == PROTO_SIGNAL ||
 	    req->cmd == PROTO_LOGS || req->cmd == PROTO_HISTORY;
 	if (needs_targets && !control_select(c, req, &idx, &n, err, sizeof(err))) {
-		server_send(conn, proto_reply_error(req->has_id, req->id, "%s", err));
+		/* A code beside the message: the CLI makes it a usage error (exit 2), as for `up NAME`. */
+		server_send(conn, proto_reply_error_details(req->has_id, req->id, err, "code",
+		    cJSON_CreateString("unknown_target")));
 		return;
 	}
 	cJSON *res = NULL;

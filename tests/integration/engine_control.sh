@@ -59,10 +59,18 @@ expect_rc 2 "unknown signal name"
 expect_line "$T/err" "vigil: unknown signal 'HUPP' (did you mean 'SIGHUP'?)" "suggests the signal"
 
 run_vigil stop nothing
-expect_rc 1 "a target that matches nothing"
+expect_rc 2 "a target that matches nothing is a usage error, as for up NAME"
 expect_line "$T/err" "vigil: no process or group named nothing" "says so"
 run_vigil start @nogroup
+expect_rc 2 "start of a group that does not exist"
 expect_line "$T/err" "vigil: no group named nogroup" "groups too"
+for verb in status logs wait export metrics; do
+    run_vigil $verb nothing
+    expect_rc 2 "$verb of a target that matches nothing"
+done
+run_vigil reload extra
+expect_rc 2 "reload with an argument"
+expect_grep "$T/err" "'reload' takes no TARGET" "reload: says it takes none"
 
 run_vigil logs api:0 -n 3
 expect_rc 0 "logs"

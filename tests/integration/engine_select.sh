@@ -158,6 +158,20 @@ engine_wait 20 || fail "the engine did not end"
 expect_rc 0 "up job (disabled, named)" "$T/o/err"
 expect_grep "$T/o/out" 'job +\| job ran' "the named disabled process ran"
 expect_no_grep "$T/o/out" 'x +▸ running' "the other one did not"
+# ---- wait on a process blocked for good: at once -------------------------
+mkdir "$T/blk"
+printf 'processes:\n  base: {command: "exit 1", restart: "no", ready: {log: never, timeout: 1h}}\n  dep: {command: "exec sleep %s.16", depends_on: {base: ready}}\n  up: {command: "exec sleep %s.17"}\n' "$M" "$M" >"$T/blk/vigil.yaml"
+cd "$T/blk"
+run_vigil up -d
+wait_for '"$VIGIL" status --json dep | grep -q "waiting: base is exited"' 10 || fail "dep never blocked"
+start=$(now_ms)
+run_vigil wait dep --timeout 20s
+expect_rc 3 "wait on a process whose dependency exited"
+expect_grep "$T/err" '^vigil: dep is pending \(waiting: base is exited\)$' "wait: says what blocks it"
+[ $(($(now_ms) - start)) -lt 10000 ] && pass "wait: at once, not after the timeout" || fail "wait: waited for a blocked process"
+run_vigil down
+cd "$D"
+
 # ---- reload: dependencies join, enabled runs, the operator's stop holds -----
 mkdir "$T/r"
 cat >"$T/r/vigil.yaml" <<YAML
