@@ -1193,6 +1193,8 @@ sv_maybe_finished(struct sv_proc *p)
 	if (p->cg != NULL && !cg_group_empty(p->cg))
 		cg_group_kill(p->cg);
 	p->info.last_status = p->status;
+	/* Not running: no health to speak of (the state event that follows carries it). */
+	p->info.health = HEALTH_UNKNOWN;
 	sv_input(p, IN_FINISHED);
 }
 

@@ -160,7 +160,7 @@ expect_grep "$T/o/out" 'job +\| job ran' "the named disabled process ran"
 expect_no_grep "$T/o/out" 'x +▸ running' "the other one did not"
 # ---- wait on a process blocked for good: at once -------------------------
 mkdir "$T/blk"
-printf 'processes:\n  base: {command: "exit 1", restart: "no", ready: {log: never, timeout: 1h}}\n  dep: {command: "exec sleep %s.16", depends_on: {base: ready}}\n  up: {command: "exec sleep %s.17"}\n' "$M" "$M" >"$T/blk/vigil.yaml"
+printf 'processes:\n  base: {command: "exit 1", restart: "no", ready: {log: never, timeout: 1h}}\n  dep: {command: "exec sleep %s.16", depends_on: {base: ready}}\n  up: {command: "exec sleep %s.17", health: {exec: "true", interval: 200ms}}\n' "$M" "$M" >"$T/blk/vigil.yaml"
 cd "$T/blk"
 run_vigil up -d
 wait_for '"$VIGIL" status --json dep | grep -q "waiting: base is exited"' 10 || fail "dep never blocked"
@@ -169,6 +169,13 @@ run_vigil wait dep --timeout 20s
 expect_rc 3 "wait on a process whose dependency exited"
 expect_grep "$T/err" '^vigil: dep is pending \(waiting: base is exited\)$' "wait: says what blocks it"
 [ $(($(now_ms) - start)) -lt 10000 ] && pass "wait: at once, not after the timeout" || fail "wait: waited for a blocked process"
+# A stopped process has no health: not the last one it had while running.
+run_vigil wait up --for healthy --timeout 10s
+expect_rc 0 "up is healthy"
+run_vigil stop up
+wait_for '"$VIGIL" status up | grep -Eq "^up +stopped"' 10 || fail "up did not stop"
+run_vigil status up
+expect_grep "$T/out" '^up +stopped .* unknown ' "a stopped process's health is unknown, not healthy"
 run_vigil down
 cd "$D"
 
