@@ -289,8 +289,11 @@ static int
 alerts_acked(const struct ctl_args *a, const cJSON *res)
 {
 	(void)a;
-	printf("acknowledged %.0f alert%s\n", ctl_num(res, "acknowledged", 0),
-	    ctl_num(res, "acknowledged", 0) == 1 ? "" : "s");
+	double n = ctl_num(res, "acknowledged", 0);
+	if (n == 0)
+		printf("no alert to acknowledge\n");
+	else
+		printf("acknowledged %.0f alert%s\n", n, n == 1 ? "" : "s");
 	return CLI_OK;
 }
 

@@ -396,8 +396,9 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 			    "'%s' is not an alert's id (vigil alerts lists them) or all", req->targets[0]));
 			return;
 		}
-		size_t na = alert_ack(c->alerts, strcmp(req->targets[0], "all") == 0 ? 0 : id);
-		if (na == 0) {
+		bool all = strcmp(req->targets[0], "all") == 0;
+		size_t na = alert_ack(c->alerts, all ? 0 : id);
+		if (na == 0 && !all) { /* all with nothing to acknowledge: done already */
 			server_send(conn, proto_reply_error(req->has_id, req->id,
 			    "no active, unacknowledged alert %s", req->targets[0]));
 			return;

@@ -35,10 +35,12 @@ processes:
     alerts: ["memory > 60MB for 2 samples"]
 alerts:
   cooldown: 1h
-  notify: {exec: "cat >> '$T/notified.jsonl'; echo >> '$T/notified.jsonl'"}
+  # One file each, whole when it appears: notifiers may run at once (ack all).
+  notify: {exec: "cat > '$T/notified/.'\$\$\$\$ && mv '$T/notified/.'\$\$\$\$ '$T/notified/'\$\$\$\$.json"}
   rules:
     - {rule: "memory > 1TB", target: "#none"}
 YAML
+mkdir -p "$T/notified"
 engine_start "$D"
 cd "$D"
 engine_says "$D" 'alert warning fired: busy: cpu > 20% for 2 samples \(now [0-9.]+%\)' 20 &&
@@ -87,6 +89,10 @@ engine_says "$D" 'alert warning acknowledged: busy:' 10 && pass "ack: said" || f
 run_vigil alerts --all --json
 python3 -c 'import json,sys; a=[x for x in json.load(open(sys.argv[1])) if x["id"]==int(sys.argv[2])]; assert a and a[0]["acknowledged"], a' "$T/out" "$id" &&
     pass "alerts: $id acknowledged" || { fail "alerts: $id not acknowledged"; cat "$T/out" >&2; }
+run_vigil alerts ack all
+run_vigil alerts ack all
+expect_rc 0 "ack all with nothing left to acknowledge: done already"
+expect_line "$T/out" "no alert to acknowledge" "ack all: says there was nothing"
 run_vigil alerts ack 99999
 expect_rc 1 "ack of an unknown id"
 expect_grep "$T/err" 'no active, unacknowledged alert 99999' "ack: says which"
@@ -99,10 +105,11 @@ run_vigil alerts --all
 expect_grep "$T/out" "^$id +warning +resolved" "alerts --all: the resolved one"
 
 # The notifier: each fired alert as JSON, once (cooldown 1h), resolves too.
-wait_for '[ "$(grep -c "\"event\":\"resolved\"" "$T/notified.jsonl" 2>/dev/null)" -ge 1 ]' 10 || true
-python3 - "$T/notified.jsonl" >"$T/n" 2>&1 <<'PY' || fail "notifier: $(cat "$T/n")"
+wait_for '[ "$(cat "$T"/notified/*.json 2>/dev/null | grep -c "\"event\":\"resolved\"")" -ge 1 ]' 10 || true
+python3 - "$T/notified" >"$T/n" 2>&1 <<'PY' || fail "notifier: $(cat "$T/n")"
 import json, sys
-msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+import os
+msgs = [json.load(open(os.path.join(sys.argv[1], f))) for f in os.listdir(sys.argv[1]) if f.endswith(".json")]
 fired = [m for m in msgs if m["event"] == "fired"]
 names = sorted({m["alert"]["target"] for m in fired})
 assert names == ["busy", "crashy", "leaky", "silent", "talker"], names
