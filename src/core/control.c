@@ -285,7 +285,14 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 		res = cJSON_CreateObject();
 		cJSON *matched = cJSON_AddArrayToObject(res, "matched");
 		size_t signalled = 0;
+		const char *cleanup = NULL;
 		for (size_t i = 0; i < n; i++) {
+			/* A cleanup runs when the stack stops, not on request. */
+			if ((req->cmd == PROTO_START || req->cmd == PROTO_RESTART) &&
+			    sv_proc(c->sv, idx[i])->spec->kind == SPEC_CLEANUP) {
+				cleanup = sv_proc(c->sv, idx[i])->name;
+				continue;
+			}
 			if (req->cmd == PROTO_START)
 				sv_start_proc(c->sv, idx[i]);
 			else if (req->cmd == PROTO_STOP)
@@ -296,6 +303,13 @@ control_on_request(struct server_conn *conn, const struct proto_req *req, void *
 				continue;
 			signalled++;
 			cJSON_AddItemToArray(matched, cJSON_CreateString(sv_proc(c->sv, idx[i])->name));
+		}
+		if (cleanup != NULL && signalled == 0) {
+			server_send(conn, proto_reply_error(req->has_id, req->id,
+			    "%s is a cleanup: it runs when the stack stops (vigil down)", cleanup));
+			cJSON_Delete(res);
+			free(idx);
+			return;
 		}
 		if (req->cmd == PROTO_SIGNAL && signalled == 0) {
 			cJSON_Delete(res);

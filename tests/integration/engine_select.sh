@@ -56,6 +56,10 @@ for name, state, reason in (("other", "pending", "not in this run (vigil start o
     assert p[name]["state"] == state and p[name]["reason"] == reason and p[name]["good"], p[name]
 ' "$T/out" && pass "the left-out process and the cleanup say why they wait" ||
     fail "reasons of other and bye"
+run_vigil start bye
+expect_rc 1 "start of a cleanup"
+expect_line "$T/err" "vigil: bye is a cleanup: it runs when the stack stops (vigil down)" "start of a cleanup: says when it runs"
+[ ! -e bye.txt ] && pass "start of a cleanup: it did not run" || fail "the cleanup ran on start"
 
 # ---- a reload that changes a left-out process leaves it out ---------------
 sed -i "s|  lone: {command: \"exec sleep $M.4\"}|  lone: {command: \"exec sleep $M.4\", env: {V: \"2\"}}|" vigil.yaml
