@@ -397,11 +397,13 @@ ctl_print_line(const cJSON *l, int width, bool color)
 	char ts[16];
 	units_fmt_local((int64_t)ctl_num(l, "ts", 0), "%H:%M:%S", ts, sizeof(ts));
 	bool err = stream != NULL && strcmp(stream, "err") == 0;
+	const char *shown;
+	int len = (int)str_cr_tail(text, strlen(text), &shown); /* a progress line: as a terminal shows it */
 	if (color)
-		printf("\033[2m%s\033[0m %s%-*s\033[0m %s %s\n", ts, theme_name_ansi(name), width,
-		    name, err ? "\033[31m!\033[0m" : "|", text);
+		printf("\033[2m%s\033[0m %s%-*s\033[0m %s %.*s\n", ts, theme_name_ansi(name), width,
+		    name, err ? "\033[31m!\033[0m" : "|", len, shown);
 	else
-		printf("%s %-*s %s %s\n", ts, width, name, err ? "!" : "|", text);
+		printf("%s %-*s %s %.*s\n", ts, width, name, err ? "!" : "|", len, shown);
 }
 
 static int

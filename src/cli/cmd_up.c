@@ -32,6 +32,7 @@
 #include "core/diag.h"
 #include "core/guardian.h"
 #include "core/loop.h"
+#include "core/strutil.h"
 #include "core/supervisor.h"
 #include "core/units.h"
 #include "ui/theme.h"
@@ -228,7 +229,9 @@ up_on_event(const struct sv_event *ev, void *arg)
 			up_put(u, "\033[31m!\033[0m ", 11);
 		else
 			up_put(u, l->stream == LOG_ERR ? "! " : "| ", 2);
-		up_put(u, l->text, l->len);
+		const char *text;
+		size_t len = str_cr_tail(l->text, l->len, &text); /* a progress line: as a terminal shows it */
+		up_put(u, text, len);
 		up_put(u, "\n", 1);
 		return;
 	}

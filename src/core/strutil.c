@@ -176,3 +176,17 @@ str_bom_len(const char *p, size_t n)
 {
 	return n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
+
+size_t
+str_cr_tail(const char *p, size_t n, const char **out)
+{
+	while (n > 0 && p[n - 1] == '\r')
+		n--;
+	const char *cr = n > 0 ? memrchr(p, '\r', n) : NULL;
+	if (cr == NULL) {
+		*out = p;
+		return n;
+	}
+	*out = cr + 1;
+	return n - (size_t)(cr + 1 - p);
+}

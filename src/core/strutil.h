@@ -22,6 +22,12 @@ bool str_in(const char *s, const char *const *list);
  * U+FFFD, so nothing after it is lost; NULL when out of memory. Free it.
  */
 char *str_dup_text(const char *p, size_t n);
+/*
+ * What a terminal would show of the n bytes of a line at p that redraws
+ * itself with \r (a progress line): the last part that \r starts, \r at the
+ * line's end aside. Its start in *out; its length.
+ */
+size_t str_cr_tail(const char *p, size_t n, const char **out);
 /* 3 when the n bytes at p start with a UTF-8 byte-order mark (not text: Windows editors write one), else 0. */
 size_t str_bom_len(const char *p, size_t n);
 

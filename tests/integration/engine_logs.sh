@@ -133,4 +133,22 @@ if [ "$(tail -n 1 "$L" | cut -d' ' -f2)" = "out%" ]; then pass "out% comes last"
 if ! awk '{ sub(/^[^ ]+ [^ ]+ /, ""); if ($0 !~ /^x+$/) exit 1 }' "$L"; then
     fail "the pieces hold something other than x"; else pass "the pieces hold the line's bytes"; fi
 
+# ---- a progress line (\r) -------------------------------------------------
+# The line output and `vigil logs` show what a terminal would (the last
+# redraw); the file keeps every byte.
+mkdir "$T/cr"
+cat >"$T/cr/vigil.yaml" <<EOF
+processes:
+  bar: {command: "printf 'progress 1\\\\rprogress 2\\\\rdone\\\\r\\\\n'; exec sleep $M.9"}
+EOF
+engine_start "$T/cr"
+engine_says "$T/cr" 'bar +\| done$' 15 && pass "progress line: the line output shows the last redraw" ||
+    fail "progress line: $(grep ' bar ' "$T/cr/out" | od -c | head -5)"
+(cd "$T/cr" && "$VIGIL" logs bar) >"$T/crlogs" 2>&1
+expect_grep "$T/crlogs" '^[0-9:]{8} bar +\| done$' "progress line: vigil logs shows the last redraw"
+tr '\r' '~' <"$T/cr/.vigil/logs/bar.log" >"$T/crfile"
+expect_grep "$T/crfile" ' out progress 1~progress 2~done~$' "progress line: the file keeps every byte"
+(cd "$T/cr" && "$VIGIL" down >/dev/null) || fail "progress line: down"
+engine_wait 10 || fail "progress line: the engine did not end"
+
 finish

@@ -78,6 +78,27 @@ test_dup_text(void **state)
 	free(s);
 }
 
+static void
+test_cr_tail(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *want; } cases[] = {
+		{"plain", "plain"},
+		{"progress 1\rprogress 2\rdone", "done"},
+		{"windows line\r", "windows line"},
+		{"50%\r100%\r", "100%"},
+		{"\r", ""},
+		{"", ""},
+		{"a\r\r", "a"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *out;
+		size_t n = str_cr_tail(cases[i].in, strlen(cases[i].in), &out);
+		assert_int_equal(n, strlen(cases[i].want));
+		assert_memory_equal(out, cases[i].want, n);
+	}
+}
+
 int
 main(void)
 {
@@ -85,6 +106,7 @@ main(void)
 		cmocka_unit_test(test_distance),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_cr_tail),
 		cmocka_unit_test(test_dup_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
