@@ -1437,9 +1437,10 @@ static void
 view_chart(WINDOW *w, int y, int x, int h, int wd, const struct view *v, const char *title,
     const float *vals, size_t n, double floor_max, const char *(*fmt)(double, char *, size_t))
 {
-	view_put(w, y, x, wd, theme_attr(THEME_TITLE), title);
-	if (h < 2 || wd < 4)
+	if (h < 2 || wd < 4) {
+		view_put(w, y, x, wd, theme_attr(THEME_TITLE), title);
 		return;
+	}
 	float col[1024];
 	size_t cells = (size_t)wd < sizeof(col) / sizeof(col[0]) ? (size_t)wd : sizeof(col) / sizeof(col[0]);
 	size_t ncol = n < cells ? n : cells;
@@ -1454,8 +1455,12 @@ view_chart(WINDOW *w, int y, int x, int h, int wd, const struct view *v, const c
 	for (size_t c = 0; c < ncol; c++)
 		if (col[c] > max)
 			max = col[c];
+	/* The scale at the right end, the title cut to what is left before it. */
 	char label[32];
-	view_put(w, y, x + wd - 10, 10, theme_attr(THEME_DIM), fmt(max, label, sizeof(label)));
+	const char *scale = fmt(max, label, sizeof(label));
+	int lw = view_width(scale);
+	view_put(w, y, x, wd - lw - 1, theme_attr(THEME_TITLE), title);
+	view_put(w, y, x + wd - lw, lw, theme_attr(THEME_DIM), scale);
 	int plot_h = h - 1;
 	for (size_t c = 0; c < ncol; c++) {
 		int cx = x + (int)(cells - ncol + c);

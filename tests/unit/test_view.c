@@ -309,6 +309,7 @@ test_golden(void **state)
 	screen("all-logs-search-132x43", 43, 132, all_logs);
 	screen("sorted-cpu-group-132x43", 43, 132, by_cpu);
 	screen("detail-132x43", 43, 132, detail);
+	screen("detail-80x30", 30, 80, detail); /* narrow charts: each title cut before its scale */
 	screen("detail-fresh-80x24", 24, 80, detail_fresh);
 	screen("help-ascii-80x24", 24, 80, help);
 	screen("gone-prompt-80x24", 24, 80, gone);
