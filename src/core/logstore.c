@@ -87,6 +87,7 @@ struct logstore {
 
 	char *part[2];              /* owned, LOGSTORE_MAX_LINE bytes each: partial line per stream */
 	size_t plen[2];             /* bytes in part[s] */
+	int64_t part_ts[2];         /* when the first of them came: the stamp of the line they become */
 
 	char *ring;                 /* owned, ring_cap bytes */
 	size_t ring_cap;            /* bytes, a multiple of 8; 0 = ring holds nothing */
@@ -141,11 +142,19 @@ logstore_copy(char *dst, const char *src, size_t n)
 
 /* ---- clock and stamps -------------------------------------------------- */
 
+static void logstore_stamp(struct logstore *ls, int64_t ts_ms);
+
 /* Reads the clock once for the lines of this call and refreshes the file prefixes. */
 static void
 logstore_tick(struct logstore *ls)
 {
-	ls->ts_ms = ls->now_ms != NULL ? ls->now_ms() : model_realtime_ms();
+	logstore_stamp(ls, ls->now_ms != NULL ? ls->now_ms() : model_realtime_ms());
+}
+
+static void
+logstore_stamp(struct logstore *ls, int64_t ts_ms)
+{
+	ls->ts_ms = ts_ms;
 	if (ls->path == NULL || (ls->stamp_valid && ls->stamp_ms == ls->ts_ms))
 		return;
 	int64_t sec = ls->ts_ms / 1000, ms = ls->ts_ms % 1000;
@@ -595,6 +604,7 @@ logstore_line_bytes(struct logstore *ls, enum log_stream s, const char *p, size_
 	if (len > 0)
 		memcpy(part, p, len);
 	ls->plen[s] = len;
+	ls->part_ts[s] = ls->ts_ms;
 }
 
 void
@@ -633,8 +643,28 @@ logstore_eof(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg)
 {
 	if (ls == NULL || (s != LOG_OUT && s != LOG_ERR) || ls->plen[s] == 0)
 		return;
-	logstore_tick(ls);
+	logstore_stamp(ls, ls->part_ts[s]); /* when it came, not when the pipe closed */
 	logstore_emit(ls, s, ls->part[s], ls->plen[s], LOG_NOEOL, fn, arg);
+	ls->plen[s] = 0;
+}
+
+bool
+logstore_partial(const struct logstore *ls, enum log_stream s, int64_t *since_ms)
+{
+	if (ls == NULL || (s != LOG_OUT && s != LOG_ERR) || ls->plen[s] == 0)
+		return false;
+	if (since_ms != NULL)
+		*since_ms = ls->part_ts[s];
+	return true;
+}
+
+void
+logstore_flush_partial(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg)
+{
+	if (!logstore_partial(ls, s, NULL))
+		return;
+	logstore_stamp(ls, ls->part_ts[s]);
+	logstore_emit(ls, s, ls->part[s], ls->plen[s], LOG_SPLIT, fn, arg);
 	ls->plen[s] = 0;
 }
 

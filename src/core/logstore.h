@@ -58,6 +58,14 @@ void logstore_feed(struct logstore *ls, enum log_stream s, const char *buf, size
     log_line_fn fn, void *arg);
 /* The stream reached EOF: a pending partial line is emitted with LOG_NOEOL. */
 void logstore_eof(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg);
+/* True when stream s holds the start of a line with no newline yet; when it came in *since_ms (may be NULL). */
+bool logstore_partial(const struct logstore *ls, enum log_stream s, int64_t *since_ms);
+/*
+ * Emits stream s's pending partial line now, as a piece that the next
+ * bytes continue (LOG_SPLIT), stamped when it came: a prompt or a progress
+ * bar without a newline shows while the process runs.
+ */
+void logstore_flush_partial(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg);
 /* An engine-made line (e.g. "spawn failed: …") recorded like output. */
 void logstore_note(struct logstore *ls, enum log_stream s, const char *text, log_line_fn fn,
     void *arg);

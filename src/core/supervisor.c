@@ -47,6 +47,7 @@
 #define SV_READ_CHUNK 65536
 #define SV_READS_PER_EVENT 16 /* at most 1 MiB from one pipe per pass: others get a turn */
 #define SV_EOF_GRACE_MS 1000
+#define SV_PARTIAL_MS 1000 /* a line without its newline for this long is shown as it is */
 #define SV_DRAIN_POLL_MS 50 /* a stopping cgroup's emptiness, looked at this often */
 /* Restart times kept per instance; a max_restarts above it is counted up to it. */
 #define SV_RESTARTS_KEPT 4096
@@ -91,6 +92,7 @@ struct sv_proc {
 	struct loop_timer *ready_timer; /* the ready probe's overall timeout */
 	struct loop_timer *probe_timer; /* the next probe attempt (ready or health) */
 	struct loop_timer *eof_timer;   /* exited, pipes still open */
+	struct loop_timer *partial_timer; /* a line without its newline waits to be shown */
 	int eof_stage;
 	struct probe *probe;        /* the attempt under way (ready or health) */
 	char probe_detail[160];     /* what the last attempt said */
@@ -238,6 +240,26 @@ sv_close_pipe(struct sv_proc *p, int *fd, enum log_stream s)
 	logstore_eof(p->log, s, sv_on_line, p);
 }
 
+/* Who hears of each line: the ready probe while it looks, and whoever the engine says wants them. */
+static log_line_fn
+sv_line_fn(const struct sv_proc *p)
+{
+	bool probe = p->info.state == PROC_STARTING && p->has_re && !p->failed_start;
+	bool wanted = p->sv->wants_lines == NULL || p->sv->wants_lines(p->sv->arg);
+	return probe || wanted ? sv_on_line : NULL;
+}
+
+/* A line without its newline for SV_PARTIAL_MS: shown as it is (a prompt, a progress bar). */
+static void
+sv_on_partial_timer(struct loop *l, void *arg)
+{
+	(void)l;
+	struct sv_proc *p = arg;
+	p->partial_timer = NULL;
+	logstore_flush_partial(p->log, LOG_OUT, sv_line_fn(p), p);
+	logstore_flush_partial(p->log, LOG_ERR, sv_line_fn(p), p);
+}
+
 static void
 sv_on_pipe(struct loop *l, int fd, unsigned events, void *arg)
 {
@@ -250,19 +272,19 @@ sv_on_pipe(struct loop *l, int fd, unsigned events, void *arg)
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
 			p->last_output_mono = sv_mono_ms(); /* once per read, not per line */
-			bool probe = p->info.state == PROC_STARTING && p->has_re && !p->failed_start;
-			bool wanted = p->sv->wants_lines == NULL || p->sv->wants_lines(p->sv->arg);
-			logstore_feed(p->log, s, buf, (size_t)n, probe || wanted ? sv_on_line : NULL, p);
+			logstore_feed(p->log, s, buf, (size_t)n, sv_line_fn(p), p);
 			if (fd != (s == LOG_OUT ? p->out_fd : p->err_fd))
 				return; /* a callback closed it */
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
+			break;
 		sv_close_pipe(p, s == LOG_OUT ? &p->out_fd : &p->err_fd, s);
 		sv_maybe_finished(p);
 		return;
 	}
+	if (p->partial_timer == NULL && logstore_partial(p->log, s, NULL))
+		p->partial_timer = loop_timer_after(p->sv->loop, SV_PARTIAL_MS, sv_on_partial_timer, p);
 }
 
 /* ---- environment --------------------------------------------------------- */
@@ -1547,6 +1569,7 @@ sv_proc_free(struct sv_proc *p)
 	sv_cancel_probes(p);
 	sv_cancel_timer(sv, &p->timer);
 	sv_cancel_timer(sv, &p->eof_timer);
+	sv_cancel_timer(sv, &p->partial_timer);
 	if (p->out_fd >= 0) {
 		loop_unwatch(sv->loop, p->out_fd);
 		close(p->out_fd);

@@ -140,6 +140,7 @@ mkdir "$T/cr"
 cat >"$T/cr/vigil.yaml" <<EOF
 processes:
   bar: {command: "printf 'progress 1\\\\rprogress 2\\\\rdone\\\\r\\\\n'; exec sleep $M.9"}
+  ask: {command: "printf 'Continue? [y/N] '; exec sleep $M.10"}
 EOF
 engine_start "$T/cr"
 engine_says "$T/cr" 'bar +\| done$' 15 && pass "progress line: the line output shows the last redraw" ||
@@ -148,6 +149,12 @@ engine_says "$T/cr" 'bar +\| done$' 15 && pass "progress line: the line output s
 expect_grep "$T/crlogs" '^[0-9:]{8} bar +\| done$' "progress line: vigil logs shows the last redraw"
 tr '\r' '~' <"$T/cr/.vigil/logs/bar.log" >"$T/crfile"
 expect_grep "$T/crfile" ' out progress 1~progress 2~done~$' "progress line: the file keeps every byte"
+# A prompt without a newline shows while the process waits (within a
+# second or so), not only once it has ended.
+wait_for '(cd "$T/cr" && "$VIGIL" logs ask) 2>/dev/null | grep -q "Continue? \[y/N\]"' 10 &&
+    pass "a line without its newline shows while the process runs" || fail "the prompt never showed"
+engine_says "$T/cr" 'ask +\| Continue\? \[y/N\]' 5 || fail "the prompt not in the line output"
+expect_grep "$T/cr/.vigil/logs/ask.log" ' out\+ Continue\? \[y/N\] $' "the log file marks it as continued (out+)"
 (cd "$T/cr" && "$VIGIL" down >/dev/null) || fail "progress line: down"
 engine_wait 10 || fail "progress line: the engine did not end"
 

@@ -489,6 +489,49 @@ test_ring_eviction(void **state)
 	logstore_free(ls);
 }
 
+/* A partial line: shown on request as a piece the next bytes continue; stamped when it came, at EOF too. */
+static void
+test_partial(void **state)
+{
+	(void)state;
+	struct logstore *ls = open_store(NULL, 0, 0, 4096);
+	struct got g = {0};
+	int64_t since = 0;
+	assert_false(logstore_partial(ls, LOG_OUT, &since));
+	fixed_ms = T0 + 10;
+	feed_str(ls, LOG_OUT, "Password: ", &g);
+	assert_int_equal(g.n, 0);
+	assert_true(logstore_partial(ls, LOG_OUT, &since));
+	assert_int_equal(since, T0 + 10);
+	assert_false(logstore_partial(ls, LOG_ERR, NULL));
+	fixed_ms = T0 + 500;
+	feed_str(ls, LOG_OUT, "(hidden)", &g); /* more of the same line: still stamped when it began */
+	fixed_ms = T0 + 1010;
+	logstore_flush_partial(ls, LOG_OUT, got_fn, &g);
+	assert_int_equal(g.n, 1);
+	assert_line(&g, 0, LOG_OUT, LOG_SPLIT, "Password: (hidden)");
+	assert_int_equal(g.v[0].ts_ms, T0 + 10);
+	assert_false(logstore_partial(ls, LOG_OUT, NULL));
+	logstore_flush_partial(ls, LOG_OUT, got_fn, &g); /* nothing pending: nothing */
+	assert_int_equal(g.n, 1);
+	/* The rest of the line, then one more without a newline until EOF. */
+	fixed_ms = T0 + 2000;
+	feed_str(ls, LOG_OUT, " ok\nlast", &g);
+	assert_int_equal(g.n, 2);
+	assert_line(&g, 1, LOG_OUT, 0, " ok");
+	fixed_ms = T0 + 9000;
+	logstore_eof(ls, LOG_OUT, got_fn, &g);
+	assert_int_equal(g.n, 3);
+	assert_line(&g, 2, LOG_OUT, LOG_NOEOL, "last");
+	assert_int_equal(g.v[2].ts_ms, T0 + 2000); /* when it came, not when the pipe closed */
+	/* Lines after it are stamped with their own time again. */
+	fixed_ms = T0 + 9500;
+	feed_str(ls, LOG_ERR, "after\n", &g);
+	assert_int_equal(g.v[3].ts_ms, T0 + 9500);
+	got_clear(&g);
+	logstore_free(ls);
+}
+
 /* A reload's successor takes in its predecessor's lines, merged by time; a full ring keeps the newest. */
 static void
 test_adopt(void **state)
@@ -1180,6 +1223,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytewise_crlf),
 		cmocka_unit_test(test_adopt),
+		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_streams_interleaved),
 		cmocka_unit_test(test_noeol),
 		cmocka_unit_test(test_split_edges),
