@@ -256,8 +256,20 @@ sv_on_partial_timer(struct loop *l, void *arg)
 	(void)l;
 	struct sv_proc *p = arg;
 	p->partial_timer = NULL;
-	logstore_flush_partial(p->log, LOG_OUT, sv_line_fn(p), p);
-	logstore_flush_partial(p->log, LOG_ERR, sv_line_fn(p), p);
+	/* Only one that has waited that long: a stream's lines cut by a read are whole a moment later. */
+	int64_t now = model_realtime_ms(), again = -1;
+	for (int s = LOG_OUT; s <= LOG_ERR; s++) {
+		int64_t since;
+		if (!logstore_partial(p->log, (enum log_stream)s, &since))
+			continue;
+		int64_t left = since + SV_PARTIAL_MS - now;
+		if (left <= 0)
+			logstore_flush_partial(p->log, (enum log_stream)s, sv_line_fn(p), p);
+		else if (again < 0 || left < again)
+			again = left;
+	}
+	if (again > 0)
+		p->partial_timer = loop_timer_after(p->sv->loop, again, sv_on_partial_timer, p);
 }
 
 static void
