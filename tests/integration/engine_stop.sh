@@ -241,6 +241,6 @@ engine_wait 15 || fail "nocg: the engine did not stop"
     fail "nocg: sleep $M.60 left behind"
 [ "$(count_procs ": $M\\.62")" -eq 0 ] && pass "nocg: one that ignores SIGTERM too (SIGKILL after 2 s)" ||
     fail "nocg: the TERM-ignoring daemon left behind"
-expect_grep "$T/nocg/out" 'ending 2 processes that left their process group' "nocg: says so"
+expect_grep "$T/nocg/out" 'ending 2 processes left behind \(orphaned, adopted by vigil\)' "nocg: says so"
 
 finish
