@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/crash.h"
+#include "core/diag.h"
 #include "core/units.h"
 
 enum { CRASH_FILE, CRASH_JSON, CRASH_HELP };
@@ -156,6 +158,39 @@ crashes_show(const char *dir, const char *id, bool json)
 	return CLI_OK;
 }
 
+/*
+ * False only when the stack file (-f, or the one beside the .vigil folder)
+ * loads and has no process of that name ("api:1" is api's replica): a
+ * name with no reports is then a typo, not a process that never crashed.
+ */
+static bool
+crashes_known(const char *file, const char *dir, const char *name)
+{
+	char path[4300];
+	if (file != NULL) {
+		snprintf(path, sizeof(path), "%s", file);
+	} else {
+		/* dir is <stack folder>/.vigil/crashes */
+		snprintf(path, sizeof(path), "%.*s/vigil.yaml", (int)(strlen(dir) - strlen("/.vigil/crashes")), dir);
+		if (access(path, F_OK) != 0)
+			snprintf(path, sizeof(path), "%.*s/vigil.yml", (int)(strlen(dir) - strlen("/.vigil/crashes")), dir);
+	}
+	struct diag d;
+	diag_init(&d);
+	struct spec *s = config_load(path, &d);
+	diag_fini(&d);
+	if (s == NULL)
+		return true; /* cannot tell */
+	char base[256];
+	snprintf(base, sizeof(base), "%s", name);
+	char *colon = strrchr(base, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	bool known = config_process_index(s, base) != SIZE_MAX;
+	config_free(s);
+	return known;
+}
+
 int
 cli_cmd_crashes(const struct cli_cmd *cmd, int argc, char **argv)
 {
@@ -210,6 +245,10 @@ cli_cmd_crashes(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (n < 0)
 		n = 0;
+	if (n == 0 && args[0] != NULL && !crashes_known(file, dir, args[0])) {
+		free(v);
+		return cli_usage_error("no process named '%s' in the stack (vigil status lists them)", args[0]);
+	}
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 	if (!json && n == 0)
 		printf("no crash reports%s%s\n", args[0] ? " for " : "", args[0] ? args[0] : "");

@@ -119,6 +119,12 @@ expect_rc 0 "crashes show, for a process named show"
 expect_grep "$T/out" '^show-[0-9T.]+Z +show +' "crashes show: the process show's report"
 run_vigil crashes show "$(report show | sed 's/\.json$//')"
 expect_grep "$T/out" '^show \(stack stack\): status 2 at ' "crashes show ID still shows one"
+run_vigil crashes nosuch
+expect_rc 2 "crashes of a process the stack does not have"
+expect_grep "$T/err" "no process named 'nosuch'" "crashes NAME: says it is no process"
+run_vigil crashes clean
+expect_rc 0 "crashes of a process that never crashed"
+expect_line "$T/out" "no crash reports for clean" "says it has none"
 run_vigil crashes show nosuch
 expect_rc 1 "show of an unknown id"
 expect_grep "$T/err" "no crash report 'nosuch'" "show: says which"
