@@ -13,9 +13,11 @@
 #include <fcntl.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +43,7 @@
 struct alert_hook {
 	char *body;                /* owned: the JSON */
 	int tries;
+	struct alert about;        /* a copy of the alert, to say so if it fails for good */
 	struct alert_hook *next;
 };
 
@@ -66,6 +69,8 @@ struct alert_notifier {
 	struct alert_engine *e;
 	pid_t pid;
 	struct loop_timer *timer;  /* its timeout */
+	bool timed_out;
+	struct alert about;        /* a copy of the alert, to say so if it fails */
 	struct alert_notifier *next;
 };
 
@@ -125,13 +130,32 @@ alert_notifier_drop(struct alert_notifier *n)
 	free(n);
 }
 
+/* A notification of about failed for good: said as ALERT_UNDELIVERED. */
+static void
+alert_undelivered(struct alert_engine *e, const struct alert *about, const char *fmt, ...)
+{
+	struct alert copy = *about;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(copy.undelivered, sizeof(copy.undelivered), fmt, ap);
+	va_end(ap);
+	if (e->fn != NULL)
+		e->fn(ALERT_UNDELIVERED, &copy, e->arg);
+}
+
 static void
 alert_on_notifier_exit(struct loop *l, pid_t pid, int status, void *arg)
 {
 	(void)pid;
-	(void)status;
 	struct alert_notifier *n = arg;
 	loop_timer_cancel(l, n->timer);
+	if (n->timed_out)
+		alert_undelivered(n->e, &n->about, "notify.exec still ran at its timeout: killed");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		alert_undelivered(n->e, &n->about, "notify.exec exited with status %d%s", WEXITSTATUS(status),
+		    WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
+	else if (WIFSIGNALED(status))
+		alert_undelivered(n->e, &n->about, "notify.exec killed by signal %d", WTERMSIG(status));
 	alert_notifier_drop(n);
 }
 
@@ -141,6 +165,7 @@ alert_on_notifier_timeout(struct loop *l, void *arg)
 	(void)l;
 	struct alert_notifier *n = arg;
 	n->timer = NULL;
+	n->timed_out = true;
 	kill(-n->pid, SIGKILL); /* still running at its timeout: its whole group goes; the exit frees n */
 }
 
@@ -159,7 +184,6 @@ alert_on_hook_retry(struct loop *l, void *arg)
 static void
 alert_on_hook_done(void *arg, bool ok, const char *detail)
 {
-	(void)detail;
 	struct alert_engine *e = arg;
 	e->hook_inflight = NULL;
 	struct alert_hook *h = e->hooks;
@@ -169,6 +193,9 @@ alert_on_hook_done(void *arg, bool ok, const char *detail)
 		e->hook_retry = loop_timer_after(e->loop, (int64_t)1000 << (h->tries - 1), alert_on_hook_retry, e);
 		return;
 	}
+	if (!ok)
+		alert_undelivered(e, &h->about, "webhook failed %d times: %s", h->tries,
+		    detail != NULL && detail[0] ? detail : "could not be sent");
 	e->hooks = h->next;
 	if (e->hooks == NULL)
 		e->hooks_tail = NULL;
@@ -204,13 +231,14 @@ alert_hook_send(struct alert_engine *e)
 
 /* Queues text for the webhook; beyond the bound the oldest waiting delivery is dropped. */
 static void
-alert_hook_queue(struct alert_engine *e, const char *text)
+alert_hook_queue(struct alert_engine *e, const char *text, const struct alert *a)
 {
 	struct alert_hook *h = calloc(1, sizeof(*h));
 	if (h == NULL || (h->body = strdup(text)) == NULL) {
 		free(h);
 		return;
 	}
+	h->about = *a;
 	if (e->nhooks >= ALERT_HOOK_QUEUE && e->hooks != NULL && e->hooks->next != NULL) {
 		/* Keep the head (it may be under way): drop the one after it. */
 		struct alert_hook *old = e->hooks->next;
@@ -243,7 +271,7 @@ alert_notify(struct alert_engine *e, const char *what, const struct alert *a)
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (text != NULL && al->webhook != NULL)
-		alert_hook_queue(e, text);
+		alert_hook_queue(e, text, a);
 	if (al->notify_exec.argc == 0) {
 		free(text);
 		return;
@@ -258,10 +286,8 @@ alert_notify(struct alert_engine *e, const char *what, const struct alert *a)
 		setsid();
 		dup2(p[0], STDIN_FILENO);
 		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO); /* its stderr is the engine's: what it complains of is seen */
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -277,12 +303,15 @@ alert_notify(struct alert_engine *e, const char *what, const struct alert *a)
 	if (pid > 0) {
 		/* A pipe holds 64 KiB: an alert's JSON goes in at once, the write never blocks. */
 		fcntl(p[1], F_SETFL, O_NONBLOCK);
-		ssize_t w = write(p[1], text, strlen(text));
+		/* One line: a `while read` notifier reads it, appended ones stay apart. */
+		struct iovec iov[2] = {{.iov_base = text, .iov_len = strlen(text)}, {.iov_base = "\n", .iov_len = 1}};
+		ssize_t w = writev(p[1], iov, 2);
 		(void)w;
 		struct alert_notifier *n = calloc(1, sizeof(*n));
 		if (n != NULL) {
 			n->e = e;
 			n->pid = pid;
+			n->about = *a;
 			n->next = e->notifiers;
 			e->notifiers = n;
 			loop_watch_child(e->loop, pid, alert_on_notifier_exit, n);

@@ -524,6 +524,8 @@ control_on_alert(struct control *c, const char *what, const struct alert *a)
 		return;
 	cJSON *data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "change", what);
+	if (a->undelivered[0] != '\0')
+		cJSON_AddStringToObject(data, "why", a->undelivered);
 	cJSON_AddItemToObject(data, "alert", alert_json(a));
 	char *line = proto_event("alerts", data);
 	server_broadcast(c->server, PROTO_TOPIC_ALERTS, line);

@@ -177,6 +177,31 @@ run_vigil down
 engine_wait 15 "$RLE" || fail "reload: engine still runs"
 cd "$T"
 
+# A notification that fails is said (the notifier's status, the webhook's
+# last error), and the notifier gets one line (a `while read` loop reads it).
+set -- $(free_ports 1)
+mkdir -p "$T/und"
+cat >"$T/und/vigil.yaml" <<YAML
+version: 1
+alerts:
+  notify:
+    exec: "while read -r line; do echo \"got \$\$line\" >>'$T/und/got.txt'; done; exit 4"
+    webhook: "http://127.0.0.1:$1/hook"
+    timeout: 1s
+processes:
+  crashy: {command: "exit 3", restart: "no", alerts: ["exited with nonzero"]}
+  idle: {command: "exec sleep $M.5"}
+YAML
+engine_start "$T/und"
+UNDE=$ENGINE_PID
+engine_says "$T/und" 'alert warning not delivered: crashy: exited with nonzero \(notify.exec exited with status 4\)' 10 &&
+    pass "undelivered: a notifier that fails is said, with its status" || fail "undelivered: the notifier's failure not said"
+engine_says "$T/und" 'alert warning not delivered: crashy: exited with nonzero \(webhook failed 3 times: .*refused' 15 &&
+    pass "undelivered: a webhook that fails every try is said, with why" || fail "undelivered: the webhook's failure not said"
+expect_grep "$T/und/got.txt" '^got \{"event":"fired"' "notifier: one line of JSON, read by while read"
+(cd "$T/und" && "$VIGIL" down >/dev/null) || fail "undelivered: down"
+engine_wait 15 "$UNDE" || fail "undelivered: engine still runs"
+
 # Webhooks: a local HTTP server gets each alert POSTed as JSON; a dead
 # endpoint (it accepts connections and never answers) slows nothing.
 set -- $(free_ports 2)
