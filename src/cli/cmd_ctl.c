@@ -89,6 +89,8 @@ ctl_parse(const struct cli_cmd *cmd, int argc, char **argv, struct ctl_args *a)
 			if (strcmp(p.value, "json") != 0 && strcmp(p.value, "csv") != 0)
 				return cli_usage_error("option '--format': '%s' is not json or csv", p.value);
 			a->format = p.value;
+		} else if (strcmp(name, "no-wait") == 0) {
+			a->no_wait = true;
 		} else if (strcmp(name, "stdio") == 0) {
 			/* attach's only mode */
 		} else if (strcmp(name, "help") == 0) {
@@ -315,6 +317,52 @@ cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 	return ctl_query(cmd, argc, argv, "status", NULL, ctl_show_status);
 }
 
+/*
+ * After a stop: asks until none of the matched instances is up any more
+ * (or the timeout), then says how each ended: "api: stopped (status 0)".
+ */
+static int
+ctl_wait_stopped(struct client *c, const struct ctl_args *a, const cJSON *matched)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	static const char *const up[] = {"starting", "running", "stopping", NULL};
+	for (;;) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "cmd", "status");
+		cJSON_AddItemToObject(req, "targets", cJSON_Duplicate(matched, 1));
+		cJSON *reply;
+		cJSON *res = ctl_call(c, req, &reply);
+		if (res == NULL) {
+			cJSON_Delete(reply);
+			return CLI_FAILED;
+		}
+		const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes"), *p, *late = NULL;
+		cJSON_ArrayForEach(p, procs)
+			if (late == NULL && ctl_str(p, "state") != NULL && str_in(ctl_str(p, "state"), up))
+				late = p;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (late == NULL || ms >= a->timeout_ms) {
+			cJSON_ArrayForEach(p, procs) {
+				const char *why = ctl_str(p, "reason");
+				printf("%s: %s%s%s%s\n", ctl_str(p, "name"), ctl_str(p, "state"), why != NULL && why[0] ? " (" : "",
+				    why != NULL ? why : "", why != NULL && why[0] ? ")" : "");
+			}
+			if (late != NULL) {
+				char t[32];
+				units_fmt_duration(a->timeout_ms, t, sizeof(t));
+				fprintf(stderr, "vigil: %s is still %s after %s\n", ctl_str(late, "name"), ctl_str(late, "state"), t);
+			}
+			cJSON_Delete(reply);
+			return late == NULL ? CLI_OK : CLI_FAILED;
+		}
+		cJSON_Delete(reply);
+		poll(NULL, 0, 50);
+	}
+}
+
 /* start, stop, restart: the same shape. */
 static int
 ctl_simple(const struct cli_cmd *cmd, int argc, char **argv, const char *verb, size_t first,
@@ -335,7 +383,9 @@ ctl_simple(const struct cli_cmd *cmd, int argc, char **argv, const char *verb, s
 	cJSON *reply;
 	cJSON *res = ctl_call(c, req, &reply);
 	int rc = ctl_failed();
-	if (res != NULL) {
+	if (res != NULL && strcmp(verb, "stop") == 0 && !a.no_wait) {
+		rc = ctl_wait_stopped(c, &a, cJSON_GetObjectItemCaseSensitive(res, "matched"));
+	} else if (res != NULL) {
 		const cJSON *n;
 		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res, "matched"))
 			if (cJSON_IsString(n))

@@ -43,6 +43,14 @@ static const struct cli_opt cli_target_opts[] = {
 	{0, NULL, NULL, NULL},
 };
 
+static const struct cli_opt cli_stop_opts[] = {
+	CLI_WHERE_OPTS,
+	{0, "timeout", "DURATION", "how long to wait for them to stop (default 30s)"},
+	{0, "no-wait", NULL, "return once the stop is asked for"},
+	{'h', "help", NULL, "show this help"},
+	{0, NULL, NULL, NULL},
+};
+
 /* -f is --follow here, as in tail; the stack file is --file. */
 static const struct cli_opt cli_logs_opts[] = {
 	{0, "file", "FILE", "the stack file whose engine to talk to"},
@@ -164,10 +172,12 @@ const struct cli_cmd cli_commands[] = {
 	},
 	{
 		"stop", "stop processes of the running stack",
-		"vigil stop TARGET...",
+		"vigil stop TARGET... [--timeout 30s] [--no-wait]",
 		"Stops the processes TARGETs name: stop_signal to the process group,\n"
-		"SIGKILL after stop_timeout. They stay stopped until started.",
-		cli_target_opts, cli_cmd_stop,
+		"SIGKILL after stop_timeout. They stay stopped until started. Waits\n"
+		"until they are down and says how each ended (as systemctl stop);\n"
+		"exit 1 if one is still stopping at the timeout.",
+		cli_stop_opts, cli_cmd_stop,
 	},
 	{
 		"restart", "restart processes of the running stack",

@@ -32,6 +32,7 @@ struct ctl_args {
 	const char *wait_for;
 	const char *format;    /* export: "json" or "csv" */
 	int64_t timeout_ms;
+	bool no_wait;          /* stop: return once the stop is asked for */
 	const char *args[256]; /* positional: targets (and the signal for `signal`) */
 	size_t nargs;
 };
