@@ -129,7 +129,8 @@ cfg_check_keys(struct cfg *c, const struct ynode *m, const char *const *allowed,
 {
 	for (size_t i = 0; i < m->count; i++) {
 		const struct ynode *k = m->pairs[i].key;
-		if (str_in(k->str, allowed))
+		/* x-…: an extension field, ignored (compose's place for anchors of shared settings). */
+		if (str_in(k->str, allowed) || strncmp(k->str, "x-", 2) == 0)
 			continue;
 		const char *hint = str_suggest(k->str, allowed);
 		if (hint != NULL)
