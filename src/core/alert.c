@@ -448,7 +448,7 @@ alert_pair(struct alert_engine *e, const struct rule *r, const char *target)
 	p->restarts_seen = -1;
 	snprintf(p->target, sizeof(p->target), "%s", target);
 	if (r->kind == RULE_LOG)
-		p->has_re = regcomp(&p->re, r->regex, REG_EXTENDED | REG_NOSUB) == 0;
+		p->has_re = regcomp(&p->re, r->regex, REG_EXTENDED | REG_NOSUB | (r->icase ? REG_ICASE : 0)) == 0;
 	e->pairs[e->npairs++] = p;
 	return p;
 }

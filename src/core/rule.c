@@ -353,8 +353,17 @@ rule_parse_log(struct rule_parser *p, struct rule *r)
 	if (t == NULL)
 		return rule_fail(p, rule_end(p), "expected a regular expression%s", NULL);
 	char *re = arena_strndup(p->arena, t->s, t->len);
+	p->pos++;
+	/* /REGEX/i: a flag right after the closing slash. */
+	const struct rule_tok *f = rule_peek(p);
+	if (t->s[-1] == '/' && f != NULL && !f->quoted && f->s == t->s + t->len + 1) {
+		if (f->len != 1 || f->s[0] != 'i')
+			return rule_fail(p, f->s, "unknown flag after /REGEX/ (only i, for any case)%s", NULL);
+		r->icase = true;
+		p->pos++;
+	}
 	regex_t rx;
-	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB | (r->icase ? REG_ICASE : 0));
 	if (rc != 0) {
 		char msg[200];
 		regerror(rc, &rx, msg, sizeof(msg));
@@ -362,7 +371,6 @@ rule_parse_log(struct rule_parser *p, struct rule *r)
 	}
 	regfree(&rx);
 	r->regex = re;
-	p->pos++;
 	/* Default: any match within a minute fires. */
 	r->op = RULE_GT;
 	r->value = 0;

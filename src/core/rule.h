@@ -56,6 +56,7 @@ struct rule {
 	int exit_code;           /* RULE_EXITED: -1 = any non-zero */
 	int exit_signal;         /* RULE_EXITED: 0 = not a signal rule */
 	const char *regex;       /* RULE_LOG (arena), already checked to compile */
+	bool icase;              /* RULE_LOG: /REGEX/i, any case */
 };
 
 /*

@@ -253,6 +253,15 @@ test_log(void **state)
 	/* A quoted regex may hold spaces and operator characters. */
 	r = parse_ok(a, "log =~ \"x > y == z\"");
 	assert_string_equal(r.regex, "x > y == z");
+	assert_false(r.icase);
+
+	/* /REGEX/i: any case. */
+	r = parse_ok(a, "log =~ /err(or)?/i > 3 in 1m");
+	assert_string_equal(r.regex, "err(or)?");
+	assert_true(r.icase);
+	assert_true(r.value == 3.0);
+	r = parse_ok(a, "log =~ /panic/i");
+	assert_true(r.icase);
 	arena_free(a);
 }
 
@@ -348,6 +357,7 @@ static const struct bad_rule bad_rules[] = {
 	{"log =~ \"(\"", "invalid regular expression: Unmatched ( or \\(", 8},
 	{"log =~ \"abc", "unterminated quote", 7},
 	{"log =~ /abc", "unterminated '/'", 7},
+	{"log =~ /abc/x > 3 in 1m", "unknown flag after /REGEX/ (only i, for any case)", 12},
 	{"log =~ /x/ > 3", "expected 'in'", 14},
 	{"log =~ /x/ > 3 in", "expected a duration such as 30s or 5m", 17},
 	{"log =~ /x/ 3 in 5m", "expected a comparison (>, >=, <, <=, ==, !=)", 11},
