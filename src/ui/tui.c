@@ -629,13 +629,13 @@ tui_sort_step(struct view *v, bool host, int step)
 			s = VIEW_SORT_COUNT - 1;
 		if (s >= VIEW_SORT_COUNT)
 			s = 0;
-		/* vigil top has no restarts, health, groups or tags. */
-	} while (host && (s == VIEW_SORT_RESTARTS || s == VIEW_SORT_HEALTH || s == VIEW_SORT_GROUP ||
-	    s == VIEW_SORT_TAGS));
+		/* vigil top has no restarts, health, groups or tags; a stack's table no threads column. */
+	} while (host ? (s == VIEW_SORT_RESTARTS || s == VIEW_SORT_HEALTH || s == VIEW_SORT_GROUP ||
+	    s == VIEW_SORT_TAGS) : s == VIEW_SORT_THREADS);
 	v->sort = (enum view_sort)s;
 	/* Numbers read best largest first. */
 	v->desc = v->sort == VIEW_SORT_CPU || v->sort == VIEW_SORT_MEM || v->sort == VIEW_SORT_RESTARTS ||
-	    v->sort == VIEW_SORT_UPTIME;
+	    v->sort == VIEW_SORT_UPTIME || v->sort == VIEW_SORT_THREADS;
 }
 
 static void

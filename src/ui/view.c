@@ -384,6 +384,10 @@ view_cmp(const void *pa, const void *pb)
 	case VIEW_SORT_TAGS:
 		c = strcmp(a->tags, b->tags);
 		break;
+	case VIEW_SORT_THREADS:
+		x = a->has_metrics ? a->m.threads : -1;
+		y = b->has_metrics ? b->m.threads : -1;
+		break;
 	default:
 		break;
 	}
@@ -1054,7 +1058,7 @@ static const struct view_colspec view_cols[COL_COUNT] = {
 	[COL_SPARK] = {"CPU HISTORY", 0, false, 3, VIEW_SORT_NONE},
 	[COL_GROUP] = {"GROUP", 10, false, 4, VIEW_SORT_GROUP},
 	[COL_TAGS] = {"TAGS", 0, false, 5, VIEW_SORT_TAGS},
-	[COL_THREADS] = {"THR", 4, true, 1, VIEW_SORT_NONE},
+	[COL_THREADS] = {"THR", 4, true, 1, VIEW_SORT_THREADS},
 };
 
 /* The columns, left to right, of each mode. */

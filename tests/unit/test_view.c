@@ -376,6 +376,31 @@ test_top_counts(void **state)
 	replica_fini(&r);
 }
 
+/* vigil top sorted by THR: its header shows the arrow, the most threads first. */
+static void
+test_top_threads(void **state)
+{
+	(void)state;
+	resize_term(24, 120);
+	struct replica r;
+	top_replica(&r, "1 0 S 0.5 1048576 1 1795490000000 init\n"
+	    "10 1 S 1.0 2097152 14 1795499000000 many\n"
+	    "20 1 S 3.0 4194304 2 1795499900000 few\n");
+	struct view v;
+	top_view(&v);
+	v.sort = VIEW_SORT_THREADS;
+	view_draw(stdscr, &r, &v, 1000);
+	char *text = dump();
+	assert_non_null(strstr(text, "THR▼"));
+	size_t rows[4];
+	assert_int_equal(view_rows(&r, &v, rows, 4), 3);
+	assert_string_equal(r.procs[rows[0]].name, "many");
+	assert_string_equal(r.procs[rows[1]].name, "few");
+	free(text);
+	view_fini(&v);
+	replica_fini(&r);
+}
+
 /* vigil top's screen: a replica fed by the agent's "top" event, in tree order. */
 static void
 test_top(void **state)
@@ -824,6 +849,8 @@ test_columns(void **state)
 	fixture_at(&r, &v, 43, 132, "api");
 	snprintf(r.procs[0].tags, sizeof(r.procs[0].tags), "web,python,critical");
 	for (int s = VIEW_SORT_NAME; s < VIEW_SORT_COUNT; s++) {
+		if (s == VIEW_SORT_THREADS)
+			continue; /* vigil top's column only: below */
 		v.sort = (enum view_sort)s;
 		for (int d = 0; d < 2; d++) {
 			v.desc = d;
@@ -1046,6 +1073,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_top_threads),
 		cmocka_unit_test(test_top_counts),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_quiet_beside_chatty),
