@@ -224,6 +224,8 @@ ctl_print_table(const cJSON *procs)
 		const char *group = ctl_str(p, "group");
 		const char *name = ctl_str(p, "name"), *st = ctl_str(p, "state");
 		const char *health = ctl_str(p, "health");
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "health_probe")))
+			health = "-"; /* no probe: no health to know, not "unknown" */
 		printf("%-*s  %-9s %7s %6s %7s %8s %8.0f  %-9s %-10s %s\n", w, name != NULL ? name : "?",
 		    st != NULL ? st : "?", pid, cpu, mem, up, ctl_num(p, "restarts", 0),
 		    health != NULL ? health : "?",

@@ -159,6 +159,7 @@ replica_proc_json(struct replica *r, const cJSON *o, int64_t now_ms)
 	replica_copy(p->kind, sizeof(p->kind), replica_str(o, "kind"));
 	replica_copy(p->state, sizeof(p->state), replica_str(o, "state"));
 	replica_copy(p->health, sizeof(p->health), replica_str(o, "health"));
+	p->health_probe = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "health_probe"));
 	replica_copy(p->group, sizeof(p->group), replica_str(o, "group"));
 	replica_copy(p->reason, sizeof(p->reason), replica_str(o, "reason"));
 	p->pid = (pid_t)replica_num(o, "pid", 0);

@@ -40,6 +40,7 @@ struct replica_proc {
 	char kind[16];             /* service, oneshot, cleanup */
 	char state[16];
 	char health[16];
+	bool health_probe;        /* it has a health probe (without one, health shows as "-") */
 	char group[64];            /* "" = none */
 	char tags[256];            /* comma-separated */
 	char reason[192];

@@ -1268,7 +1268,7 @@ view_table(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct v
 				units_fmt_age(replica_uptime(p, now_ms), buf, sizeof(buf));
 				break;
 			case COL_HEALTH:
-				snprintf(buf, sizeof(buf), "%s", strcmp(p->health, "unknown") == 0 ? "-" : p->health);
+				snprintf(buf, sizeof(buf), "%s", p->health_probe ? p->health : "-");
 				if (!selected)
 					attr = theme_attr(theme_state_role(p->health));
 				break;
@@ -1625,7 +1625,7 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 	}
 	view_putf(w, y++, 0, cols, 0, "kind %s · pid %s · restarts %d · up %s · health %s · group %s · tags %s",
 	    p->kind, p->pid > 0 ? (snprintf(a, sizeof(a), "%d", (int)p->pid), a) : "-", p->restarts, up,
-	    p->health, p->group[0] ? p->group : "-", p->tags[0] ? p->tags : "-");
+	    p->health_probe ? p->health : "-", p->group[0] ? p->group : "-", p->tags[0] ? p->tags : "-");
 	if (p->has_metrics) {
 		const struct proc_metrics *m = &p->m;
 		units_fmt_mem(m->rss, a, sizeof(a));

@@ -68,6 +68,7 @@ proc(struct replica *r, const char *name, const char *state, int pid, int restar
 	snprintf(p->state, sizeof(p->state), "%s", state);
 	snprintf(p->kind, sizeof(p->kind), "service");
 	snprintf(p->health, sizeof(p->health), "%s", health);
+	p->health_probe = strcmp(health, "unknown") != 0; /* the fixture's "unknown" ones have none */
 	snprintf(p->group, sizeof(p->group), "%s", group);
 	snprintf(p->tags, sizeof(p->tags), "%s", tags);
 	snprintf(p->reason, sizeof(p->reason), "pid %d", pid);
