@@ -1584,6 +1584,39 @@ view_session_chart(WINDOW *w, int y, int h, int cols, const struct view *v, cons
 	view_chart(w, y, 0, h, cols, v, title, vals, p->nhist, 100, view_fmt_pct);
 }
 
+/*
+ * Puts a line of "a · b · c" items at row y, going on to the next rows at
+ * the separators where it does not fit (a narrow screen); the rows used.
+ */
+static int __attribute__((format(printf, 5, 6)))
+view_put_items(WINDOW *w, int y, int cols, int attr, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	static const char sep[] = " \xc2\xb7 "; /* " · " */
+	int rows = 0, x = 0;
+	for (char *item = text; item != NULL;) {
+		char *next = strstr(item, sep);
+		if (next != NULL) {
+			*next = '\0';
+			next += sizeof(sep) - 1;
+		}
+		int iw = view_width(item);
+		if (x > 0 && x + 3 + iw > cols) {
+			rows++;
+			x = 0;
+		}
+		if (x > 0)
+			x += view_put(w, y + rows, x, cols - x, attr, " · ");
+		x += view_put(w, y + rows, x, cols - x, attr, item);
+		item = next;
+	}
+	return rows + 1;
+}
+
 /* A chart's window in its title: "42s", "10 min", "24 h" (what its points cover, not what they could). */
 static void
 view_span(int64_t ms, char *buf, size_t size)
@@ -1623,14 +1656,14 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 			view_session_chart(w, y, y0 + h - y - 1, cols, v, p, "CPU %, this session, newest right");
 		return;
 	}
-	view_putf(w, y++, 0, cols, 0, "kind %s · pid %s · restarts %d · up %s · health %s · group %s · tags %s",
+	y += view_put_items(w, y, cols, 0, "kind %s · pid %s · restarts %d · up %s · health %s · group %s · tags %s",
 	    p->kind, p->pid > 0 ? (snprintf(a, sizeof(a), "%d", (int)p->pid), a) : "-", p->restarts, up,
 	    p->health_probe ? p->health : "-", p->group[0] ? p->group : "-", p->tags[0] ? p->tags : "-");
 	if (p->has_metrics) {
 		const struct proc_metrics *m = &p->m;
 		units_fmt_mem(m->rss, a, sizeof(a));
 		units_fmt_mem(m->tree_rss, b, sizeof(b));
-		view_putf(w, y++, 0, cols, 0,
+		y += view_put_items(w, y, cols, 0,
 		    "cpu %.1f%% (tree %.1f%%) · memory %s (tree %s) · threads %d (tree %d) · processes %d · state %c",
 		    m->cpu, m->tree_cpu, a, b, m->threads, m->tree_threads, m->tree_procs,
 		    m->kstate ? m->kstate : '?');
@@ -1648,7 +1681,7 @@ view_detail(WINDOW *w, int y0, int h, int cols, const struct replica *r, struct 
 		char fds[32] = "-";
 		if (m->fds >= 0)
 			snprintf(fds, sizeof(fds), "%d (tree %d)", m->fds, m->tree_fds);
-		view_putf(w, y++, 0, cols, 0, "descriptors %s%s%s", fds, io, cg);
+		y += view_put_items(w, y, cols, 0, "descriptors %s%s%s", fds, io, cg);
 	} else {
 		view_put(w, y++, 0, cols, theme_attr(THEME_DIM), "no figures while it does not run");
 	}
