@@ -90,7 +90,8 @@ control_processes(struct control *c, const size_t *idx, size_t n)
 	cJSON *a = cJSON_CreateArray();
 	int64_t now = model_realtime_ms();
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, model_json(sv_proc(c->sv, idx[i]), now));
+		if (!sv_replacing(c->sv, idx[i]))
+			cJSON_AddItemToArray(a, model_json(sv_proc(c->sv, idx[i]), now));
 	return a;
 }
 

@@ -164,6 +164,8 @@ sv_emit(struct sv *sv, const struct sv_event *ev)
 		sv->fn(ev, sv->arg);
 }
 
+static const struct sv_proc *sv_predecessor(const struct sv *sv, const struct sv_proc *p);
+
 static void __attribute__((format(printf, 3, 4)))
 sv_set_state(struct sv_proc *p, enum proc_state to, const char *fmt, ...)
 {
@@ -178,7 +180,10 @@ sv_set_state(struct sv_proc *p, enum proc_state to, const char *fmt, ...)
 		.kind = SV_EV_STATE, .proc = &p->info, .from = from, .to = to,
 		.reason = p->info.reason,
 	};
-	sv_emit(p->sv, &ev);
+	/* A reload's replacement keeps quiet while the instance it replaces is still up: that one
+	 * is what runs under the name until it is down (one name, one story). */
+	if (p->removed || sv_predecessor(p->sv, p) == NULL)
+		sv_emit(p->sv, &ev);
 	sv_update(p->sv);
 }
 
@@ -2081,6 +2086,12 @@ const struct proc_info *
 sv_proc(const struct sv *sv, size_t i)
 {
 	return &sv->procs[i]->info;
+}
+
+bool
+sv_replacing(const struct sv *sv, size_t i)
+{
+	return !sv->procs[i]->removed && sv_predecessor(sv, sv->procs[i]) != NULL;
 }
 
 const struct logstore *

@@ -128,6 +128,8 @@ const struct spec *sv_spec(const struct sv *sv);
 size_t sv_count(const struct sv *sv);
 /* The i-th process instance (start order; replicas together). */
 const struct proc_info *sv_proc(const struct sv *sv, size_t i);
+/* Instance i replaces one (a reload) that is still up: listings show that one under the name until it is down. */
+bool sv_replacing(const struct sv *sv, size_t i);
 /* The log of the i-th instance. */
 const struct logstore *sv_log(const struct sv *sv, size_t i);
 

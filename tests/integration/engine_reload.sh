@@ -124,4 +124,30 @@ run_vigil reload
 expect_rc 1 "reload during the shutdown"
 expect_line "$T/err" "vigil: the stack is shutting down; nothing to reload" "says why"
 engine_wait 10 || fail "slow: the engine did not stop"
+
+# A reload that changes a process the operator is stopping: one row under
+# the name (the instance still stopping) until it is down; the replacement,
+# held stopped, says nothing before then.
+mkdir "$T/held"
+printf 'processes:\n  stub: {command: "trap \x27\x27 TERM; while :; do sleep 0.1; done; : %s.10", stop_timeout: 2s}\n' "$M" >"$T/held/vigil.yaml"
+engine_start "$T/held"
+cd "$T/held"
+wait_for '"$VIGIL" wait --timeout 1s >/dev/null 2>&1' 15 || fail "held: stub never ran"
+"$VIGIL" stop --no-wait stub >/dev/null
+engine_says "$T/held" 'stub +▸ stopping' 10 || fail "held: stub never stopping"
+sed -i "s/: $M.10/: $M.11/" "$T/held/vigil.yaml"
+run_vigil reload
+expect_rc 0 "held: reload while stub stops"
+run_vigil status
+[ "$(grep -c '^stub ' "$T/out")" -eq 1 ] && pass "held: one row for the name while the old instance stops" ||
+    fail "held: $(grep -c '^stub ' "$T/out") rows for stub"
+expect_grep "$T/out" '^stub +stopping ' "held: the row is the instance still stopping"
+engine_says "$T/held" 'stub +▸ stopped \(killed by SIGKILL\)' 10 || fail "held: stub never killed"
+[ "$(grep -cE 'stub +▸ stopped' "$T/held/out")" -eq 1 ] && pass "held: 'stopped' said once, when it was" ||
+    fail "held: $(grep -E 'stub +▸' "$T/held/out" | tr '\n' ';')"
+run_vigil status stub
+expect_grep "$T/out" '^stub +stopped ' "held: then the replacement, held stopped"
+[ "$(count_procs ": $M.1[01]")" -eq 0 ] && pass "held: not started again" || fail "held: the reload started stub"
+run_vigil down
+engine_wait 10 || fail "held: the engine did not stop"
 finish
