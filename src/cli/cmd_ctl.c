@@ -319,16 +319,33 @@ cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 	return ctl_query(cmd, argc, argv, "status", NULL, ctl_show_status);
 }
 
+/* The pid status gave for name in procs (a status result's "processes"); 0 when none. */
+static double
+ctl_pid_of(const cJSON *procs, const char *name)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, procs) {
+		const char *n = ctl_str(p, "name");
+		if (n != NULL && name != NULL && strcmp(n, name) == 0)
+			return ctl_num(p, "pid", 0);
+	}
+	return 0;
+}
+
 /*
- * After a stop: asks until none of the matched instances is up any more
- * (or the timeout), then says how each ended: "api: stopped (status 0)".
+ * After a stop or a restart: asks until each matched instance has got
+ * there (stop: none is up any more; restart: none is stopping, starting or
+ * pending, and none runs the pid it had before), or the timeout; then says
+ * where each is: "api: stopped (status 0)", "api: running (pid 4242)".
+ * before: the instances as status gave them before the request (restart).
  */
 static int
-ctl_wait_stopped(struct client *c, const struct ctl_args *a, const cJSON *matched)
+ctl_wait_settled(struct client *c, const struct ctl_args *a, const cJSON *matched, const cJSON *before)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	static const char *const up[] = {"starting", "running", "stopping", NULL};
+	static const char *const moving[] = {"starting", "stopping", "pending", NULL};
 	for (;;) {
 		cJSON *req = cJSON_CreateObject();
 		cJSON_AddStringToObject(req, "cmd", "status");
@@ -340,9 +357,15 @@ ctl_wait_stopped(struct client *c, const struct ctl_args *a, const cJSON *matche
 			return CLI_FAILED;
 		}
 		const cJSON *procs = cJSON_GetObjectItemCaseSensitive(res, "processes"), *p, *late = NULL;
-		cJSON_ArrayForEach(p, procs)
-			if (late == NULL && ctl_str(p, "state") != NULL && str_in(ctl_str(p, "state"), up))
+		cJSON_ArrayForEach(p, procs) {
+			const char *st = ctl_str(p, "state");
+			if (late != NULL || st == NULL)
+				continue;
+			if (before == NULL ? str_in(st, up) :
+			    str_in(st, moving) || (strcmp(st, "running") == 0 &&
+			    ctl_num(p, "pid", 0) == ctl_pid_of(before, ctl_str(p, "name"))))
 				late = p;
+		}
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
@@ -379,14 +402,26 @@ ctl_simple(const struct cli_cmd *cmd, int argc, char **argv, const char *verb, s
 	struct client *c = ctl_connect(&a);
 	if (c == NULL)
 		return CLI_FAILED;
+	bool stop = strcmp(verb, "stop") == 0, restart = strcmp(verb, "restart") == 0;
+	/* A restart is over once each runs a new process: the pids before tell. */
+	cJSON *before = NULL, *before_reply = NULL;
+	if (restart && !a.no_wait) {
+		cJSON *st = ctl_call(c, ctl_request("status", &a, first), &before_reply);
+		if (st == NULL) {
+			cJSON_Delete(before_reply);
+			client_free(c);
+			return ctl_failed();
+		}
+		before = cJSON_GetObjectItemCaseSensitive(st, "processes");
+	}
 	cJSON *req = ctl_request(verb, &a, first);
 	if (signo > 0)
 		cJSON_AddNumberToObject(req, "signal", signo);
 	cJSON *reply;
 	cJSON *res = ctl_call(c, req, &reply);
 	int rc = ctl_failed();
-	if (res != NULL && strcmp(verb, "stop") == 0 && !a.no_wait) {
-		rc = ctl_wait_stopped(c, &a, cJSON_GetObjectItemCaseSensitive(res, "matched"));
+	if (res != NULL && (stop || restart) && !a.no_wait) {
+		rc = ctl_wait_settled(c, &a, cJSON_GetObjectItemCaseSensitive(res, "matched"), restart ? before : NULL);
 	} else if (res != NULL) {
 		const cJSON *n;
 		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(res, "matched"))
@@ -395,6 +430,7 @@ ctl_simple(const struct cli_cmd *cmd, int argc, char **argv, const char *verb, s
 		rc = CLI_OK;
 	}
 	cJSON_Delete(reply);
+	cJSON_Delete(before_reply);
 	client_free(c);
 	return rc;
 }

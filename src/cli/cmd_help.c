@@ -45,8 +45,8 @@ static const struct cli_opt cli_target_opts[] = {
 
 static const struct cli_opt cli_stop_opts[] = {
 	CLI_WHERE_OPTS,
-	{0, "timeout", "DURATION", "how long to wait for them to stop (default 30s)"},
-	{0, "no-wait", NULL, "return once the stop is asked for"},
+	{0, "timeout", "DURATION", "how long to wait for them (default 30s)"},
+	{0, "no-wait", NULL, "return once it is asked for"},
 	{'h', "help", NULL, "show this help"},
 	{0, NULL, NULL, NULL},
 };
@@ -181,9 +181,11 @@ const struct cli_cmd cli_commands[] = {
 	},
 	{
 		"restart", "restart processes of the running stack",
-		"vigil restart TARGET...",
-		"Stops, then starts, the processes TARGETs name.",
-		cli_target_opts, cli_cmd_restart,
+		"vigil restart TARGET... [--timeout 30s] [--no-wait]",
+		"Stops, then starts, the processes TARGETs name. Waits until each runs\n"
+		"a new process (ready, with a ready probe) or has ended, and says\n"
+		"where each is; exit 1 if one is still on its way at the timeout.",
+		cli_stop_opts, cli_cmd_restart,
 	},
 	{
 		"signal", "send a signal to processes of the running stack",

@@ -48,6 +48,11 @@ expect_rc 0 "wait: all ready again"
 old=$("$VIGIL" status --json db | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])')
 run_vigil restart '#core'
 expect_rc 0 "restart by tag"
+# It returns once db runs its new process (as systemctl restart).
+expect_grep "$T/out" '^db: running' "restart: says where db is"
+new=$("$VIGIL" status --json db | python3 -c 'import json,sys; p=json.load(sys.stdin)["processes"][0]; print(p["pid"] if p["state"]=="running" else 0)')
+[ "$new" != 0 ] && [ "$new" != "$old" ] && pass "restart: db runs a new process when restart returns" ||
+    fail "restart returned before db ran again ($old -> $new)"
 wait_for "[ \"\$(\"$VIGIL\" status --json db | python3 -c 'import json,sys; p=json.load(sys.stdin)[\"processes\"][0]; print(p[\"pid\"] if p[\"state\"]==\"running\" else 0)')\" != 0 ] && [ \"\$(\"$VIGIL\" status --json db | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"processes\"][0][\"pid\"])')\" != $old ]" 10 \
     && pass "db restarted with a new pid" || fail "db pid unchanged after restart"
 
