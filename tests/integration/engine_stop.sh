@@ -160,7 +160,7 @@ engine_says "$T/wrap" 'wrapped +▸ stopped' 10 || fail "wrap: wrapped never sto
 ms=$(($(now_ms) - t0))
 [ -f "$T/wrap/drained" ] && pass "wrap: the program under the shell finished its shutdown (${ms}ms)" ||
     fail "wrap: killed before its shutdown ended (${ms}ms after the stop)"
-expect_ms "$ms" 1400 6000 "wrap: stopped once the program had ended, not when the shell did"
+expect_ms "$ms" 1400 9500 "wrap: stopped once the program had ended, not when the shell did"
 engine_says "$T/wrap" 'slowpoke +▸ stopped' 10 || fail "wrap: slowpoke never stopped"
 [ "$(count_procs ": $M\\.71")" -eq 0 ] && pass "wrap: one slower than stop_timeout is killed at it" ||
     fail "wrap: slowpoke's program is left"
