@@ -167,14 +167,13 @@ static bool
 crashes_known(const char *file, const char *dir, const char *name)
 {
 	char path[4300];
-	if (file != NULL) {
+	/* dir is <stack folder>/.vigil/crashes: the file is vigil.yaml, or vigil.yml, beside .vigil. */
+	int folder = (int)(strlen(dir) - strlen("/.vigil/crashes"));
+	snprintf(path, sizeof(path), "%.*s/vigil.yaml", folder, dir);
+	if (file != NULL)
 		snprintf(path, sizeof(path), "%s", file);
-	} else {
-		/* dir is <stack folder>/.vigil/crashes */
-		snprintf(path, sizeof(path), "%.*s/vigil.yaml", (int)(strlen(dir) - strlen("/.vigil/crashes")), dir);
-		if (access(path, F_OK) != 0)
-			snprintf(path, sizeof(path), "%.*s/vigil.yml", (int)(strlen(dir) - strlen("/.vigil/crashes")), dir);
-	}
+	else if (access(path, F_OK) != 0)
+		snprintf(path, sizeof(path), "%.*s/vigil.yml", folder, dir);
 	struct diag d;
 	diag_init(&d);
 	struct spec *s = config_load(path, &d);

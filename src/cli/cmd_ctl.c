@@ -319,6 +319,15 @@ cli_cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 	return ctl_query(cmd, argc, argv, "status", NULL, ctl_show_status);
 }
 
+/* Monotonic milliseconds, for the waits' deadlines. */
+static int64_t
+ctl_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The pid status gave for name in procs (a status result's "processes"); 0 when none. */
 static double
 ctl_pid_of(const cJSON *procs, const char *name)
@@ -342,8 +351,7 @@ ctl_pid_of(const cJSON *procs, const char *name)
 static int
 ctl_wait_settled(struct client *c, const struct ctl_args *a, const cJSON *matched, const cJSON *before)
 {
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = ctl_mono_ms();
 	static const char *const up[] = {"starting", "running", "stopping", NULL};
 	static const char *const moving[] = {"starting", "stopping", "pending", NULL};
 	for (;;) {
@@ -366,14 +374,14 @@ ctl_wait_settled(struct client *c, const struct ctl_args *a, const cJSON *matche
 			    ctl_num(p, "pid", 0) == ctl_pid_of(before, ctl_str(p, "name"))))
 				late = p;
 		}
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		int64_t ms = ctl_mono_ms() - t0;
 		if (late == NULL || ms >= a->timeout_ms) {
 			cJSON_ArrayForEach(p, procs) {
 				const char *why = ctl_str(p, "reason");
-				printf("%s: %s%s%s%s\n", ctl_str(p, "name"), ctl_str(p, "state"), why != NULL && why[0] ? " (" : "",
-				    why != NULL ? why : "", why != NULL && why[0] ? ")" : "");
+				if (why != NULL && why[0] != '\0')
+					printf("%s: %s (%s)\n", ctl_str(p, "name"), ctl_str(p, "state"), why);
+				else
+					printf("%s: %s\n", ctl_str(p, "name"), ctl_str(p, "state"));
 			}
 			if (late != NULL) {
 				char t[32];
@@ -617,7 +625,8 @@ cli_cmd_down(const struct cli_cmd *cmd, int argc, char **argv)
 	/* A stack that is not running is down already: nothing to do, as systemctl stop and compose down. */
 	char path[4096], err[4200], file[4096];
 	struct client *c = NULL;
-	bool explicit_socket = a.socket != NULL || (getenv("VIGIL_SOCKET") != NULL && getenv("VIGIL_SOCKET")[0]);
+	const char *env_socket = getenv("VIGIL_SOCKET");
+	bool explicit_socket = a.socket != NULL || (env_socket != NULL && env_socket[0] != '\0');
 	if (!client_find_socket(a.socket, a.file, path, sizeof(path), err, sizeof(err))) {
 		if (!explicit_socket && config_find(a.file, file, sizeof(file), NULL, 0) &&
 		    access(file, F_OK) == 0) {
@@ -757,8 +766,7 @@ cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv)
 	struct client *c = ctl_connect(&a);
 	if (c == NULL)
 		return CLI_FAILED;
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = ctl_mono_ms();
 	int rc = CLI_FAILED;
 	for (;;) {
 		cJSON *reply;
@@ -783,9 +791,7 @@ cli_cmd_wait(const struct cli_cmd *cmd, int argc, char **argv)
 				bad = p;
 			}
 		}
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		int64_t ms = ctl_mono_ms() - t0;
 		bool late = !all && never == NULL && !hopeless && ms >= a.timeout_ms;
 		if (never != NULL) {
 			fprintf(stderr, "vigil: %s %s; it cannot be %s\n", ctl_str(bad, "name"), never, cond);

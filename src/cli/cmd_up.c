@@ -277,7 +277,7 @@ up_on_any_event(const struct sv_event *ev, void *arg)
 
 /* An alert fired, resolved or was acknowledged: a line, and the alerts topic. */
 static void
-up_on_alert(enum alert_change what, const struct alert *a, void *arg)
+up_on_alert(enum alert_change what, const struct alert *a, const char *why, void *arg)
 {
 	struct up *u = arg;
 	static const char *const words[] = {"fired", "resolved", "acknowledged", "not delivered"};
@@ -286,11 +286,10 @@ up_on_alert(enum alert_change what, const struct alert *a, void *arg)
 	const char *col = !u->color ? "" : what == ALERT_UNDELIVERED ? "\033[1;33m" : what != ALERT_FIRED ?
 	    "\033[32m" : a->severity == RULE_CRITICAL ? "\033[1;31m" : a->severity == RULE_WARNING ? "\033[33m" :
 	    "\033[36m";
-	bool why = what == ALERT_UNDELIVERED;
 	up_printf(u, "%s %-*s ▸ %salert %s %s%s: %s%s%s%s\n", ts, u->width, "vigil", col,
 	    rule_severity_name(a->severity), words[what], u->color ? "\033[0m" : "", a->message,
-	    why ? " (" : "", why ? a->undelivered : "", why ? ")" : "");
-	control_on_alert(u->control, what == ALERT_UNDELIVERED ? "undelivered" : words[what], a);
+	    why != NULL ? " (" : "", why != NULL ? why : "", why != NULL ? ")" : "");
+	control_on_alert(u->control, what == ALERT_UNDELIVERED ? "undelivered" : words[what], a, why);
 }
 
 /* Every sample_interval: one sweep of the collectors, on absolute deadlines (no drift). */

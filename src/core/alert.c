@@ -131,16 +131,16 @@ alert_notifier_drop(struct alert_notifier *n)
 }
 
 /* A notification of about failed for good: said as ALERT_UNDELIVERED. */
-static void
+static void __attribute__((format(printf, 3, 4)))
 alert_undelivered(struct alert_engine *e, const struct alert *about, const char *fmt, ...)
 {
-	struct alert copy = *about;
+	char why[200];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(copy.undelivered, sizeof(copy.undelivered), fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (e->fn != NULL)
-		e->fn(ALERT_UNDELIVERED, &copy, e->arg);
+		e->fn(ALERT_UNDELIVERED, about, why, e->arg);
 }
 
 static void
@@ -349,7 +349,7 @@ alert_fire(struct alert_engine *e, struct alert_pair *pr, const char *now_value)
 	e->alerts[e->nalerts++] = a;
 	pr->active = a;
 	if (e->fn != NULL)
-		e->fn(ALERT_FIRED, a, e->arg);
+		e->fn(ALERT_FIRED, a, NULL, e->arg);
 	/* cooldown: the same pair notifies at most once per period. */
 	int64_t now = alert_mono_ms();
 	int64_t cd = sv_spec(e->sv)->alerts.cooldown_ms;
@@ -387,7 +387,7 @@ alert_resolve(struct alert_engine *e, struct alert_pair *pr)
 	pr->active = NULL;
 	a->resolved_ms = model_realtime_ms();
 	if (e->fn != NULL)
-		e->fn(ALERT_RESOLVED, a, e->arg);
+		e->fn(ALERT_RESOLVED, a, NULL, e->arg);
 	/* A receiver hears of a resolve only for a firing it heard of. */
 	if (a->notified)
 		alert_notify(e, "resolved", a);
@@ -813,7 +813,7 @@ alert_ack(struct alert_engine *e, uint64_t id)
 		a->acked_ms = model_realtime_ms();
 		n++;
 		if (e->fn != NULL)
-			e->fn(ALERT_ACKED, a, e->arg);
+			e->fn(ALERT_ACKED, a, NULL, e->arg);
 		alert_notify(e, "acknowledged", a);
 	}
 	return n;

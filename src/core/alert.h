@@ -34,17 +34,16 @@ struct alert {
 	int64_t resolved_ms;         /* 0 while active */
 	int64_t acked_ms;            /* 0 = not acknowledged */
 	bool notified;               /* its firing was notified (not in a cooldown) */
-	char undelivered[200];       /* ALERT_UNDELIVERED only: how the notification failed */
 };
 
 /*
  * What happened to an alert: for the control socket and the headless
  * printer. ALERT_UNDELIVERED: a notification of it failed for good (the
- * exec notifier ended badly, the webhook failed every try); a copy of the
- * alert with the reason in undelivered.
+ * exec notifier ended badly, the webhook failed every try), how in why
+ * (NULL for the other changes); a may be a copy taken when it was sent.
  */
 enum alert_change { ALERT_FIRED, ALERT_RESOLVED, ALERT_ACKED, ALERT_UNDELIVERED };
-typedef void (*alert_fn)(enum alert_change what, const struct alert *a, void *arg);
+typedef void (*alert_fn)(enum alert_change what, const struct alert *a, const char *why, void *arg);
 
 struct alert_engine *alert_new(struct loop *l, struct sv *sv, alert_fn fn, void *arg);
 void alert_free(struct alert_engine *e);

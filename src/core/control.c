@@ -519,14 +519,14 @@ control_set_alerts(struct control *c, struct alert_engine *ae)
 }
 
 void
-control_on_alert(struct control *c, const char *what, const struct alert *a)
+control_on_alert(struct control *c, const char *what, const struct alert *a, const char *why)
 {
 	if (c == NULL || !server_has_subscribers(c->server, PROTO_TOPIC_ALERTS))
 		return;
 	cJSON *data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "change", what);
-	if (a->undelivered[0] != '\0')
-		cJSON_AddStringToObject(data, "why", a->undelivered);
+	if (why != NULL)
+		cJSON_AddStringToObject(data, "why", why);
 	cJSON_AddItemToObject(data, "alert", alert_json(a));
 	char *line = proto_event("alerts", data);
 	server_broadcast(c->server, PROTO_TOPIC_ALERTS, line);

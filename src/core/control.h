@@ -27,7 +27,7 @@ struct alert;
 /* The alert engine the alerts and ack commands read (borrowed; NULL = none). */
 void control_set_alerts(struct control *c, struct alert_engine *ae);
 /* An alert fired, resolved or was acknowledged: to the alerts topic (what: "fired" …). */
-void control_on_alert(struct control *c, const char *what, const struct alert *a);
+void control_on_alert(struct control *c, const char *what, const struct alert *a, const char *why);
 /* Forwards one supervisor event to subscribers. */
 void control_on_event(struct control *c, const struct sv_event *ev);
 /* The stack is down and the engine about to exit with status: an "end" event to the state topic. */

@@ -638,14 +638,21 @@ logstore_feed(struct logstore *ls, enum log_stream s, const char *buf, size_t n,
 		logstore_line_bytes(ls, s, p, (size_t)(end - p), false, fn, arg);
 }
 
-void
-logstore_eof(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg)
+/* Stream s's pending partial line as a line of its own, stamped when it came (not now). */
+static void
+logstore_emit_partial(struct logstore *ls, enum log_stream s, unsigned flags, log_line_fn fn, void *arg)
 {
 	if (ls == NULL || (s != LOG_OUT && s != LOG_ERR) || ls->plen[s] == 0)
 		return;
-	logstore_stamp(ls, ls->part_ts[s]); /* when it came, not when the pipe closed */
-	logstore_emit(ls, s, ls->part[s], ls->plen[s], LOG_NOEOL, fn, arg);
+	logstore_stamp(ls, ls->part_ts[s]);
+	logstore_emit(ls, s, ls->part[s], ls->plen[s], flags, fn, arg);
 	ls->plen[s] = 0;
+}
+
+void
+logstore_eof(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg)
+{
+	logstore_emit_partial(ls, s, LOG_NOEOL, fn, arg);
 }
 
 bool
@@ -661,11 +668,7 @@ logstore_partial(const struct logstore *ls, enum log_stream s, int64_t *since_ms
 void
 logstore_flush_partial(struct logstore *ls, enum log_stream s, log_line_fn fn, void *arg)
 {
-	if (!logstore_partial(ls, s, NULL))
-		return;
-	logstore_stamp(ls, ls->part_ts[s]);
-	logstore_emit(ls, s, ls->part[s], ls->plen[s], LOG_SPLIT, fn, arg);
-	ls->plen[s] = 0;
+	logstore_emit_partial(ls, s, LOG_SPLIT, fn, arg);
 }
 
 void

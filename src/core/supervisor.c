@@ -263,13 +263,14 @@ sv_on_partial_timer(struct loop *l, void *arg)
 	p->partial_timer = NULL;
 	/* Only one that has waited that long: a stream's lines cut by a read are whole a moment later. */
 	int64_t now = model_realtime_ms(), again = -1;
+	log_line_fn fn = sv_line_fn(p);
 	for (int s = LOG_OUT; s <= LOG_ERR; s++) {
 		int64_t since;
 		if (!logstore_partial(p->log, (enum log_stream)s, &since))
 			continue;
 		int64_t left = since + SV_PARTIAL_MS - now;
 		if (left <= 0)
-			logstore_flush_partial(p->log, (enum log_stream)s, sv_line_fn(p), p);
+			logstore_flush_partial(p->log, (enum log_stream)s, fn, p);
 		else if (again < 0 || left < again)
 			again = left;
 	}

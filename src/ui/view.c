@@ -15,6 +15,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "core/strutil.h"
 #include "core/units.h"
 #include "ui/theme.h"
 
@@ -57,11 +58,9 @@ view_clean(const char *in, char *out, size_t size)
 {
 	if (size == 0)
 		return 0;
-	/* A progress line: what follows the last \r that is not the line's end. */
-	const char *start = in;
-	for (const char *p = in; *p != '\0'; p++)
-		if (*p == '\r' && p[1] != '\0')
-			start = p + 1;
+	/* A progress line: its last redraw, as the line output shows it. */
+	const char *start;
+	str_cr_tail(in, strlen(in), &start);
 	size_t n = 0;
 	mbstate_t ps;
 	memset(&ps, 0, sizeof(ps));

@@ -34,8 +34,9 @@ struct run {
 };
 
 static void
-on_alert(enum alert_change what, const struct alert *a, void *arg)
+on_alert(enum alert_change what, const struct alert *a, const char *why, void *arg)
 {
+	(void)why;
 	struct run *r = arg;
 	if (what == ALERT_FIRED)
 		r->fired++;
